@@ -1,0 +1,51 @@
+"""A read-only listing of an image folder laid out as ``<root>/<class>/<file>``.
+
+kedro-datasets has no dataset that lists a folder without opening every file with one
+reader (``PartitionedDataset`` would hand each file to ``pillow.ImageDataset``, which
+raises on the first corrupt one). Validation must see every file, broken ones included,
+so this dataset only lists; decoding is the validation node's job.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from kedro.io import AbstractDataset, DatasetError
+
+LISTING_COLUMNS = ["relative_path", "path", "label"]
+
+
+class ImageFolderDataset(AbstractDataset[None, pd.DataFrame]):
+    """Lists every file under ``path``, hidden ones included, sorted by relative path.
+
+    The label is the name of the top-level folder a file is in, or ``""`` for files
+    lying directly in the root. Saving is refused: raw data is never modified.
+    """
+
+    def __init__(self, *, path: str, metadata: dict[str, Any] | None = None) -> None:
+        self._root = Path(path)
+        self.metadata = metadata
+
+    def load(self) -> pd.DataFrame:
+        if not self._root.is_dir():
+            raise DatasetError(
+                f"image folder {self._root} does not exist or is not a folder: set "
+                "`raw_image_dir` (see README, 'Running on your own images')"
+            )
+        rows = []
+        for file in sorted(p for p in self._root.rglob("*") if not p.is_dir()):
+            relative = file.relative_to(self._root)
+            label = relative.parts[0] if len(relative.parts) > 1 else ""
+            rows.append((relative.as_posix(), str(file), label))
+        return pd.DataFrame(rows, columns=LISTING_COLUMNS)
+
+    def save(self, data: None) -> None:
+        raise DatasetError(f"{self._root} is raw data and is never written to")
+
+    def _exists(self) -> bool:
+        return self._root.is_dir()
+
+    def _describe(self) -> dict[str, Any]:
+        return {"path": str(self._root)}

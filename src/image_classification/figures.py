@@ -1,0 +1,51 @@
+"""Figures shared by several stages: grids of images with labels.
+
+Figures are built on ``matplotlib.figure.Figure`` rather than pyplot, so nodes keep no
+global state and nothing has to be closed; ``MatplotlibDataset`` saves them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from matplotlib.figure import Figure
+
+_CELL_INCHES = 1.1
+
+
+def image_grid(
+    rows: Sequence[Sequence[np.ndarray]],
+    row_labels: Sequence[str],
+    title: str,
+    cell_titles: Sequence[Sequence[str]] | None = None,
+) -> Figure:
+    """Lay out images in rows, each row labelled on its left.
+
+    Args:
+        rows: Images (H x W x 3, uint8 or floats in [0, 1]) per row; rows may differ
+            in length.
+        row_labels: One label per row.
+        title: Figure title.
+        cell_titles: Optional small title above each image.
+
+    Returns:
+        The figure.
+    """
+    columns = max((len(row) for row in rows), default=1) or 1
+    figure = Figure(figsize=(columns * _CELL_INCHES + 1.2, len(rows) * _CELL_INCHES + 0.6))
+    axes = np.atleast_2d(figure.subplots(len(rows), columns, squeeze=False))
+    for row_index, row in enumerate(rows):
+        for column_index, ax in enumerate(axes[row_index]):
+            ax.set_xticks([])
+            ax.set_yticks([])
+            if column_index >= len(row):
+                ax.set_axis_off()
+                continue
+            ax.imshow(row[column_index], interpolation="nearest")
+            if cell_titles is not None:
+                ax.set_title(cell_titles[row_index][column_index], fontsize=7)
+        axes[row_index][0].set_ylabel(row_labels[row_index], rotation=0, ha="right", va="center")
+    figure.suptitle(title)
+    figure.tight_layout()
+    return figure

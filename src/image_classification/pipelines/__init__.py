@@ -1,0 +1,1 @@
+"""One package per pipeline stage; `find_pipelines` registers each one."""

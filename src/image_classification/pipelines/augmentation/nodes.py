@@ -1,0 +1,89 @@
+"""Nodes of the augmentation pipeline."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import tensorflow as tf
+from matplotlib.figure import Figure
+
+from image_classification.figures import image_grid
+
+from .input_pipeline import decode_image, make_augmenter, make_image_dataset
+from .params import AugmentationParams
+
+SPLITS = ("train", "validation", "test")
+
+
+def build_datasets(
+    split_manifest: pd.DataFrame, params: AugmentationParams, seed: int
+) -> tuple[tf.data.Dataset, tf.data.Dataset, tf.data.Dataset]:
+    """The three input pipelines; only training batches are shuffled and augmented.
+
+    Args:
+        split_manifest: Files with ``path``, ``label_index`` and ``split``.
+        params: Image size, batch size, shuffle buffer and augmentation layers.
+        seed: Seeds shuffling and augmentation.
+
+    Returns:
+        Train, validation and test datasets of ``(images, labels)`` batches.
+
+    Raises:
+        ValueError: A split has no images.
+    """
+    datasets = []
+    for split in SPLITS:
+        rows = split_manifest[split_manifest["split"] == split]
+        if rows.empty:
+            raise ValueError(
+                f"the {split} split has no images ({len(split_manifest)} in all): add "
+                "images or change data_split.fractions"
+            )
+        training = split == "train"
+        datasets.append(
+            make_image_dataset(
+                rows["path"],
+                rows["label_index"],
+                params.image_size,
+                params.batch_size,
+                shuffle_buffer=params.shuffle_buffer if training else 0,
+                seed=seed,
+                augmenter=make_augmenter(params.layers, seed) if training else None,
+            )
+        )
+    return tuple(datasets)
+
+
+def preview_augmentation(
+    split_manifest: pd.DataFrame,
+    class_names: list[str],
+    params: AugmentationParams,
+    seed: int,
+) -> Figure:
+    """A few training images, each shown as loaded and then augmented several times.
+
+    Args:
+        split_manifest: Files with ``path``, ``label_index`` and ``split``.
+        class_names: To label each row.
+        params: Augmentation layers and preview size.
+        seed: Which images are shown and how they are transformed.
+
+    Returns:
+        The figure: one row per image, the original first.
+    """
+    train = split_manifest[split_manifest["split"] == "train"]
+    picked = train.sample(n=min(params.preview_images, len(train)), random_state=seed)
+    originals = tf.stack([decode_image(path, params.image_size) for path in picked["path"]])
+    originals = tf.cast(originals, tf.float32) / 255.0
+    augmenter = make_augmenter(params.layers, seed)
+    variants = [
+        augmenter(originals, training=True) if augmenter else originals
+        for _ in range(params.preview_variants)
+    ]
+    rows = [
+        [originals[i].numpy()] + [np.clip(v[i].numpy(), 0, 1) for v in variants]
+        for i in range(len(picked))
+    ]
+    titles = [["original"] + [f"#{k + 1}" for k in range(len(variants))] for _ in rows]
+    labels = [class_names[index] for index in picked["label_index"]]
+    return image_grid(rows, labels, "Augmentation preview", cell_titles=titles)

@@ -1,0 +1,24 @@
+"""Wiring of the augmentation pipeline."""
+
+from kedro.pipeline import Node, Pipeline
+
+from .nodes import build_datasets, preview_augmentation
+
+
+def create_pipeline(**kwargs) -> Pipeline:
+    return Pipeline(
+        [
+            Node(
+                func=build_datasets,
+                inputs=["split_manifest", "params:augmentation", "params:seed"],
+                outputs=["train_dataset", "validation_dataset", "test_dataset"],
+                name="build_datasets_node",
+            ),
+            Node(
+                func=preview_augmentation,
+                inputs=["split_manifest", "class_names", "params:augmentation", "params:seed"],
+                outputs="augmentation_preview",
+                name="preview_augmentation_node",
+            ),
+        ]
+    )

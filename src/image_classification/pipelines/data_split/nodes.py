@@ -1,0 +1,95 @@
+"""Nodes of the data_split pipeline.
+
+A file's split is derived from a hash of the seed and its decoded pixels, not from its
+position in a list: adding or removing other files never moves it, and exact
+duplicates (same pixels) always share a split. Per class, the split shares follow the
+configured fractions up to sampling noise (about ``sqrt(n * f * (1 - f))`` files for a
+class of ``n`` files); the split report shows the counts. A shuffled, exactly
+stratified split (scikit-learn's) would reassign files every time one is added.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+import numpy as np
+import pandas as pd
+
+from .params import DataSplitParams
+
+SPLITS = ("train", "validation", "test")
+MANIFEST_COLUMNS = ["relative_path", "path", "label", "label_index", "pixel_hash", "split"]
+
+
+def _unit_interval(seed: int, key: str) -> float:
+    digest = hashlib.sha256(f"{seed}:{key}".encode()).digest()
+    return int.from_bytes(digest[:8], "big") / 2**64
+
+
+def assign_splits(
+    clean_image_index: pd.DataFrame,
+    class_names: list[str],
+    params: DataSplitParams,
+    seed: int,
+) -> pd.DataFrame:
+    """Give every clean image a split.
+
+    Args:
+        clean_image_index: Usable images with ``pixel_hash`` and ``label``.
+        class_names: Label-index order.
+        params: Split fractions.
+        seed: Changes every assignment when changed.
+
+    Returns:
+        The split manifest: file, label, label index, pixel hash, split.
+    """
+    position = np.array(
+        [_unit_interval(seed, key) for key in clean_image_index["pixel_hash"]], dtype=float
+    )
+    fractions = params.fractions
+    split = np.select(
+        [position < fractions.train, position < fractions.train + fractions.validation],
+        ["train", "validation"],
+        default="test",
+    )
+    manifest = clean_image_index.assign(
+        label_index=clean_image_index["label"].map(class_names.index).astype("int64"),
+        split=split,
+    )
+    return manifest[MANIFEST_COLUMNS].sort_values("relative_path").reset_index(drop=True)
+
+
+def report_split(
+    split_manifest: pd.DataFrame, class_names: list[str], params: DataSplitParams
+) -> dict:
+    """Count images per class and split, and compare the shares with the fractions.
+
+    Args:
+        split_manifest: Output of ``assign_splits``.
+        class_names: Row order of the counts.
+        params: The configured fractions.
+
+    Returns:
+        Counts per split and class, each split's share of all images, and the largest
+        gap between a class's share and the configured fraction.
+    """
+    counts = pd.crosstab(split_manifest["label"], split_manifest["split"])
+    counts = counts.reindex(index=class_names, columns=list(SPLITS), fill_value=0)
+    class_shares = counts.div(counts.sum(axis=1).replace(0, 1), axis=0)
+    wanted = params.fractions.model_dump()
+    return {
+        "images": len(split_manifest),
+        "counts": {
+            split: {name: int(counts.loc[name, split]) for name in class_names}
+            for split in SPLITS
+        },
+        "share": {
+            split: round(float(counts[split].sum()) / max(len(split_manifest), 1), 4)
+            for split in SPLITS
+        },
+        "fractions": wanted,
+        "largest_class_share_gap": {
+            split: round(float((class_shares[split] - wanted[split]).abs().max()), 4)
+            for split in SPLITS
+        },
+    }

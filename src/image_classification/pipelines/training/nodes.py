@@ -1,0 +1,104 @@
+"""Nodes of the training pipeline."""
+
+from __future__ import annotations
+
+import keras
+import pandas as pd
+import tensorflow as tf
+
+from .model import make_model
+from .params import TrainingParams
+
+
+def train_model(
+    train_dataset: tf.data.Dataset,
+    validation_dataset: tf.data.Dataset,
+    class_names: list[str],
+    params: TrainingParams,
+    seed: int,
+) -> tuple[keras.Model, pd.DataFrame]:
+    """Fit the model with Adam and early stopping on the validation cross-entropy.
+
+    Keras' ``val_loss`` includes the L2 penalty, which grows or shrinks with the
+    weights, not with how well the model predicts; early stopping watches the plain
+    cross-entropy (``val_crossentropy``) instead and restores the best epoch's weights.
+
+    Args:
+        train_dataset: Augmented, shuffled batches of ``(images, labels)``.
+        validation_dataset: Batches of ``(images, labels)``.
+        class_names: Their count sets the output layer.
+        params: Architecture, regularization, optimizer and stopping settings.
+        seed: Seeds weight initialization and dropout.
+
+    Returns:
+        The trained model and a per-epoch history table.
+    """
+    keras.utils.set_random_seed(seed)
+    model = make_model(
+        input_shape=train_dataset.element_spec[0].shape[1:],
+        num_classes=len(class_names),
+        conv_filters=params.conv_filters,
+        kernel_size=params.kernel_size,
+        dense_units=params.dense_units,
+        dropout=params.dropout,
+        l2=params.l2,
+    )
+    model.compile(
+        optimizer=keras.optimizers.Adam(params.learning_rate),
+        loss=keras.losses.SparseCategoricalCrossentropy(),
+        metrics=[
+            keras.metrics.SparseCategoricalAccuracy(name="accuracy"),
+            keras.metrics.SparseCategoricalCrossentropy(name="crossentropy"),
+        ],
+    )
+    early_stopping = keras.callbacks.EarlyStopping(
+        monitor="val_crossentropy",
+        mode="min",
+        patience=params.patience,
+        restore_best_weights=True,
+    )
+    fitted = model.fit(
+        train_dataset,
+        validation_data=validation_dataset,
+        epochs=params.max_epochs,
+        callbacks=[early_stopping],
+        verbose=params.verbose,
+    )
+    history = pd.DataFrame(fitted.history)
+    history.insert(0, "epoch", range(1, len(history) + 1))
+    return model, history
+
+
+def evaluate_model(
+    model: keras.Model,
+    training_history: pd.DataFrame,
+    validation_dataset: tf.data.Dataset,
+    test_dataset: tf.data.Dataset,
+    params: TrainingParams,
+) -> dict:
+    """Measure the saved model (the best epoch's weights) on validation and test data.
+
+    Args:
+        model: The model as saved by the catalog, loaded back.
+        training_history: Output of ``train_model``.
+        validation_dataset: Batches of ``(images, labels)``.
+        test_dataset: Batches of ``(images, labels)``, never seen during training.
+        params: ``max_epochs`` tells why training stopped.
+
+    Returns:
+        Validation and test accuracy and cross-entropy, best epoch, epochs run and the
+        stop reason.
+    """
+    validation = model.evaluate(validation_dataset, return_dict=True, verbose=0)
+    test = model.evaluate(test_dataset, return_dict=True, verbose=0)
+    best = training_history.loc[training_history["val_crossentropy"].idxmin()]
+    epochs_run = len(training_history)
+    return {
+        "validation_accuracy": round(float(validation["accuracy"]), 4),
+        "validation_crossentropy": round(float(validation["crossentropy"]), 4),
+        "test_accuracy": round(float(test["accuracy"]), 4),
+        "test_crossentropy": round(float(test["crossentropy"]), 4),
+        "best_epoch": int(best["epoch"]),
+        "epochs_run": epochs_run,
+        "stop_reason": "early_stopping" if epochs_run < params.max_epochs else "max_epochs",
+    }

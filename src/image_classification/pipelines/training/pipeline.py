@@ -1,0 +1,36 @@
+"""Wiring of the training pipeline."""
+
+from kedro.pipeline import Node, Pipeline
+
+from .nodes import evaluate_model, train_model
+
+
+def create_pipeline(**kwargs) -> Pipeline:
+    return Pipeline(
+        [
+            Node(
+                func=train_model,
+                inputs=[
+                    "train_dataset",
+                    "validation_dataset",
+                    "class_names",
+                    "params:training",
+                    "params:seed",
+                ],
+                outputs=["model", "training_history"],
+                name="train_model_node",
+            ),
+            Node(
+                func=evaluate_model,
+                inputs=[
+                    "model",
+                    "training_history",
+                    "validation_dataset",
+                    "test_dataset",
+                    "params:training",
+                ],
+                outputs="training_metrics",
+                name="evaluate_model_node",
+            ),
+        ]
+    )
