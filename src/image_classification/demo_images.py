@@ -115,7 +115,7 @@ def render_shape(shape: str, rng: np.random.Generator, size: int = 32) -> Image.
         ImageDraw.Draw(layer),
         shape,
         (cx - half, cy - half, cx + half, cy + half),
-        colour + (255,),
+        (*colour, 255),
         width=max(int(half * rng.uniform(0.25, 0.45)), 3),
     )
     layer = layer.rotate(rng.uniform(-12, 12), resample=Image.BICUBIC, center=(cx, cy))
@@ -139,6 +139,7 @@ def _png_bytes(image: Image.Image) -> bytes:
 
 def write_image_folder(
     root: Path,
+    *,
     classes: tuple[str, ...] = DEMO_CLASSES,
     images_per_class: int = 160,
     seed: int = 20261126,
@@ -169,10 +170,12 @@ def write_image_folder(
             (root / shape / f"{index:04d}.jpg").write_bytes(_jpeg_bytes(image))
     if not plant_faults:
         return []
-    return _plant_faults(root, classes, images_per_class, rng, size, mislabeled)
+    return _plant_faults(
+        root, classes, images_per_class, rng, size=size, mislabeled=mislabeled
+    )
 
 
-def _plant_faults(root, classes, count, rng, size, mislabeled) -> list[PlantedFault]:
+def _plant_faults(root, classes, count, rng, *, size, mislabeled) -> list[PlantedFault]:
     first, second = classes[0], classes[1]
     next_index = dict.fromkeys(classes, count)
 
@@ -259,7 +262,9 @@ def main() -> None:
     parser.add_argument("--images-per-class", type=int, default=160)
     parser.add_argument("--seed", type=int, default=20261126)
     args = parser.parse_args()
-    faults = write_image_folder(args.root, images_per_class=args.images_per_class, seed=args.seed)
+    faults = write_image_folder(
+        args.root, images_per_class=args.images_per_class, seed=args.seed
+    )
     manifest = args.root.parent / f"{args.root.name}_faults.json"
     manifest.write_text(json.dumps([asdict(fault) for fault in faults], indent=2) + "\n")
 

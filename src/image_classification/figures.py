@@ -45,7 +45,9 @@ def image_grid(
             ax.imshow(row[column_index], interpolation="nearest")
             if cell_titles is not None:
                 ax.set_title(cell_titles[row_index][column_index], fontsize=7)
-        axes[row_index][0].set_ylabel(row_labels[row_index], rotation=0, ha="right", va="center")
+        axes[row_index][0].set_ylabel(
+            row_labels[row_index], rotation=0, ha="right", va="center"
+        )
     figure.suptitle(title)
     figure.tight_layout()
     return figure

@@ -17,7 +17,7 @@ from kedro.io import AbstractDataset, DatasetError
 LISTING_COLUMNS = ["relative_path", "path", "label"]
 
 
-class ImageFolderDataset(AbstractDataset[None, pd.DataFrame]):
+class ImageFolderDataset(AbstractDataset[pd.DataFrame, pd.DataFrame]):
     """Lists every file under ``path``, hidden ones included, sorted by relative path.
 
     The label is the name of the top-level folder a file is in, or ``""`` for files
@@ -41,7 +41,7 @@ class ImageFolderDataset(AbstractDataset[None, pd.DataFrame]):
             rows.append((relative.as_posix(), str(file), label))
         return pd.DataFrame(rows, columns=LISTING_COLUMNS)
 
-    def save(self, data: None) -> None:
+    def save(self, data: pd.DataFrame) -> None:
         raise DatasetError(f"{self._root} is raw data and is never written to")
 
     def _exists(self) -> bool:

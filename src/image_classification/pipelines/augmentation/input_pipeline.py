@@ -28,7 +28,10 @@ def make_augmenter(layers: AugmentationLayers, seed: int) -> keras.Sequential | 
     if layers.rotation_degrees:
         transforms.append(
             keras.layers.RandomRotation(
-                layers.rotation_degrees / 360, fill_mode="reflect", seed=seed + 1, name="rotate"
+                layers.rotation_degrees / 360,
+                fill_mode="reflect",
+                seed=seed + 1,
+                name="rotate",
             )
         )
     if layers.translation_fraction:
@@ -56,6 +59,7 @@ def make_image_dataset(
     labels: Sequence[int],
     image_size: Sequence[int],
     batch_size: int,
+    *,
     shuffle_buffer: int = 0,
     seed: int = 0,
     augmenter: keras.Model | None = None,

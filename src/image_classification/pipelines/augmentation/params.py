@@ -6,7 +6,6 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-
 _Side = Annotated[int, Field(ge=8, le=1024)]
 
 
@@ -19,9 +18,9 @@ class AugmentationLayers(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    flip: Literal["horizontal", "vertical", "horizontal_and_vertical"] | None = "horizontal"
-    rotation_degrees: float = Field(default=15, ge=0, le=180, description="0: off")
-    translation_fraction: float = Field(default=0.1, ge=0, lt=1, description="0: off")
+    flip: Literal["horizontal", "vertical", "horizontal_and_vertical"] | None
+    rotation_degrees: float = Field(ge=0, le=180, description="0: off")
+    translation_fraction: float = Field(ge=0, lt=1, description="0: off")
 
 
 class AugmentationParams(BaseModel):
@@ -29,9 +28,9 @@ class AugmentationParams(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    image_size: tuple[_Side, _Side] = Field(default=(32, 32), description="height, width")
-    batch_size: int = Field(default=32, ge=1)
-    shuffle_buffer: int = Field(default=4096, ge=1)
-    layers: AugmentationLayers = AugmentationLayers()
-    preview_images: int = Field(default=4, ge=1, le=16)
-    preview_variants: int = Field(default=6, ge=1, le=16)
+    image_size: tuple[_Side, _Side] = Field(description="height, width")
+    batch_size: int = Field(ge=1)
+    shuffle_buffer: int = Field(ge=1)
+    layers: AugmentationLayers
+    preview_images: int = Field(ge=1, le=16)
+    preview_variants: int = Field(ge=1, le=16)

@@ -16,7 +16,12 @@ def create_pipeline(**kwargs) -> Pipeline:
             ),
             Node(
                 func=preview_augmentation,
-                inputs=["split_manifest", "class_names", "params:augmentation", "params:seed"],
+                inputs=[
+                    "split_manifest",
+                    "class_names",
+                    "params:augmentation",
+                    "params:seed",
+                ],
                 outputs="augmentation_preview",
                 name="preview_augmentation_node",
             ),

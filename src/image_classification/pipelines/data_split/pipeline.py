@@ -10,7 +10,12 @@ def create_pipeline(**kwargs) -> Pipeline:
         [
             Node(
                 func=assign_splits,
-                inputs=["clean_image_index", "class_names", "params:data_split", "params:seed"],
+                inputs=[
+                    "clean_image_index",
+                    "class_names",
+                    "params:data_split",
+                    "params:seed",
+                ],
                 outputs="split_manifest",
                 name="assign_splits_node",
             ),

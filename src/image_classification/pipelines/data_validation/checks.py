@@ -87,7 +87,7 @@ def inspect_file(relative_path: str, path: str, label: str) -> dict[str, Any]:
     except Image.DecompressionBombError as error:
         return quarantine("decompression_bomb", str(error))
     except OSError as error:
-        if "truncated" in str(error):
+        if "truncated" in str(error).lower():
             return quarantine("truncated", str(error))
         return quarantine("unreadable", f"cannot decode: {error}")
     except Exception as error:  # Pillow raises SyntaxError, ValueError... on broken data

@@ -18,7 +18,9 @@ from .params import DataValidationParams
 logger = logging.getLogger(__name__)
 
 
-def resolve_class_names(raw_images: pd.DataFrame, params: DataValidationParams) -> list[str]:
+def resolve_class_names(
+    raw_images: pd.DataFrame, params: DataValidationParams
+) -> list[str]:
     """Check the class folders against the configured class list before decoding.
 
     Args:
@@ -194,7 +196,7 @@ def select_clean_images(image_index: pd.DataFrame, validation_report: dict) -> p
     if broken:
         per_class = validation_report["per_class"]
         details = "; ".join(
-            f"data_validation.{name} is {limit['limit']} but the data gives {limit['value']}"
+            f"data_validation.{name} is {limit['limit']}, the data gives {limit['value']}"
             for name, limit in broken.items()
         )
         raise ValueError(
@@ -206,7 +208,10 @@ def select_clean_images(image_index: pd.DataFrame, validation_report: dict) -> p
 
 
 def plot_class_samples(
-    clean_index: pd.DataFrame, class_names: list[str], params: DataValidationParams, seed: int
+    clean_index: pd.DataFrame,
+    class_names: list[str],
+    params: DataValidationParams,
+    seed: int,
 ) -> Figure:
     """A grid of a few usable images of every class, one row per class, for a quick look.
 

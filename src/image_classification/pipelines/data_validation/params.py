@@ -11,11 +11,10 @@ class DataValidationParams(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     classes: list[str] | None = Field(
-        default=None,
         min_length=2,
         description="Expected class folders; null takes every class folder found.",
     )
-    max_quarantined_fraction: float = Field(default=0.2, ge=0, le=1)
-    min_images_per_class: int = Field(default=10, ge=1)
-    workers: int | None = Field(default=None, ge=1, description="null: one per core")
-    sample_images_per_class: int = Field(default=6, ge=1, le=20)
+    max_quarantined_fraction: float = Field(ge=0, le=1)
+    min_images_per_class: int = Field(ge=1)
+    workers: int | None = Field(ge=1, description="null: one per core")
+    sample_images_per_class: int = Field(ge=1, le=20)

@@ -37,7 +37,9 @@ def plot_learning_curves(training_history: pd.DataFrame, training_metrics: dict)
     ):
         ax.plot(epochs, training_history[metric], label="training (augmented, dropout on)")
         ax.plot(epochs, training_history[f"val_{metric}"], label="validation")
-        ax.axvline(training_metrics["best_epoch"], color="grey", ls="--", label="best epoch")
+        ax.axvline(
+            training_metrics["best_epoch"], color="grey", ls="--", label="best epoch"
+        )
         ax.axvline(training_metrics["epochs_run"], color="grey", ls=":", label="stopped")
         ax.set_xlabel("epoch")
         ax.set_title(title)
@@ -101,7 +103,9 @@ def plot_confusion_matrix(test_predictions: pd.DataFrame, class_names: list[str]
         colorbar=False,
         ax=ax,
     )
-    accuracy = float((test_predictions["label_index"] == test_predictions["predicted_index"]).mean())
+    accuracy = float(
+        (test_predictions["label_index"] == test_predictions["predicted_index"]).mean()
+    )
     ax.set_title(f"Test split: accuracy {accuracy:.1%} on {len(test_predictions)} images")
     figure.tight_layout()
     return figure
@@ -126,15 +130,19 @@ def diagnose_fit(
     """
     verdict, evidence = judge_fit(training_history, params)
     advice = list(ADVICE[verdict])
-    if evidence["still_improving_at_end"] and training_metrics["stop_reason"] == "max_epochs":
+    if (
+        evidence["still_improving_at_end"]
+        and training_metrics["stop_reason"] == "max_epochs"
+    ):
         advice.append("Validation was still improving at the last epoch: raise max_epochs.")
     if validation_report["quarantined"]:
         reasons = ", ".join(
-            f"{count} {reason}" for reason, count in validation_report["quarantined_by_reason"].items()
+            f"{count} {reason}"
+            for reason, count in validation_report["quarantined_by_reason"].items()
         )
         advice.append(
-            f"Check your data: validation quarantined {validation_report['quarantined']} of "
-            f"{validation_report['files']} files ({reasons}); see the quarantine table."
+            f"Check your data: validation quarantined {validation_report['quarantined']} "
+            f"of {validation_report['files']} files ({reasons}); see the quarantine table."
         )
     return {
         "verdict": verdict,

@@ -10,13 +10,13 @@ class DiagnosticsParams(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    batch_size: int = Field(default=256, ge=1, description="for predicting the test split")
+    batch_size: int = Field(ge=1, description="for predicting the test split")
     overfit_accuracy_gap: float = Field(
-        default=0.10, gt=0, le=1, description="train minus validation accuracy at the end"
+        gt=0, le=1, description="train minus validation accuracy at the end"
     )
     overfit_val_loss_rise: float = Field(
-        default=0.10, gt=0, description="rise of validation cross-entropy over its minimum"
+        gt=0, description="rise of validation cross-entropy over its minimum"
     )
     underfit_train_accuracy: float = Field(
-        default=0.60, gt=0, le=1, description="below this, the model does not fit the data"
+        gt=0, le=1, description="below this, the model does not fit the data"
     )

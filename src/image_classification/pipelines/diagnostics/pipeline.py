@@ -2,7 +2,12 @@
 
 from kedro.pipeline import Node, Pipeline
 
-from .nodes import diagnose_fit, plot_confusion_matrix, plot_learning_curves, predict_test_split
+from .nodes import (
+    diagnose_fit,
+    plot_confusion_matrix,
+    plot_learning_curves,
+    predict_test_split,
+)
 
 
 def create_pipeline(**kwargs) -> Pipeline:

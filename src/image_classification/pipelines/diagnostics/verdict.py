@@ -70,10 +70,11 @@ def judge_fit(history: pd.DataFrame, params: DiagnosticsParams) -> tuple[str, di
         evidence["validation_loss_rise_after_best"] > params.overfit_val_loss_rise
         and evidence["train_loss_fell_after_best"]
     )
-    if evidence["accuracy_gap_at_end"] > params.overfit_accuracy_gap or memorizing:
-        return OVERFITTING, evidence
+    # A model that cannot fit its training data is underfitting first, whatever its gap.
     if float(last["accuracy"]) < params.underfit_train_accuracy:
         return UNDERFITTING, evidence
+    if evidence["accuracy_gap_at_end"] > params.overfit_accuracy_gap or memorizing:
+        return OVERFITTING, evidence
     return GOOD_FIT, evidence
 
 
@@ -88,12 +89,14 @@ def explain(verdict: str, evidence: dict, params: DiagnosticsParams) -> str:
             f"reached at epoch {evidence['best_epoch']}."
         )
     if verdict == UNDERFITTING:
-        still = " and was still improving when training ended" if evidence[
-            "still_improving_at_end"
-        ] else ""
+        still = (
+            " and was still improving when training ended"
+            if evidence["still_improving_at_end"]
+            else ""
+        )
         return (
-            f"The model does not fit even its training data: training accuracy stayed below "
-            f"{params.underfit_train_accuracy:.0%}{still}."
+            "The model does not fit even its training data: training accuracy stayed "
+            f"below {params.underfit_train_accuracy:.0%}{still}."
         )
     return (
         f"Training and validation accuracy stay within "

@@ -8,6 +8,7 @@ import keras
 
 
 def make_model(
+    *,
     input_shape: Sequence[int],
     num_classes: int,
     conv_filters: Sequence[int],

@@ -62,6 +62,7 @@ def train_model(
         validation_data=validation_dataset,
         epochs=params.max_epochs,
         callbacks=[early_stopping],
+        shuffle=False,  # the training dataset reshuffles itself every epoch
         verbose=params.verbose,
     )
     history = pd.DataFrame(fitted.history)

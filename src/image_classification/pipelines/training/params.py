@@ -15,13 +15,13 @@ class TrainingParams(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     conv_filters: list[_Filters] = Field(
-        default=[16, 32], min_length=1, max_length=6, description="one entry per conv block"
+        min_length=1, max_length=6, description="one entry per conv block"
     )
-    kernel_size: int = Field(default=3, ge=1, le=7)
-    dense_units: int = Field(default=32, ge=1, le=4096)
-    dropout: float = Field(default=0.5, ge=0, lt=1)
-    l2: float = Field(default=1e-4, ge=0, le=1)
-    learning_rate: float = Field(default=1e-3, gt=0, le=1)
-    max_epochs: int = Field(default=40, ge=1)
-    patience: int = Field(default=6, ge=0)
-    verbose: int = Field(default=2, ge=0, le=2, description="Keras fit progress output")
+    kernel_size: int = Field(ge=1, le=7)
+    dense_units: int = Field(ge=1, le=4096)
+    dropout: float = Field(ge=0, lt=1)
+    l2: float = Field(ge=0, le=1)
+    learning_rate: float = Field(gt=0, le=1)
+    max_epochs: int = Field(ge=1)
+    patience: int = Field(ge=0)
+    verbose: int = Field(ge=0, le=2, description="Keras fit progress output")

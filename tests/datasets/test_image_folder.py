@@ -1,0 +1,41 @@
+"""ImageFolderDataset lists every file, hidden ones too, and refuses to write."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from kedro.io import DatasetError
+
+from image_classification.datasets import ImageFolderDataset
+
+
+def test_lists_every_file_sorted_with_its_class_folder(tmp_path):
+    for name in (
+        "dogs/b.jpg",
+        "cats/a.jpg",
+        "cats/.DS_Store",
+        "cats/sub/c.png",
+        "loose.jpg",
+    ):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_bytes(b"x")
+    listing = ImageFolderDataset(path=str(tmp_path)).load()
+    assert list(listing["relative_path"]) == [
+        "cats/.DS_Store",
+        "cats/a.jpg",
+        "cats/sub/c.png",
+        "dogs/b.jpg",
+        "loose.jpg",
+    ]
+    assert list(listing["label"]) == ["cats", "cats", "cats", "dogs", ""]
+    assert listing["path"].iloc[1] == str(tmp_path / "cats" / "a.jpg")
+
+
+def test_missing_folder_is_a_clear_error(tmp_path):
+    with pytest.raises(DatasetError, match="does not exist.*raw_image_dir"):
+        ImageFolderDataset(path=str(tmp_path / "nope")).load()
+
+
+def test_saving_is_refused(tmp_path):
+    with pytest.raises(DatasetError, match="never written"):
+        ImageFolderDataset(path=str(tmp_path)).save(pd.DataFrame({"a": [1]}))

@@ -1,0 +1,107 @@
+"""The split is stratified, reproducible, stable when files are added, and keeps duplicates
+together."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import pytest
+from pydantic import ValidationError
+
+from image_classification.pipelines.data_split.nodes import (
+    SPLITS,
+    assign_splits,
+    report_split,
+)
+from image_classification.pipelines.data_split.params import DataSplitParams
+from tests.conftest import base_parameters
+
+CLASSES = ["a", "b", "c"]
+PARAMS = DataSplitParams(**base_parameters("data_split"))
+
+
+def _index(count_per_class: int, start: int = 0) -> pd.DataFrame:
+    rows = [
+        {
+            "relative_path": f"{label}/{i:05d}.jpg",
+            "path": f"/data/{label}/{i:05d}.jpg",
+            "label": label,
+            "pixel_hash": f"{label}-{i}",
+        }
+        for label in CLASSES
+        for i in range(start, start + count_per_class)
+    ]
+    return pd.DataFrame(rows)
+
+
+def test_same_input_and_seed_give_the_same_split():
+    index = _index(100)
+    first = assign_splits(index, CLASSES, PARAMS, seed=1)
+    second = assign_splits(index.sample(frac=1, random_state=3), CLASSES, PARAMS, seed=1)
+    pd.testing.assert_frame_equal(first, second)
+
+
+def test_another_seed_gives_another_split():
+    index = _index(100)
+    first = assign_splits(index, CLASSES, PARAMS, seed=1)["split"]
+    other = assign_splits(index, CLASSES, PARAMS, seed=2)["split"]
+    assert (first != other).mean() > 0.2
+
+
+def test_adding_files_never_moves_existing_ones():
+    before = assign_splits(_index(60), CLASSES, PARAMS, seed=1)
+    grown = pd.concat([_index(60), _index(40, start=60)])
+    after = assign_splits(grown, CLASSES, PARAMS, seed=1).set_index("relative_path")
+    assert (after.loc[before["relative_path"], "split"].to_numpy() == before["split"]).all()
+
+
+def test_each_class_follows_the_fractions_within_sampling_noise():
+    manifest = assign_splits(_index(2000), CLASSES, PARAMS, seed=1)
+    wanted = PARAMS.fractions.model_dump()
+    for label, group in manifest.groupby("label"):
+        shares = group["split"].value_counts(normalize=True)
+        for split in SPLITS:
+            noise = math.sqrt(wanted[split] * (1 - wanted[split]) / len(group))
+            assert abs(shares[split] - wanted[split]) < 4 * noise, (label, split)
+
+
+def test_exact_duplicates_share_a_split():
+    index = _index(50)
+    copies = index.assign(
+        relative_path=index["relative_path"].str.replace(".jpg", "_copy.jpg")
+    )
+    manifest = assign_splits(pd.concat([index, copies]), CLASSES, PARAMS, seed=1)
+    assert (manifest.groupby("pixel_hash")["split"].nunique() == 1).all()
+
+
+def test_label_index_follows_the_class_order():
+    manifest = assign_splits(_index(5), ["c", "a", "b"], PARAMS, seed=1)
+    assert manifest.groupby("label")["label_index"].first().to_dict() == {
+        "a": 1,
+        "b": 2,
+        "c": 0,
+    }
+
+
+def test_report_counts_every_image_once():
+    manifest = assign_splits(_index(200), CLASSES, PARAMS, seed=1)
+    report = report_split(manifest, CLASSES, PARAMS)
+    total = sum(sum(counts.values()) for counts in report["counts"].values())
+    assert total == report["images"] == len(manifest)
+    assert report["counts"]["validation"]["a"] == int(
+        ((manifest["label"] == "a") & (manifest["split"] == "validation")).sum()
+    )
+    assert math.isclose(sum(report["share"].values()), 1, abs_tol=1e-3)
+
+
+@pytest.mark.parametrize(
+    "fractions",
+    [
+        {"train": 0.8, "validation": 0.15, "test": 0.15},
+        {"train": 1.0, "validation": 0.0, "test": 0.0},
+    ],
+)
+def test_fractions_that_do_not_make_a_split_are_refused(fractions):
+    with pytest.raises(ValidationError, match="fractions"):
+        DataSplitParams(fractions=fractions)

@@ -1,0 +1,105 @@
+"""Per-file checks on hand-made files: each fault gets the right reason, never a raise."""
+
+from __future__ import annotations
+
+import io
+import random
+
+import pytest
+from PIL import Image
+
+from image_classification.pipelines.data_validation.checks import (
+    OK,
+    QUARANTINED,
+    inspect_file,
+)
+
+
+def _encoded(mode: str, fmt: str, size=(12, 10)) -> bytes:
+    buffer = io.BytesIO()
+    Image.new(mode, size, color=100 if mode in ("L", "P") else None).save(
+        buffer, format=fmt
+    )
+    return buffer.getvalue()
+
+
+def _noisy(fmt: str, size=(64, 64)) -> bytes:
+    """Random pixels, so that cutting the file loses image data, not just trailers."""
+    pixels = random.Random(0).randbytes(size[0] * size[1] * 3)
+    buffer = io.BytesIO()
+    Image.frombytes("RGB", size, pixels).save(buffer, format=fmt)
+    return buffer.getvalue()
+
+
+def _inspect(tmp_path, name: str, content: bytes, label: str = "cats"):
+    path = tmp_path / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(content)
+    relative = f"{label}/{name}" if label else name
+    return inspect_file(relative, str(path), label)
+
+
+def test_good_jpeg_is_recorded_with_size_mode_and_hashes(tmp_path):
+    record = _inspect(tmp_path, "a.jpg", _encoded("RGB", "JPEG"))
+    assert record["status"] == OK
+    assert (record["format"], record["mode"], record["width"], record["height"]) == (
+        "JPEG",
+        "RGB",
+        12,
+        10,
+    )
+    assert len(record["content_hash"]) == 64
+    assert len(record["pixel_hash"]) == 64
+    assert record["converted_to_rgb"] is False
+
+
+@pytest.mark.parametrize("mode", ["L", "RGBA", "P", "LA"])
+def test_non_rgb_modes_are_kept_and_marked_for_conversion(tmp_path, mode):
+    record = _inspect(tmp_path, "a.png", _encoded(mode, "PNG"))
+    assert record["status"] == OK
+    assert record["mode"] == mode
+    assert record["converted_to_rgb"] is True
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "reason"),
+    [
+        ("empty.jpg", b"", "empty_file"),
+        ("text.jpg", b"not an image at all\n", "not_an_image"),
+        ("png_named.jpg", _encoded("RGB", "PNG"), "extension_mismatch"),
+        ("jpeg_named.png", _encoded("RGB", "JPEG"), "extension_mismatch"),
+        ("cut.jpg", _noisy("JPEG")[:2000], "truncated"),
+        ("cut.png", _noisy("PNG")[:2000], "truncated"),
+        ("notes.txt", b"hello", "unsupported_extension"),
+        ("scan.tiff", _encoded("RGB", "TIFF"), "unsupported_extension"),
+    ],
+)
+def test_bad_files_are_quarantined_with_their_reason(tmp_path, name, content, reason):
+    record = _inspect(tmp_path, name, content)
+    assert (record["status"], record["reason"]) == (QUARANTINED, reason)
+    assert record["detail"]
+
+
+def test_hidden_files_and_files_outside_class_folders_are_reported(tmp_path):
+    hidden = _inspect(tmp_path, ".DS_Store", b"\x00\x01")
+    assert (hidden["status"], hidden["reason"]) == (QUARANTINED, "hidden_file")
+    loose = _inspect(tmp_path, "loose.jpg", _encoded("RGB", "JPEG"), label="")
+    assert (loose["status"], loose["reason"]) == (QUARANTINED, "outside_class_folder")
+
+
+def test_missing_file_is_unreadable_not_an_exception(tmp_path):
+    record = inspect_file("cats/gone.jpg", str(tmp_path / "gone.jpg"), "cats")
+    assert (record["status"], record["reason"]) == (QUARANTINED, "unreadable")
+
+
+def test_pixel_hash_ignores_encoding_but_not_pixels(tmp_path):
+    image = Image.new("RGB", (8, 8), (10, 200, 30))
+    png, bmp = io.BytesIO(), io.BytesIO()
+    image.save(png, format="PNG")
+    image.save(bmp, format="BMP")
+    as_png = _inspect(tmp_path, "a.png", png.getvalue())
+    as_bmp = _inspect(tmp_path, "a.bmp", bmp.getvalue())
+    other = _inspect(tmp_path, "b.png", _encoded("RGB", "PNG", (8, 8)))
+    assert as_png["pixel_hash"] == as_bmp["pixel_hash"]
+    assert as_png["content_hash"] != as_bmp["content_hash"]
+    assert other["pixel_hash"] != as_png["pixel_hash"]

@@ -1,0 +1,150 @@
+"""Nodes of data_validation on a generated folder with every planted fault."""
+
+from __future__ import annotations
+
+import shutil
+
+import pandas as pd
+import pytest
+from matplotlib.figure import Figure
+
+from image_classification.datasets import ImageFolderDataset
+from image_classification.pipelines.data_validation.nodes import (
+    build_image_index,
+    plot_class_samples,
+    resolve_class_names,
+    select_clean_images,
+    summarize_validation,
+)
+from image_classification.pipelines.data_validation.params import DataValidationParams
+from tests.conftest import TINY_CLASSES, base_parameters
+
+
+def _params(**overrides) -> DataValidationParams:
+    values = base_parameters("data_validation") | {"classes": list(TINY_CLASSES)}
+    return DataValidationParams(**(values | overrides))
+
+
+@pytest.fixture(scope="module")
+def validated(tiny_folder):
+    root, faults = tiny_folder
+    listing = ImageFolderDataset(path=str(root)).load()
+    params = _params()
+    classes = resolve_class_names(listing, params)
+    index = build_image_index(listing, classes, params)
+    return listing, classes, index, faults
+
+
+def test_every_planted_fault_gets_its_reason(validated):
+    _, _, index, faults = validated
+    by_path = index.set_index("relative_path")
+    for fault in faults:
+        row = by_path.loc[fault.path]
+        if fault.expected_reason is None:
+            assert row["status"] == "ok", fault
+        else:
+            assert (row["status"], row["reason"]) == ("quarantined", fault.expected_reason)
+
+
+def test_only_planted_faults_are_quarantined(validated):
+    _, _, index, faults = validated
+    expected = {fault.path for fault in faults if fault.expected_reason}
+    assert set(index.loc[index["status"] == "quarantined", "relative_path"]) == expected
+
+
+def test_grayscale_and_rgba_are_kept_and_recorded_as_converted(validated):
+    _, _, index, _ = validated
+    converted = index[index["converted_to_rgb"]]
+    assert set(converted["mode"]) == {"L", "RGBA"}
+    assert (converted["status"] == "ok").all()
+
+
+def test_index_has_one_row_per_file_with_the_documented_columns(validated):
+    listing, _, index, _ = validated
+    assert list(index["relative_path"]) == list(listing["relative_path"])
+    for column in ("path", "label", "format", "mode", "width", "height", "content_hash"):
+        assert column in index.columns
+    assert set(index["status"]) == {"ok", "quarantined"}
+
+
+def test_duplicates_with_the_same_label_are_kept(tmp_path, tiny_folder):
+    root = tmp_path / "images"
+    shutil.copytree(tiny_folder[0], root)
+    shutil.copy(root / "square" / "0003.jpg", root / "square" / "copy.jpg")
+    listing = ImageFolderDataset(path=str(root)).load()
+    index = build_image_index(listing, list(TINY_CLASSES), _params())
+    copies = index[index["relative_path"].isin(["square/0003.jpg", "square/copy.jpg"])]
+    assert list(copies["status"]) == ["ok", "ok"]
+    assert copies["pixel_hash"].nunique() == 1
+
+
+def test_unknown_class_folder_is_an_error_naming_it(tiny_folder):
+    listing = ImageFolderDataset(path=str(tiny_folder[0])).load()
+    with pytest.raises(
+        ValueError, match=r"\['triangle'\] are not in data_validation.classes"
+    ):
+        resolve_class_names(listing, _params(classes=["circle", "square"]))
+
+
+def test_configured_class_without_files_is_an_error_naming_it(tiny_folder):
+    listing = ImageFolderDataset(path=str(tiny_folder[0])).load()
+    with pytest.raises(ValueError, match=r"\['zebra'\] have no files"):
+        resolve_class_names(listing, _params(classes=[*TINY_CLASSES, "zebra"]))
+
+
+def test_null_classes_takes_the_folders_and_ignores_hidden_ones():
+    listing = pd.DataFrame(
+        {
+            "relative_path": ["b/1.jpg", "a/1.jpg", ".git/x", "loose.jpg"],
+            "path": ["", "", "", ""],
+            "label": ["b", "a", ".git", ""],
+        }
+    )
+    assert resolve_class_names(listing, _params(classes=None)) == ["a", "b"]
+    with pytest.raises(ValueError, match="at least two"):
+        resolve_class_names(listing[listing["label"] != "b"], _params(classes=None))
+
+
+def test_report_counts_reasons_classes_and_conversions(validated):
+    _, classes, index, faults = validated
+    quarantine, report = summarize_validation(index, classes, _params())
+    expected_reasons = (
+        pd.Series([f.expected_reason for f in faults]).value_counts().to_dict()
+    )
+    assert report["quarantined_by_reason"] == expected_reasons
+    assert report["quarantined"] == len(quarantine) == sum(expected_reasons.values())
+    assert report["ok"] + report["quarantined"] == report["files"] == len(index)
+    assert sum(c["ok"] for c in report["per_class"].values()) == report["ok"]
+    assert report["converted_to_rgb_by_mode"] == {"L": 1, "RGBA": 1}
+    assert list(quarantine.columns) == ["relative_path", "label", "reason", "detail"]
+    assert all(limit["holds"] for limit in report["limits"].values())
+
+
+def test_clean_images_are_the_ok_rows(validated):
+    _, classes, index, _ = validated
+    _, report = summarize_validation(index, classes, _params())
+    clean = select_clean_images(index, report)
+    assert len(clean) == report["ok"]
+    assert (clean["status"] == "ok").all()
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"max_quarantined_fraction": 0.01}, "max_quarantined_fraction is 0.01"),
+        ({"min_images_per_class": 100}, "min_images_per_class is 100"),
+    ],
+)
+def test_exceeded_limit_stops_with_a_message_naming_it(validated, overrides, message):
+    _, classes, index, _ = validated
+    _, report = summarize_validation(index, classes, _params(**overrides))
+    with pytest.raises(ValueError, match=message):
+        select_clean_images(index, report)
+
+
+def test_sample_grid_has_a_row_per_class(validated):
+    _, classes, index, _ = validated
+    figure = plot_class_samples(index[index["status"] == "ok"], classes, _params(), seed=0)
+    assert isinstance(figure, Figure)
+    labels = [ax.get_ylabel() for ax in figure.axes if ax.get_ylabel()]
+    assert labels == list(classes)

@@ -1,0 +1,122 @@
+"""The model follows its parameters; training stops on validation cross-entropy."""
+
+from __future__ import annotations
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+from pydantic import ValidationError
+
+from image_classification.pipelines.training.model import make_model
+from image_classification.pipelines.training.nodes import evaluate_model, train_model
+from image_classification.pipelines.training.params import TrainingParams
+from tests.conftest import base_parameters
+
+SMALL = {"conv_filters": [4, 8], "dense_units": 8, "max_epochs": 3, "verbose": 0}
+
+
+def _params(**overrides) -> TrainingParams:
+    return TrainingParams(**base_parameters("training") | SMALL | overrides)
+
+
+def _toy_datasets(count: int = 48, seed: int = 0):
+    """Two classes a CNN separates at once: dark and bright images."""
+    rng = np.random.default_rng(seed)
+    labels = rng.integers(0, 2, size=count)
+    images = (
+        rng.uniform(0, 0.4, size=(count, 16, 16, 3)) + labels[:, None, None, None] * 0.5
+    )
+    dataset = tf.data.Dataset.from_tensor_slices((images.astype("float32"), labels))
+    return dataset.batch(16), dataset.batch(16)
+
+
+def test_model_layers_follow_the_parameters():
+    model = make_model(
+        input_shape=(32, 32, 3),
+        num_classes=5,
+        conv_filters=[8, 16, 24],
+        kernel_size=5,
+        dense_units=12,
+        dropout=0.25,
+        l2=0.01,
+    )
+    convs = [layer for layer in model.layers if isinstance(layer, keras.layers.Conv2D)]
+    assert [conv.filters for conv in convs] == [8, 16, 24]
+    assert convs[0].kernel_size == (5, 5)
+    assert model.get_layer("dropout").rate == 0.25
+    assert model.get_layer("dense").units == 12
+    assert model.output_shape == (None, 5)
+    assert all(conv.kernel_regularizer.l2 == pytest.approx(0.01) for conv in convs)
+    assert not any(isinstance(layer, keras.layers.Lambda) for layer in model.layers)
+
+
+def test_zero_l2_adds_no_regularizer():
+    model = make_model(
+        input_shape=(16, 16, 3),
+        num_classes=2,
+        conv_filters=[4],
+        kernel_size=3,
+        dense_units=4,
+        dropout=0.0,
+        l2=0.0,
+    )
+    assert model.losses == []
+
+
+def test_training_returns_a_model_and_a_history_with_plain_crossentropy():
+    train, validation = _toy_datasets()
+    model, history = train_model(train, validation, ["dark", "bright"], _params(), seed=0)
+    assert list(history["epoch"]) == [1, 2, 3]
+    for column in ("loss", "crossentropy", "accuracy", "val_crossentropy", "val_accuracy"):
+        assert column in history.columns
+    # val_loss carries the L2 penalty; the cross-entropy early stopping watches does not.
+    assert (history["val_loss"] > history["val_crossentropy"]).all()
+    assert model.output_shape == (None, 2)
+
+
+def test_early_stopping_fires_after_patience_epochs_without_improvement():
+    train, validation = _toy_datasets()
+    # A vanishing learning rate leaves the weights, and so the validation loss, unchanged.
+    params = _params(learning_rate=1e-12, max_epochs=20, patience=2)
+    model, history = train_model(train, validation, ["dark", "bright"], params, seed=0)
+    assert len(history) == 3
+    metrics = evaluate_model(model, history, validation, validation, params)
+    assert metrics["stop_reason"] == "early_stopping"
+    assert metrics["epochs_run"] == 3
+    assert metrics["best_epoch"] == 1
+
+
+def test_same_seed_gives_the_same_history():
+    first = train_model(*_toy_datasets(), ["dark", "bright"], _params(), seed=5)[1]
+    second = train_model(*_toy_datasets(), ["dark", "bright"], _params(), seed=5)[1]
+    np.testing.assert_allclose(first.to_numpy(), second.to_numpy(), rtol=1e-5)
+
+
+def test_evaluation_reports_the_restored_best_model():
+    train, validation = _toy_datasets()
+    params = _params(max_epochs=4)
+    model, history = train_model(train, validation, ["dark", "bright"], params, seed=0)
+    metrics = evaluate_model(model, history, validation, validation, params)
+    best = history.loc[history["val_crossentropy"].idxmin()]
+    assert metrics["best_epoch"] == best["epoch"]
+    assert metrics["validation_crossentropy"] == pytest.approx(
+        best["val_crossentropy"], 1e-3
+    )
+    assert metrics["test_accuracy"] == metrics["validation_accuracy"]
+    assert metrics["stop_reason"] == "max_epochs"
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field"),
+    [
+        ({"dropout": 1.5}, "dropout"),
+        ({"patience": -1}, "patience"),
+        ({"conv_filters": []}, "conv_filters"),
+        ({"learning_rate": 0}, "learning_rate"),
+        ({"dropuot": 0.2}, "dropuot"),
+    ],
+)
+def test_bad_values_are_refused_naming_the_parameter(overrides, field):
+    with pytest.raises(ValidationError, match=field):
+        _params(**overrides)
