@@ -9,7 +9,12 @@ import pandas as pd
 import pytest
 import yaml
 
+from image_classification.datasets import ImageFolderDataset
 from image_classification.demo_images import write_image_folder
+from image_classification.pipelines.data_split.nodes import assign_splits
+from image_classification.pipelines.data_split.params import DataSplitParams
+from image_classification.pipelines.data_validation.nodes import build_image_index
+from image_classification.pipelines.data_validation.params import DataValidationParams
 
 os.environ.setdefault("DO_NOT_TRACK", "1")
 os.environ.setdefault("KEDRO_DISABLE_TELEMETRY", "1")
@@ -38,12 +43,6 @@ def tiny_folder(tmp_path_factory) -> tuple[Path, list]:
 @pytest.fixture(scope="session")
 def tiny_manifest(tiny_folder) -> pd.DataFrame:
     """Split manifest of the clean images of ``tiny_folder``, made by the real nodes."""
-    from image_classification.datasets import ImageFolderDataset
-    from image_classification.pipelines.data_split.nodes import assign_splits
-    from image_classification.pipelines.data_split.params import DataSplitParams
-    from image_classification.pipelines.data_validation.nodes import build_image_index
-    from image_classification.pipelines.data_validation.params import DataValidationParams
-
     listing = ImageFolderDataset(path=str(tiny_folder[0])).load()
     params = DataValidationParams(
         **base_parameters("data_validation") | {"classes": list(TINY_CLASSES)}

@@ -32,7 +32,7 @@ def test_lists_every_file_sorted_with_its_class_folder(tmp_path):
 
 
 def test_missing_folder_is_a_clear_error(tmp_path):
-    with pytest.raises(DatasetError, match="does not exist.*raw_image_dir"):
+    with pytest.raises(DatasetError, match=r"does not exist.*raw_image_dir"):
         ImageFolderDataset(path=str(tmp_path / "nope")).load()
 
 

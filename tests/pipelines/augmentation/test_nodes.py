@@ -1,4 +1,4 @@
-"""tf.data pipelines from the manifest, and the augmentation layers built from parameters."""
+"""tf.data pipelines from the manifest; augmentation layers built from parameters."""
 
 from __future__ import annotations
 
@@ -40,7 +40,8 @@ def test_datasets_hold_every_split_image_resized_and_scaled(tiny_manifest):
         rows = tiny_manifest[tiny_manifest["split"] == split]
         assert images.shape == (len(rows), 20, 24, 3)
         assert images.dtype == np.float32
-        assert 0.0 <= images.min() and images.max() <= 1.0
+        assert images.min() >= 0.0
+        assert images.max() <= 1.0
         assert sorted(labels) == sorted(rows["label_index"])
 
 
