@@ -2,6 +2,10 @@
 
 from kedro.config import OmegaConfigLoader
 
+from image_classification.hooks import SeedHooks
+
+HOOKS = (SeedHooks(),)
+
 CONFIG_LOADER_CLASS = OmegaConfigLoader
 CONFIG_LOADER_ARGS = {
     "base_env": "base",

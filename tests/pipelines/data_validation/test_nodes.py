@@ -107,7 +107,7 @@ def test_null_classes_takes_the_folders_and_ignores_hidden_ones():
 
 def test_report_counts_reasons_classes_and_conversions(validated):
     _, classes, index, faults = validated
-    quarantine, report = summarize_validation(index, classes, _params())
+    quarantine, report, limits = summarize_validation(index, classes, _params())
     expected_reasons = (
         pd.Series([f.expected_reason for f in faults]).value_counts().to_dict()
     )
@@ -117,13 +117,14 @@ def test_report_counts_reasons_classes_and_conversions(validated):
     assert sum(c["ok"] for c in report["per_class"].values()) == report["ok"]
     assert report["converted_to_rgb_by_mode"] == {"L": 1, "RGBA": 1}
     assert list(quarantine.columns) == ["relative_path", "label", "reason", "detail"]
-    assert all(limit["holds"] for limit in report["limits"].values())
+    assert report["limits"] == limits
+    assert all(limit["holds"] for limit in limits.values())
 
 
 def test_clean_images_are_the_ok_rows(validated):
     _, classes, index, _ = validated
-    _, report = summarize_validation(index, classes, _params())
-    clean = select_clean_images(index, report)
+    _, report, limits = summarize_validation(index, classes, _params())
+    clean = select_clean_images(index, limits)
     assert len(clean) == report["ok"]
     assert (clean["status"] == "ok").all()
 
@@ -137,9 +138,9 @@ def test_clean_images_are_the_ok_rows(validated):
 )
 def test_exceeded_limit_stops_with_a_message_naming_it(validated, overrides, message):
     _, classes, index, _ = validated
-    _, report = summarize_validation(index, classes, _params(**overrides))
+    _, _, limits = summarize_validation(index, classes, _params(**overrides))
     with pytest.raises(ValueError, match=message):
-        select_clean_images(index, report)
+        select_clean_images(index, limits)
 
 
 def test_sample_grid_has_a_row_per_class(validated):

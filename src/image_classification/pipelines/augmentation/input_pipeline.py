@@ -93,7 +93,6 @@ def make_image_dataset(
     )
     if augmenter is not None:
         dataset = dataset.map(
-            lambda images, labels: (augmenter(images, training=True), labels),
-            num_parallel_calls=AUTOTUNE,
+            lambda images, labels: (augmenter(images, training=True), labels)
         )
     return dataset.prefetch(AUTOTUNE)

@@ -115,8 +115,8 @@ def _quarantine_conflicting_duplicates(index: pd.DataFrame) -> pd.DataFrame:
 
 def summarize_validation(
     image_index: pd.DataFrame, class_names: list[str], params: DataValidationParams
-) -> tuple[pd.DataFrame, dict]:
-    """Build the quarantine table and the validation report.
+) -> tuple[pd.DataFrame, dict, dict]:
+    """Build the quarantine table and the validation report, and check the limits.
 
     Args:
         image_index: Output of ``build_image_index``.
@@ -124,9 +124,11 @@ def summarize_validation(
         params: The limits, copied into the report with the measured values.
 
     Returns:
-        The quarantine table (file, class, reason, detail) and the report (counts per
-        reason and per class, conversions, duplicate groups, limits and whether each
-        holds).
+        The quarantine table (file, class, reason, detail), the report (counts per
+        reason and per class, conversions, duplicate groups, limits) and the limits
+        alone, with the measured value and whether each holds. The limits go to
+        ``select_clean_images`` on their own so that the report stays a pure output
+        (kedro-viz draws the reporting layer last).
     """
     quarantined = image_index[image_index["status"] == QUARANTINED]
     quarantine = quarantined[["relative_path", "label", "reason", "detail"]].reset_index(
@@ -143,6 +145,18 @@ def summarize_validation(
     fraction = len(quarantined) / max(len(image_index), 1)
     smallest = min(per_class.values(), key=lambda counts: counts["ok"])["ok"]
     duplicate_sizes = ok.groupby("pixel_hash").size()
+    limits = {
+        "max_quarantined_fraction": {
+            "limit": params.max_quarantined_fraction,
+            "value": round(fraction, 4),
+            "holds": fraction <= params.max_quarantined_fraction,
+        },
+        "min_images_per_class": {
+            "limit": params.min_images_per_class,
+            "value": smallest,
+            "holds": smallest >= params.min_images_per_class,
+        },
+    }
     report = {
         "files": len(image_index),
         "ok": len(ok),
@@ -152,27 +166,16 @@ def summarize_validation(
         "files_outside_classes": int((~image_index["label"].isin(class_names)).sum()),
         "converted_to_rgb_by_mode": _counts(ok.loc[ok["converted_to_rgb"], "mode"]),
         "duplicate_groups_kept": int((duplicate_sizes > 1).sum()),
-        "limits": {
-            "max_quarantined_fraction": {
-                "limit": params.max_quarantined_fraction,
-                "value": round(fraction, 4),
-                "holds": fraction <= params.max_quarantined_fraction,
-            },
-            "min_images_per_class": {
-                "limit": params.min_images_per_class,
-                "value": smallest,
-                "holds": smallest >= params.min_images_per_class,
-            },
-        },
+        "limits": limits,
     }
-    return quarantine, report
+    return quarantine, report, limits
 
 
 def _counts(values: pd.Series) -> dict[str, int]:
     return {str(key): int(count) for key, count in sorted(values.value_counts().items())}
 
 
-def select_clean_images(image_index: pd.DataFrame, validation_report: dict) -> pd.DataFrame:
+def select_clean_images(image_index: pd.DataFrame, validation_limits: dict) -> pd.DataFrame:
     """Keep the usable images, or stop the run when a configured limit is exceeded.
 
     Runs after the quarantine table and report are saved, so a failed run still leaves
@@ -180,7 +183,7 @@ def select_clean_images(image_index: pd.DataFrame, validation_report: dict) -> p
 
     Args:
         image_index: Output of ``build_image_index``.
-        validation_report: Output of ``summarize_validation``.
+        validation_limits: The limits as checked by ``summarize_validation``.
 
     Returns:
         The rows with status ok.
@@ -189,20 +192,16 @@ def select_clean_images(image_index: pd.DataFrame, validation_report: dict) -> p
         ValueError: Naming each limit that does not hold and its measured value.
     """
     broken = {
-        name: limit
-        for name, limit in validation_report["limits"].items()
-        if not limit["holds"]
+        name: limit for name, limit in validation_limits.items() if not limit["holds"]
     }
     if broken:
-        per_class = validation_report["per_class"]
         details = "; ".join(
             f"data_validation.{name} is {limit['limit']}, the data gives {limit['value']}"
             for name, limit in broken.items()
         )
         raise ValueError(
-            f"image folder fails validation limits: {details}. See the quarantine table "
-            f"for the files and reasons; ok images per class: "
-            f"{ {name: counts['ok'] for name, counts in per_class.items()} }"
+            f"image folder fails validation limits: {details}. The quarantine table "
+            "lists the files and reasons, the validation report the counts per class."
         )
     return image_index[image_index["status"] == OK].reset_index(drop=True)
 

@@ -29,12 +29,12 @@ def create_pipeline(**kwargs) -> Pipeline:
             Node(
                 func=summarize_validation,
                 inputs=["image_index", "class_names", "params:data_validation"],
-                outputs=["quarantine", "validation_report"],
+                outputs=["quarantine", "validation_report", "validation_limits"],
                 name="summarize_validation_node",
             ),
             Node(
                 func=select_clean_images,
-                inputs=["image_index", "validation_report"],
+                inputs=["image_index", "validation_limits"],
                 outputs="clean_image_index",
                 name="select_clean_images_node",
             ),

@@ -1,0 +1,60 @@
+"""A throw-away copy of the project (config only) around a generated image folder.
+
+Runs write their versioned outputs into the copy, never into the repository's data/.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+from pathlib import Path
+
+import yaml
+
+from tests.conftest import PROJECT_ROOT
+
+# Small and fast: the integration tests check the wiring, not the accuracy.
+FAST_TRAINING = {
+    "training": {"conv_filters": [4, 8], "dense_units": 8, "max_epochs": 2, "verbose": 0},
+    "augmentation": {"batch_size": 16},
+    "data_validation": {"sample_images_per_class": 2},
+}
+
+
+def make_project_copy(root: Path, local_parameters: dict | None = None) -> Path:
+    """Copy conf/base, pyproject.toml and .telemetry into ``root``; write conf/local."""
+    shutil.copytree(PROJECT_ROOT / "conf" / "base", root / "conf" / "base")
+    (root / "conf" / "local").mkdir()
+    for name in ("pyproject.toml", ".telemetry"):
+        shutil.copy(PROJECT_ROOT / name, root / name)
+    # Kedro wants a source folder; the package itself is imported as installed.
+    (root / "src").mkdir()
+    if local_parameters:
+        text = yaml.safe_dump(local_parameters)
+        (root / "conf" / "local" / "parameters.yml").write_text(text)
+    return root
+
+
+def versioned_outputs() -> dict[str, str]:
+    """Catalog name -> file path of every versioned dataset in conf/base/catalog.yml."""
+    catalog = yaml.safe_load((PROJECT_ROOT / "conf" / "base" / "catalog.yml").read_text())
+    return {
+        name: entry["filepath"]
+        for name, entry in catalog.items()
+        if isinstance(entry, dict) and entry.get("versioned")
+    }
+
+
+def saved_versions(project: Path, filepath: str) -> list[Path]:
+    """The saved files of one versioned dataset, oldest first."""
+    folder = project / filepath
+    return sorted(folder.glob(f"*/{folder.name}"))
+
+
+def tree_digest(folder: Path) -> dict[str, str]:
+    """sha256 of every file under ``folder``, by relative path."""
+    return {
+        path.relative_to(folder).as_posix(): hashlib.sha256(path.read_bytes()).hexdigest()
+        for path in sorted(folder.rglob("*"))
+        if path.is_file()
+    }
