@@ -39,3 +39,12 @@ def test_missing_folder_is_a_clear_error(tmp_path):
 def test_saving_is_refused(tmp_path):
     with pytest.raises(DatasetError, match="never written"):
         ImageFolderDataset(path=str(tmp_path)).save(pd.DataFrame({"a": [1]}))
+
+
+def test_preview_is_a_table_of_the_first_files(tmp_path):
+    for index in range(5):
+        (tmp_path / "cats").mkdir(exist_ok=True)
+        (tmp_path / "cats" / f"{index}.jpg").write_bytes(b"x")
+    preview = ImageFolderDataset(path=str(tmp_path)).preview(nrows=3)
+    assert preview["columns"] == ["relative_path", "path", "label"]
+    assert [row[0] for row in preview["data"]] == ["cats/0.jpg", "cats/1.jpg", "cats/2.jpg"]

@@ -13,6 +13,7 @@ from typing import Any
 
 import pandas as pd
 from kedro.io import AbstractDataset, DatasetError
+from kedro_datasets._typing import TablePreview
 
 LISTING_COLUMNS = ["relative_path", "path", "label"]
 
@@ -43,6 +44,17 @@ class ImageFolderDataset(AbstractDataset[pd.DataFrame, pd.DataFrame]):
 
     def save(self, data: pd.DataFrame) -> None:
         raise DatasetError(f"{self._root} is raw data and is never written to")
+
+    def preview(self, nrows: int = 20) -> TablePreview:
+        """The first files of the listing, for kedro-viz."""
+        head = self.load().head(nrows)
+        return TablePreview(
+            {
+                "index": list(head.index),
+                "columns": list(head.columns),
+                "data": head.values.tolist(),
+            }
+        )
 
     def _exists(self) -> bool:
         return self._root.is_dir()

@@ -1,0 +1,167 @@
+"""The real `kedro` command in a subprocess, as a user runs it."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from image_classification.demo_images import render_shape
+from tests.conftest import PROJECT_ROOT
+from tests.project_copy import make_project_copy, saved_versions, versioned_outputs
+
+KEDRO = str(Path(sys.executable).with_name("kedro"))
+STAGES = ("data_validation", "data_split", "augmentation", "training", "diagnostics")
+
+
+def _kedro(project: Path, *args: str) -> subprocess.CompletedProcess:
+    # A wide terminal keeps Kedro's rich log lines unwrapped, so they can be searched.
+    return subprocess.run(
+        [KEDRO, *args],
+        cwd=project,
+        env=os.environ | {"COLUMNS": "300"},
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+    )
+
+
+def _latest_json(project: Path, name: str):
+    return json.loads(saved_versions(project, versioned_outputs()[name])[-1].read_text())
+
+
+@pytest.fixture(scope="module")
+def demo_run(tmp_path_factory):
+    """`kedro run` with the shipped configuration on a copy of the bundled demo images."""
+    project = make_project_copy(tmp_path_factory.mktemp("demo"))
+    raw = project / "data" / "01_raw"
+    shutil.copytree(PROJECT_ROOT / "data" / "01_raw" / "demo", raw / "demo")
+    shutil.copy(PROJECT_ROOT / "data" / "01_raw" / "demo_faults.json", raw)
+    return project, _kedro(project, "run")
+
+
+def test_demo_run_exits_cleanly_and_shows_keras_progress(demo_run):
+    _, result = demo_run
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    output = result.stdout + result.stderr
+    assert "Epoch 1/" in output
+    assert "Pipeline execution completed successfully" in output
+
+
+def test_demo_run_writes_every_report(demo_run):
+    project, _ = demo_run
+    for name, filepath in versioned_outputs().items():
+        assert len(saved_versions(project, filepath)) == 1, name
+    metrics = _latest_json(project, "training_metrics")
+    assert 0.3 < metrics["test_accuracy"] < 0.95
+    assert _latest_json(project, "diagnosis")["verdict"] in {
+        "overfitting",
+        "underfitting",
+        "good fit",
+    }
+
+
+def test_demo_manifest_faults_are_quarantined_as_listed(demo_run):
+    project, _ = demo_run
+    manifest = json.loads(
+        (PROJECT_ROOT / "data" / "01_raw" / "demo_faults.json").read_text()
+    )
+    quarantine_csv = saved_versions(project, versioned_outputs()["quarantine"])[-1]
+    lines = quarantine_csv.read_text().splitlines()[1:]
+    reasons = {line.split(",")[0]: line.split(",")[2] for line in lines}
+    assert reasons == {
+        f["path"]: f["expected_reason"] for f in manifest if f["expected_reason"]
+    }
+
+
+def test_viz_build_with_previews_shows_all_five_pipelines(demo_run):
+    project, _ = demo_run
+    result = _kedro(project, "viz", "build", "--include-previews")
+    assert result.returncode == 0, result.stderr[-3000:]
+    main = json.loads((project / "build" / "api" / "main").read_text())
+    assert {p["id"] for p in main["pipelines"]} >= {"__default__", *STAGES}
+    assert main["layers"] == [
+        "raw",
+        "intermediate",
+        "primary",
+        "model_input",
+        "models",
+        "model_output",
+        "reporting",
+    ]
+    tasks = {node["name"] for node in main["nodes"] if node["type"] == "task"}
+    for stage in STAGES:
+        stage_api = json.loads(
+            (project / "build" / "api" / "pipelines" / stage).read_text()
+        )
+        stage_tasks = {n["name"] for n in stage_api["nodes"] if n["type"] == "task"}
+        assert stage_tasks, stage
+        assert stage_tasks <= tasks
+    preview_types = {}
+    for path in (project / "build" / "api" / "nodes").iterdir():
+        node = json.loads(path.read_text())
+        if node.get("preview") is not None:
+            preview_types[Path(node["filepath"]).name] = node["preview_type"]
+    expected = {
+        Path(filepath).name
+        for name, filepath in versioned_outputs().items()
+        if name != "model"
+    }
+    assert set(preview_types) == expected | {"demo"}
+    assert preview_types["learning_curves.png"] == "ImagePreview"
+    assert preview_types["quarantine.csv"] == "TablePreview"
+    assert preview_types["diagnosis.json"] == "JSONPreview"
+    assert preview_types["demo"] == "TablePreview"
+
+
+def _user_style_folder(root: Path) -> Path:
+    """Photos as people keep them: odd sizes, PNG and JPEG, a nested folder, OS litter."""
+    rng = np.random.default_rng(5)
+    for label, shape in (("cats", "circle"), ("dogs", "triangle")):
+        folder = root / label / "2024"
+        folder.mkdir(parents=True)
+        for index in range(30):
+            image = render_shape(shape, rng, size=48).resize((56, 40))
+            extension = ".png" if index % 3 == 0 else ".JPG"
+            image.save(folder / f"IMG_{index:04d}{extension}")
+    (root / "cats" / ".DS_Store").write_bytes(b"\x00\x00\x00\x01Bud1")
+    (root / "dogs" / "Thumbs.db").write_bytes(b"\xd0\xcf\x11\xe0")
+    return root
+
+
+def test_own_image_folder_through_the_documented_option(tmp_path):
+    project = make_project_copy(tmp_path / "project")
+    images = _user_style_folder(tmp_path / "my photos")
+    result = _kedro(
+        project,
+        "run",
+        "--params",
+        f"raw_image_dir={images},data_validation.classes=null,"
+        "training.max_epochs=2,training.verbose=0",
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert _latest_json(project, "class_names") == ["cats", "dogs"]
+    report = _latest_json(project, "validation_report")
+    assert report["ok"] == 60
+    assert report["quarantined_by_reason"] == {"hidden_file": 1, "unsupported_extension": 1}
+    assert _latest_json(project, "training_metrics")["epochs_run"] == 2
+    assert not (project / "data" / "01_raw").exists()
+    assert Image.open(next((images / "cats" / "2024").iterdir())).size == (56, 40)
+
+
+def test_bad_parameter_on_the_command_line_is_named(tmp_path):
+    project = make_project_copy(tmp_path)
+    result = _kedro(project, "run", "--params", "training.dropout=1.5")
+    assert result.returncode != 0
+    output = " ".join((result.stdout + result.stderr).split())
+    assert "dropout" in output
+    assert "less than 1" in output
+    assert not (project / "data").exists()
