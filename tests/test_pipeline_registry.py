@@ -1,0 +1,19 @@
+"""`__default__` is the five stages, each registered under its own name."""
+
+from __future__ import annotations
+
+from kedro.framework.project import configure_project
+
+from image_classification.pipeline_registry import STAGES, register_pipelines
+
+
+def test_default_runs_every_node_of_every_stage():
+    configure_project("image_classification")
+    pipelines = register_pipelines()
+    assert set(STAGES) <= set(pipelines)
+    every_stage = {node.name for name in STAGES for node in pipelines[name].nodes}
+    assert {node.name for node in pipelines["__default__"].nodes} == every_stage
+    assert len(every_stage) == sum(len(pipelines[name].nodes) for name in STAGES)
+    first, last = pipelines["__default__"].nodes[0], pipelines["__default__"].nodes[-1]
+    assert first.name in {node.name for node in pipelines["data_validation"].nodes}
+    assert last.name in {node.name for node in pipelines["diagnostics"].nodes}
