@@ -1,0 +1,65 @@
+"""Files per second of the data_validation index build: parallel (ours) vs one thread.
+
+The baseline is the same per-file inspection run on a single thread, which is what a
+plain loop over Pillow does. Both are run alternately on the same folder, several
+rounds, so that a noisy machine affects both alike; the ratio is what to read.
+
+    python benchmarks/validation_throughput.py --folder data/01_raw/demo
+    python benchmarks/validation_throughput.py --folder PATH --quick
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import time
+from pathlib import Path
+
+from image_classification.datasets import ImageFolderDataset
+from image_classification.pipelines.data_validation.nodes import build_image_index
+from image_classification.pipelines.data_validation.params import DataValidationParams
+
+
+def _params(workers: int) -> DataValidationParams:
+    return DataValidationParams(
+        classes=None,
+        max_quarantined_fraction=1,
+        min_images_per_class=1,
+        workers=workers,
+        sample_images_per_class=1,
+    )
+
+
+def _seconds(listing, class_names, workers: int) -> float:
+    start = time.perf_counter()
+    build_image_index(listing, class_names, _params(workers))
+    return time.perf_counter() - start
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--folder", type=Path, default=Path("data/01_raw/demo"))
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--quick", action="store_true", help="2 rounds")
+    args = parser.parse_args()
+    rounds = 2 if args.quick else args.rounds
+    listing = ImageFolderDataset(path=str(args.folder)).load()
+    class_names = sorted(set(listing["label"]) - {""})
+    cores = os.cpu_count() or 1
+    _seconds(listing, class_names, cores)  # warm the page cache for both contenders
+    ours, baseline = [], []
+    for _ in range(rounds):
+        ours.append(_seconds(listing, class_names, cores))
+        baseline.append(_seconds(listing, class_names, 1))
+    files = len(listing)
+    ours_rate = files / statistics.median(ours)
+    baseline_rate = files / statistics.median(baseline)
+    print(f"folder: {args.folder} ({files} files), {cores} cores, {rounds} rounds")
+    print(f"ours, {cores} threads:  {ours_rate:8.0f} files/s (median)")
+    print(f"baseline, 1 thread: {baseline_rate:8.0f} files/s (median)")
+    print(f"ratio ours/baseline: {ours_rate / baseline_rate:.2f}x")
+
+
+if __name__ == "__main__":
+    main()
