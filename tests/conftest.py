@@ -5,15 +5,21 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 import yaml
+from PIL import Image
 
 from image_classification.datasets import ImageFolderDataset
 from image_classification.demo_images import write_image_folder
 from image_classification.pipelines.data_split.nodes import assign_splits
 from image_classification.pipelines.data_split.params import DataSplitParams
-from image_classification.pipelines.data_validation.nodes import build_image_index
+from image_classification.pipelines.data_validation.nodes import (
+    find_near_duplicates,
+    flag_images,
+    inspect_images,
+)
 from image_classification.pipelines.data_validation.params import DataValidationParams
 
 os.environ.setdefault("DO_NOT_TRACK", "1")
@@ -30,6 +36,31 @@ def base_parameters(group: str) -> dict:
     return yaml.safe_load(path.read_text())[group]
 
 
+def ordinary_image(rng: np.random.Generator, side: int = 32) -> Image.Image:
+    """A textured, ordinary picture (smooth shapes, mild noise): no quality flag fires."""
+    base = Image.fromarray(rng.integers(0, 256, (8, 8, 3), dtype=np.uint8))
+    smooth = np.asarray(base.resize((side, side), Image.Resampling.BICUBIC), dtype=int)
+    noisy = smooth + rng.integers(-40, 40, (side, side, 3))
+    return Image.fromarray(np.clip(noisy, 0, 255).astype(np.uint8))
+
+
+def validation_params(**overrides) -> DataValidationParams:
+    """The configured data_validation parameters for the tiny classes, overridden."""
+    values = base_parameters("data_validation") | {"classes": list(TINY_CLASSES)}
+    return DataValidationParams(**(values | overrides))
+
+
+def run_validation(
+    root: Path, params: DataValidationParams, class_names=TINY_CLASSES
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The image index and findings of a folder, made by the real nodes in order."""
+    listing = ImageFolderDataset(path=str(root)).load()
+    inspected = inspect_images(listing, list(class_names), params)
+    pairs = find_near_duplicates(inspected, params)
+    index, findings, _ = flag_images(inspected, pairs, params)
+    return index, findings
+
+
 @pytest.fixture(scope="session")
 def tiny_folder(tmp_path_factory) -> tuple[Path, list]:
     """3 classes x 16 images with every planted fault; shared, never modified."""
@@ -43,11 +74,7 @@ def tiny_folder(tmp_path_factory) -> tuple[Path, list]:
 @pytest.fixture(scope="session")
 def tiny_manifest(tiny_folder) -> pd.DataFrame:
     """Split manifest of the clean images of ``tiny_folder``, made by the real nodes."""
-    listing = ImageFolderDataset(path=str(tiny_folder[0])).load()
-    params = DataValidationParams(
-        **base_parameters("data_validation") | {"classes": list(TINY_CLASSES)}
-    )
-    index = build_image_index(listing, list(TINY_CLASSES), params)
+    index, _ = run_validation(tiny_folder[0], validation_params())
     clean = index[index["status"] == "ok"]
     split_params = DataSplitParams(**base_parameters("data_split"))
     return assign_splits(clean, list(TINY_CLASSES), split_params, seed=3)

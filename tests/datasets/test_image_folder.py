@@ -46,5 +46,21 @@ def test_preview_is_a_table_of_the_first_files(tmp_path):
         (tmp_path / "cats").mkdir(exist_ok=True)
         (tmp_path / "cats" / f"{index}.jpg").write_bytes(b"x")
     preview = ImageFolderDataset(path=str(tmp_path)).preview(nrows=3)
-    assert preview["columns"] == ["relative_path", "path", "label"]
+    assert preview["columns"] == ["relative_path", "path", "label", "outside_root"]
     assert [row[0] for row in preview["data"]] == ["cats/0.jpg", "cats/1.jpg", "cats/2.jpg"]
+
+
+def test_links_that_leave_the_folder_are_marked(tmp_path):
+    outside = tmp_path / "elsewhere.jpg"
+    outside.write_bytes(b"x")
+    root = tmp_path / "images"
+    (root / "cats").mkdir(parents=True)
+    (root / "cats" / "real.jpg").write_bytes(b"x")
+    (root / "cats" / "inside_link.jpg").symlink_to(root / "cats" / "real.jpg")
+    (root / "cats" / "outside_link.jpg").symlink_to(outside)
+    listing = ImageFolderDataset(path=str(root)).load().set_index("relative_path")
+    assert listing["outside_root"].to_dict() == {
+        "cats/inside_link.jpg": False,
+        "cats/outside_link.jpg": True,
+        "cats/real.jpg": False,
+    }

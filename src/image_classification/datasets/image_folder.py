@@ -15,14 +15,15 @@ import pandas as pd
 from kedro.io import AbstractDataset, DatasetError
 from kedro_datasets._typing import TablePreview
 
-LISTING_COLUMNS = ["relative_path", "path", "label"]
+LISTING_COLUMNS = ["relative_path", "path", "label", "outside_root"]
 
 
 class ImageFolderDataset(AbstractDataset[pd.DataFrame, pd.DataFrame]):
     """Lists every file under ``path``, hidden ones included, sorted by relative path.
 
     The label is the name of the top-level folder a file is in, or ``""`` for files
-    lying directly in the root. Saving is refused: raw data is never modified.
+    lying directly in the root; ``outside_root`` marks links that resolve outside the
+    folder, which validation refuses. Saving is refused: raw data is never modified.
     """
 
     def __init__(self, *, path: str, metadata: dict[str, Any] | None = None) -> None:
@@ -36,10 +37,12 @@ class ImageFolderDataset(AbstractDataset[pd.DataFrame, pd.DataFrame]):
                 "`raw_image_dir` (see README, 'Running on your own images')"
             )
         rows = []
+        real_root = self._root.resolve()
         for file in sorted(p for p in self._root.rglob("*") if not p.is_dir()):
             relative = file.relative_to(self._root)
             label = relative.parts[0] if len(relative.parts) > 1 else ""
-            rows.append((relative.as_posix(), str(file), label))
+            outside = not file.resolve().is_relative_to(real_root)
+            rows.append((relative.as_posix(), str(file), label, outside))
         return pd.DataFrame(rows, columns=LISTING_COLUMNS)
 
     def save(self, data: pd.DataFrame) -> None:

@@ -28,6 +28,7 @@ def _index(count_per_class: int, start: int = 0) -> pd.DataFrame:
             "path": f"/data/{label}/{i:05d}.jpg",
             "label": label,
             "pixel_hash": f"{label}-{i}",
+            "duplicate_group": f"{label}-{i}",
         }
         for label in CLASSES
         for i in range(start, start + count_per_class)
@@ -66,13 +67,15 @@ def test_each_class_follows_the_fractions_within_sampling_noise():
             assert abs(shares[split] - wanted[split]) < 4 * noise, (label, split)
 
 
-def test_exact_duplicates_share_a_split():
+def test_duplicate_groups_share_a_split():
     index = _index(50)
     copies = index.assign(
-        relative_path=index["relative_path"].str.replace(".jpg", "_copy.jpg")
+        relative_path=index["relative_path"].str.replace(".jpg", "_copy.jpg"),
+        pixel_hash=index["pixel_hash"] + "-near",
     )
     manifest = assign_splits(pd.concat([index, copies]), CLASSES, PARAMS, seed=1)
-    assert (manifest.groupby("pixel_hash")["split"].nunique() == 1).all()
+    assert (manifest.groupby("duplicate_group")["split"].nunique() == 1).all()
+    assert manifest["split"].nunique() == 3
 
 
 def test_label_index_follows_the_class_order():
@@ -93,6 +96,38 @@ def test_report_counts_every_image_once():
         ((manifest["label"] == "a") & (manifest["split"] == "validation")).sum()
     )
     assert math.isclose(sum(report["share"].values()), 1, abs_tol=1e-3)
+    assert report["leakage"] == {
+        "train-validation": 0,
+        "train-test": 0,
+        "validation-test": 0,
+    }
+
+
+def test_report_counts_groups_found_in_two_splits_as_leakage():
+    manifest = assign_splits(_index(30), CLASSES, PARAMS, seed=1)
+    train = manifest.index[manifest["split"] == "train"][:2]
+    test = manifest.index[manifest["split"] == "test"][:2]
+    manifest.loc[test, "duplicate_group"] = manifest.loc[
+        train, "duplicate_group"
+    ].to_numpy()
+    report = report_split(manifest, CLASSES, PARAMS)
+    assert report["leakage"] == {
+        "train-validation": 0,
+        "train-test": 2,
+        "validation-test": 0,
+    }
+
+
+def test_report_flags_class_imbalance_per_split():
+    index = pd.concat([_index(100), _index(300, start=100).query("label == 'a'")])
+    report = report_split(assign_splits(index, CLASSES, PARAMS, seed=1), CLASSES, PARAMS)
+    train = report["imbalance"]["train"]
+    assert train["largest_over_smallest"] > PARAMS.max_imbalance_ratio
+    assert train["imbalanced"] is True
+    balanced = report_split(
+        assign_splits(_index(100), CLASSES, PARAMS, seed=1), CLASSES, PARAMS
+    )
+    assert balanced["imbalance"]["train"]["imbalanced"] is False
 
 
 @pytest.mark.parametrize(
@@ -104,4 +139,4 @@ def test_report_counts_every_image_once():
 )
 def test_fractions_that_do_not_make_a_split_are_refused(fractions):
     with pytest.raises(ValidationError, match="fractions"):
-        DataSplitParams(fractions=fractions)
+        DataSplitParams(fractions=fractions, max_imbalance_ratio=3)

@@ -5,12 +5,15 @@ from __future__ import annotations
 import io
 import random
 
+import numpy as np
 import pytest
-from PIL import Image
+from PIL import Image, ImageFilter
 
 from image_classification.pipelines.data_validation.checks import (
     OK,
     QUARANTINED,
+    THUMBNAIL_SIDE,
+    content_stats,
     inspect_file,
 )
 
@@ -31,12 +34,13 @@ def _noisy(fmt: str, size=(64, 64)) -> bytes:
     return buffer.getvalue()
 
 
-def _inspect(tmp_path, name: str, content: bytes, label: str = "cats"):
+def _inspect(tmp_path, name: str, content: bytes, label: str = "cats", **options):
     path = tmp_path / name
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(content)
     relative = f"{label}/{name}" if label else name
-    return inspect_file(relative, str(path), label)
+    settings = {"outside_root": False, "max_pixels": 10_000_000} | options
+    return inspect_file(relative, str(path), label, **settings)
 
 
 def test_good_jpeg_is_recorded_with_size_mode_and_hashes(tmp_path):
@@ -53,7 +57,7 @@ def test_good_jpeg_is_recorded_with_size_mode_and_hashes(tmp_path):
     assert record["converted_to_rgb"] is False
 
 
-@pytest.mark.parametrize("mode", ["L", "RGBA", "P", "LA"])
+@pytest.mark.parametrize("mode", ["L", "RGBA", "P", "LA", "I;16"])
 def test_non_rgb_modes_are_kept_and_marked_for_conversion(tmp_path, mode):
     record = _inspect(tmp_path, "a.png", _encoded(mode, "PNG"))
     assert record["status"] == OK
@@ -88,7 +92,7 @@ def test_hidden_files_and_files_outside_class_folders_are_reported(tmp_path):
 
 
 def test_missing_file_is_unreadable_not_an_exception(tmp_path):
-    record = inspect_file("cats/gone.jpg", str(tmp_path / "gone.jpg"), "cats")
+    record = inspect_file("cats/gone.jpg", str(tmp_path / "gone.jpg"), "cats", False, 100)
     assert (record["status"], record["reason"]) == (QUARANTINED, "unreadable")
 
 
@@ -103,3 +107,68 @@ def test_pixel_hash_ignores_encoding_but_not_pixels(tmp_path):
     assert as_png["pixel_hash"] == as_bmp["pixel_hash"]
     assert as_png["content_hash"] != as_bmp["content_hash"]
     assert other["pixel_hash"] != as_png["pixel_hash"]
+
+
+def test_cmyk_jpeg_is_kept_and_converted(tmp_path):
+    record = _inspect(tmp_path, "print.jpg", _encoded("CMYK", "JPEG"))
+    assert (record["status"], record["mode"], record["converted_to_rgb"]) == (
+        "ok",
+        "CMYK",
+        True,
+    )
+
+
+def test_images_above_the_pixel_limit_are_refused_before_decoding(tmp_path):
+    content = _encoded("RGB", "PNG", (100, 100))
+    bomb = _inspect(tmp_path, "big.png", content, max_pixels=9_999)
+    assert (bomb["status"], bomb["reason"]) == (QUARANTINED, "decompression_bomb")
+    assert "max_pixels" in bomb["detail"]
+    assert _inspect(tmp_path, "fine.png", content, max_pixels=10_000)["status"] == OK
+
+
+def test_links_outside_the_folder_are_refused(tmp_path):
+    record = _inspect(tmp_path, "link.jpg", _encoded("RGB", "JPEG"), outside_root=True)
+    assert (record["status"], record["reason"]) == (QUARANTINED, "outside_root")
+
+
+def test_frames_are_counted(tmp_path):
+    frames = [Image.new("RGB", (8, 8), (i * 80, 0, 0)) for i in range(3)]
+    animated = io.BytesIO()
+    frames[0].save(animated, format="GIF", save_all=True, append_images=frames[1:])
+    assert _inspect(tmp_path, "anim.gif", animated.getvalue())["frames"] == 3
+    assert _inspect(tmp_path, "still.gif", _encoded("RGB", "GIF"))["frames"] == 1
+
+
+def _stats(image: Image.Image) -> dict:
+    return content_stats(image.convert("RGB"))
+
+
+def test_exposure_statistics_separate_dark_normal_and_light_images():
+    rng = np.random.default_rng(0)
+    normal = Image.fromarray(rng.integers(0, 256, (40, 40, 3), dtype=np.uint8))
+    dark = Image.fromarray(rng.integers(0, 30, (40, 40, 3), dtype=np.uint8))
+    light = Image.fromarray(rng.integers(235, 256, (40, 40, 3), dtype=np.uint8))
+    assert _stats(dark)["brightness_high"] < 0.15 < _stats(normal)["brightness_high"]
+    assert _stats(light)["brightness_low"] > 0.9 > _stats(normal)["brightness_low"]
+
+
+def test_blank_image_has_no_information_and_no_sharpness():
+    blank = _stats(Image.new("RGB", (50, 30), (120, 120, 120)))
+    assert blank["entropy"] == 0
+    assert blank["sharpness"] == 0
+    rng = np.random.default_rng(1)
+    busy = _stats(Image.fromarray(rng.integers(0, 256, (50, 30, 3), dtype=np.uint8)))
+    assert busy["entropy"] > 5
+
+
+def test_blur_lowers_sharpness():
+    rng = np.random.default_rng(2)
+    sharp = Image.fromarray(rng.integers(0, 256, (64, 64, 3), dtype=np.uint8))
+    blurred = sharp.filter(ImageFilter.GaussianBlur(2))
+    assert _stats(blurred)["sharpness"] < 0.1 * _stats(sharp)["sharpness"]
+
+
+def test_thumbnail_is_a_small_grayscale_copy():
+    stats = _stats(Image.new("RGB", (300, 200), (255, 255, 255)))
+    assert len(stats["thumbnail"]) == THUMBNAIL_SIDE**2
+    assert set(stats["thumbnail"]) == {255}

@@ -10,33 +10,26 @@ from matplotlib.figure import Figure
 
 from image_classification.datasets import ImageFolderDataset
 from image_classification.pipelines.data_validation.nodes import (
-    build_image_index,
     plot_class_samples,
     resolve_class_names,
     select_clean_images,
     summarize_validation,
 )
-from image_classification.pipelines.data_validation.params import DataValidationParams
-from tests.conftest import TINY_CLASSES, base_parameters
-
-
-def _params(**overrides) -> DataValidationParams:
-    values = base_parameters("data_validation") | {"classes": list(TINY_CLASSES)}
-    return DataValidationParams(**(values | overrides))
+from tests.conftest import TINY_CLASSES, run_validation
+from tests.conftest import validation_params as _params
 
 
 @pytest.fixture(scope="module")
 def validated(tiny_folder):
     root, faults = tiny_folder
     listing = ImageFolderDataset(path=str(root)).load()
-    params = _params()
-    classes = resolve_class_names(listing, params)
-    index = build_image_index(listing, classes, params)
-    return listing, classes, index, faults
+    classes = resolve_class_names(listing, _params())
+    index, findings = run_validation(root, _params())
+    return listing, classes, index, faults, findings
 
 
 def test_every_planted_fault_gets_its_reason(validated):
-    _, _, index, faults = validated
+    _, _, index, faults, _ = validated
     by_path = index.set_index("relative_path")
     for fault in faults:
         row = by_path.loc[fault.path]
@@ -47,20 +40,20 @@ def test_every_planted_fault_gets_its_reason(validated):
 
 
 def test_only_planted_faults_are_quarantined(validated):
-    _, _, index, faults = validated
+    _, _, index, faults, _ = validated
     expected = {fault.path for fault in faults if fault.expected_reason}
     assert set(index.loc[index["status"] == "quarantined", "relative_path"]) == expected
 
 
 def test_grayscale_and_rgba_are_kept_and_recorded_as_converted(validated):
-    _, _, index, _ = validated
+    _, _, index, _, _ = validated
     converted = index[index["converted_to_rgb"]]
     assert set(converted["mode"]) == {"L", "RGBA"}
     assert (converted["status"] == "ok").all()
 
 
 def test_index_has_one_row_per_file_with_the_documented_columns(validated):
-    listing, _, index, _ = validated
+    listing, _, index, _, _ = validated
     assert list(index["relative_path"]) == list(listing["relative_path"])
     for column in ("path", "label", "format", "mode", "width", "height", "content_hash"):
         assert column in index.columns
@@ -71,8 +64,7 @@ def test_duplicates_with_the_same_label_are_kept(tmp_path, tiny_folder):
     root = tmp_path / "images"
     shutil.copytree(tiny_folder[0], root)
     shutil.copy(root / "square" / "0003.jpg", root / "square" / "copy.jpg")
-    listing = ImageFolderDataset(path=str(root)).load()
-    index = build_image_index(listing, list(TINY_CLASSES), _params())
+    index, _ = run_validation(root, _params())
     copies = index[index["relative_path"].isin(["square/0003.jpg", "square/copy.jpg"])]
     assert list(copies["status"]) == ["ok", "ok"]
     assert copies["pixel_hash"].nunique() == 1
@@ -106,8 +98,8 @@ def test_null_classes_takes_the_folders_and_ignores_hidden_ones():
 
 
 def test_report_counts_reasons_classes_and_conversions(validated):
-    _, classes, index, faults = validated
-    quarantine, report, limits = summarize_validation(index, classes, _params())
+    _, classes, index, faults, findings = validated
+    quarantine, report, limits = summarize_validation(index, findings, classes, _params())
     expected_reasons = (
         pd.Series([f.expected_reason for f in faults]).value_counts().to_dict()
     )
@@ -122,8 +114,8 @@ def test_report_counts_reasons_classes_and_conversions(validated):
 
 
 def test_clean_images_are_the_ok_rows(validated):
-    _, classes, index, _ = validated
-    _, report, limits = summarize_validation(index, classes, _params())
+    _, classes, index, _, findings = validated
+    _, report, limits = summarize_validation(index, findings, classes, _params())
     clean = select_clean_images(index, limits)
     assert len(clean) == report["ok"]
     assert (clean["status"] == "ok").all()
@@ -137,14 +129,14 @@ def test_clean_images_are_the_ok_rows(validated):
     ],
 )
 def test_exceeded_limit_stops_with_a_message_naming_it(validated, overrides, message):
-    _, classes, index, _ = validated
-    _, _, limits = summarize_validation(index, classes, _params(**overrides))
+    _, classes, index, _, findings = validated
+    _, _, limits = summarize_validation(index, findings, classes, _params(**overrides))
     with pytest.raises(ValueError, match=message):
         select_clean_images(index, limits)
 
 
 def test_sample_grid_has_a_row_per_class(validated):
-    _, classes, index, _ = validated
+    _, classes, index, _, _ = validated
     figure = plot_class_samples(index[index["status"] == "ok"], classes, _params(), seed=0)
     assert isinstance(figure, Figure)
     labels = [ax.get_ylabel() for ax in figure.axes if ax.get_ylabel()]

@@ -55,7 +55,8 @@ def test_test_predictions_cover_every_test_file(tiny_manifest):
     assert list(predictions["relative_path"]) == list(test["relative_path"])
     assert list(predictions["label_index"]) == list(test["label_index"])
     assert predictions["predicted_index"].between(0, len(TINY_CLASSES) - 1).all()
-    assert predictions["confidence"].between(1 / len(TINY_CLASSES) - 1e-6, 1).all()
+    # The top probability is at least 1 / classes (rounded to 4 places).
+    assert predictions["confidence"].between(1 / len(TINY_CLASSES) - 1e-4, 1).all()
     assert isinstance(model, keras.Model)
 
 

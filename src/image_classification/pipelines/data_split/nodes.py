@@ -1,10 +1,13 @@
 """Nodes of the data_split pipeline.
 
-A file's split is derived from a hash of the seed and its decoded pixels, not from its
-position in a list: adding or removing other files never moves it, and exact
-duplicates (same pixels) always share a split. Per class, the split shares follow the
-configured fractions up to sampling noise (about ``sqrt(n * f * (1 - f))`` files for a
-class of ``n`` files); the split report shows the counts. A shuffled, exactly
+A file's split is derived from a hash of the seed and its duplicate group (the smallest
+pixel hash among its exact and near duplicates), not from its position in a list:
+adding or removing unrelated files never moves it, and duplicates always share a split.
+A new file that is a near duplicate of an existing group with a smaller pixel hash
+renames the group and may move it, as a whole, to another split. Per class, the split
+shares follow the configured fractions up to sampling noise (about
+``sqrt(n * f * (1 - f))`` files for a class of ``n`` files); the split report shows the
+counts. A shuffled, exactly
 stratified split (scikit-learn's) would reassign files every time one is added.
 """
 
@@ -18,7 +21,16 @@ import pandas as pd
 from .params import DataSplitParams
 
 SPLITS = ("train", "validation", "test")
-MANIFEST_COLUMNS = ["relative_path", "path", "label", "label_index", "pixel_hash", "split"]
+MANIFEST_COLUMNS = [
+    "relative_path",
+    "path",
+    "label",
+    "label_index",
+    "pixel_hash",
+    "duplicate_group",
+    "split",
+]
+SPLIT_PAIRS = (("train", "validation"), ("train", "test"), ("validation", "test"))
 
 
 def _unit_interval(seed: int, key: str) -> float:
@@ -35,7 +47,7 @@ def assign_splits(
     """Give every clean image a split.
 
     Args:
-        clean_image_index: Usable images with ``pixel_hash`` and ``label``.
+        clean_image_index: Usable images with ``duplicate_group`` and ``label``.
         class_names: Label-index order.
         params: Split fractions.
         seed: Changes every assignment when changed.
@@ -44,7 +56,8 @@ def assign_splits(
         The split manifest: file, label, label index, pixel hash, split.
     """
     position = np.array(
-        [_unit_interval(seed, key) for key in clean_image_index["pixel_hash"]], dtype=float
+        [_unit_interval(seed, key) for key in clean_image_index["duplicate_group"]],
+        dtype=float,
     )
     fractions = params.fractions
     split = np.select(
@@ -70,8 +83,10 @@ def report_split(
         params: The configured fractions.
 
     Returns:
-        Counts per split and class, each split's share of all images, and the largest
-        gap between a class's share and the configured fraction.
+        Counts per split and class, each split's share of all images, the largest gap
+        between a class's share and the configured fraction, class imbalance per split
+        (largest over smallest class) and leakage: duplicate groups found in both
+        splits of each pair.
     """
     counts = pd.crosstab(split_manifest["label"], split_manifest["split"])
     counts = counts.reindex(index=class_names, columns=list(SPLITS), fill_value=0)
@@ -92,4 +107,25 @@ def report_split(
             split: round(float((class_shares[split] - wanted[split]).abs().max()), 4)
             for split in SPLITS
         },
+        "imbalance": {split: _imbalance(counts[split], params) for split in SPLITS},
+        "leakage": _leakage(split_manifest),
+    }
+
+
+def _imbalance(class_counts: pd.Series, params: DataSplitParams) -> dict:
+    ratio = float(class_counts.max()) / max(float(class_counts.min()), 1.0)
+    return {
+        "largest_over_smallest": round(ratio, 2),
+        "threshold": params.max_imbalance_ratio,
+        "imbalanced": ratio > params.max_imbalance_ratio,
+    }
+
+
+def _leakage(split_manifest: pd.DataFrame) -> dict[str, int]:
+    splits_of_group = split_manifest.groupby("duplicate_group")["split"].agg(set)
+    return {
+        f"{first}-{second}": int(
+            sum({first, second} <= splits for splits in splits_of_group)
+        )
+        for first, second in SPLIT_PAIRS
     }

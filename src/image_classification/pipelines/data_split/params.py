@@ -33,3 +33,6 @@ class DataSplitParams(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     fractions: SplitFractions
+    max_imbalance_ratio: float = Field(
+        gt=1, description="largest over smallest class count that the report flags"
+    )

@@ -2,17 +2,22 @@
 
 The extension table lists the formats the training input pipeline can decode
 (``tf.io.decode_image``: JPEG, PNG, BMP, GIF); anything else is quarantined now, with
-its path and reason, instead of stopping ``fit`` mid-epoch later.
+its path and reason, instead of stopping ``fit`` mid-epoch later. The same decode
+yields the content statistics the quality flags and the near-duplicate search use, so
+no later step opens the file again.
 """
 
 from __future__ import annotations
 
 import hashlib
 import io
+import warnings
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+import numpy as np
 from PIL import Image, UnidentifiedImageError
+from scipy import ndimage
 
 FORMAT_BY_EXTENSION = {
     ".jpg": "JPEG",
@@ -23,20 +28,67 @@ FORMAT_BY_EXTENSION = {
 }
 OK = "ok"
 QUARANTINED = "quarantined"
+# Exposure, information and sharpness are measured on a thumbnail of at most this side,
+# so that a 32x32 icon and a 12-megapixel photo are judged on the same scale.
+STATS_SIDE = 64
+# Side of the grayscale thumbnail kept for the near-duplicate search.
+THUMBNAIL_SIDE = 32
+
+_EMPTY_STATS = {
+    "frames": None,
+    "brightness_low": None,
+    "brightness_high": None,
+    "entropy": None,
+    "sharpness": None,
+    "thumbnail": None,
+}
 
 
-def inspect_file(relative_path: str, path: str, label: str) -> dict[str, Any]:
+def content_stats(image: Image.Image) -> dict[str, Any]:
+    """Exposure, information, sharpness and a small thumbnail of a decoded image.
+
+    Returns:
+        ``brightness_low``/``brightness_high``: the 1st and 99th percentile of the
+        luminance in [0, 1] (a dark image has even its brightest pixels dark);
+        ``entropy``: bits of the 256-level luminance histogram (0 for a blank image);
+        ``sharpness``: variance of the Laplacian of the luminance (low when blurry);
+        ``thumbnail``: ``THUMBNAIL_SIDE`` squared grayscale bytes.
+    """
+    gray = image.convert("L")
+    small = gray.copy()
+    small.thumbnail((STATS_SIDE, STATS_SIDE), Image.Resampling.BOX)
+    levels = np.asarray(small)
+    luminance = levels.astype(np.float32) / 255
+    histogram = np.bincount(levels.ravel(), minlength=256)
+    shares = histogram[histogram > 0] / histogram.sum()
+    thumbnail = gray.resize(
+        (THUMBNAIL_SIDE, THUMBNAIL_SIDE), Image.Resampling.BILINEAR, reducing_gap=2.0
+    )
+    return {
+        "brightness_low": round(float(np.percentile(luminance, 1)), 4),
+        "brightness_high": round(float(np.percentile(luminance, 99)), 4),
+        "entropy": round(float(-(shares * np.log2(shares)).sum()), 4),
+        "sharpness": round(float(ndimage.laplace(luminance).var()), 6),
+        "thumbnail": np.asarray(thumbnail, dtype=np.uint8).tobytes(),
+    }
+
+
+def inspect_file(
+    relative_path: str, path: str, label: str, outside_root: bool, max_pixels: int
+) -> dict[str, Any]:
     """Read, hash and decode one file; never raises for a bad file.
 
     Args:
         relative_path: Path inside the image folder, ``<class>/<file>``.
         path: Where to read the file.
         label: Class folder the file is in (``""`` at the root).
+        outside_root: The path is a link that resolves outside the image folder.
+        max_pixels: Larger images are refused as decompression bombs before decoding.
 
     Returns:
-        One image-index row: size, format, mode, width, height, hashes, whether it is
-        converted to RGB for training, ``status`` and, when quarantined, ``reason`` and
-        ``detail``.
+        One image-index row: size, format, mode, frames, width, height, hashes, content
+        statistics, whether it is converted to RGB for training, ``status`` and, when
+        quarantined, ``reason`` and ``detail``.
     """
     record: dict[str, Any] = {
         "relative_path": relative_path,
@@ -50,6 +102,7 @@ def inspect_file(relative_path: str, path: str, label: str) -> dict[str, Any]:
         "content_hash": None,
         "pixel_hash": None,
         "converted_to_rgb": False,
+        **_EMPTY_STATS,
         "status": OK,
         "reason": None,
         "detail": None,
@@ -59,6 +112,8 @@ def inspect_file(relative_path: str, path: str, label: str) -> dict[str, Any]:
         return record | {"status": QUARANTINED, "reason": reason, "detail": detail}
 
     parts = PurePosixPath(relative_path).parts
+    if outside_root:
+        return quarantine("outside_root", "a link to a file outside the image folder")
     if any(part.startswith(".") for part in parts):
         return quarantine("hidden_file", "hidden or system file: image loaders skip it")
     if not label:
@@ -77,11 +132,22 @@ def inspect_file(relative_path: str, path: str, label: str) -> dict[str, Any]:
     if not content:
         return quarantine("empty_file", "the file has 0 bytes")
     try:
-        with Image.open(io.BytesIO(content)) as image:
+        with warnings.catch_warnings():
+            # The pixel limit below is the project's own; Pillow's warning adds nothing.
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            image = Image.open(io.BytesIO(content))
+        with image:
             record.update(format=image.format, mode=image.mode)
             record.update(width=image.width, height=image.height)
+            record["frames"] = getattr(image, "n_frames", 1)
+            if image.width * image.height > max_pixels:
+                return quarantine(
+                    "decompression_bomb",
+                    f"{image.width}x{image.height} pixels exceed "
+                    f"data_validation.max_pixels ({max_pixels})",
+                )
             image.load()
-            pixels = image.convert("RGB").tobytes()
+            rgb = image.convert("RGB")
     except UnidentifiedImageError:
         return quarantine("not_an_image", "no image format recognised in the content")
     except Image.DecompressionBombError as error:
@@ -93,8 +159,9 @@ def inspect_file(relative_path: str, path: str, label: str) -> dict[str, Any]:
     except Exception as error:  # Pillow raises SyntaxError, ValueError... on broken data
         return quarantine("unreadable", f"cannot decode: {type(error).__name__}: {error}")
     size_tag = f"{record['width']}x{record['height']}:".encode()
-    record["pixel_hash"] = hashlib.sha256(size_tag + pixels).hexdigest()
+    record["pixel_hash"] = hashlib.sha256(size_tag + rgb.tobytes()).hexdigest()
     record["converted_to_rgb"] = record["mode"] != "RGB"
+    record.update(content_stats(rgb))
     if record["format"] != expected_format:
         return quarantine(
             "extension_mismatch",

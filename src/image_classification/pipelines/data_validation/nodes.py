@@ -12,7 +12,9 @@ from PIL import Image
 
 from image_classification.figures import image_grid
 
-from .checks import OK, QUARANTINED, inspect_file
+from .checks import OK, QUARANTINED, THUMBNAIL_SIDE, inspect_file
+from .duplicates import group_ids, near_duplicate_pairs
+from .flags import apply_actions, content_findings, duplicate_findings, hard_failures
 from .params import DataValidationParams
 
 logger = logging.getLogger(__name__)
@@ -59,7 +61,7 @@ def resolve_class_names(
     return list(params.classes)
 
 
-def build_image_index(
+def inspect_images(
     raw_images: pd.DataFrame, class_names: list[str], params: DataValidationParams
 ) -> pd.DataFrame:
     """Decode every file once, in parallel, and record what it is and whether it is usable.
@@ -71,24 +73,29 @@ def build_image_index(
     Args:
         raw_images: Listing of the image folder.
         class_names: Output of ``resolve_class_names`` (ties the node to that check).
-        params: ``workers`` sets the number of decoding threads.
+        params: ``workers`` sets the number of decoding threads, ``max_pixels`` the
+            decompression-bomb limit.
 
     Returns:
-        The image index: one row per file with checks, ``status`` and ``reason``.
+        One row per file with checks, content statistics, a grayscale thumbnail,
+        ``status`` and ``reason``.
     """
-    columns = [raw_images[name] for name in ("relative_path", "path", "label")]
+    columns = [
+        raw_images[name] for name in ("relative_path", "path", "label", "outside_root")
+    ]
+    limits = [params.max_pixels] * len(raw_images)
     with ThreadPoolExecutor(max_workers=params.workers) as pool:
-        records = list(pool.map(inspect_file, *columns))
-    index = _quarantine_conflicting_duplicates(pd.DataFrame.from_records(records))
-    counts = index["status"].value_counts().to_dict()
+        records = list(pool.map(inspect_file, *columns, limits))
+    inspected = _quarantine_conflicting_duplicates(pd.DataFrame.from_records(records))
+    counts = inspected["status"].value_counts().to_dict()
     logger.info(
-        "Inspected %d files of %d classes: %d ok, %d quarantined",
-        len(index),
+        "Inspected %d files of %d classes: %d decodable, %d quarantined",
+        len(inspected),
         len(class_names),
         counts.get(OK, 0),
         counts.get(QUARANTINED, 0),
     )
-    return index
+    return inspected
 
 
 def _quarantine_conflicting_duplicates(index: pd.DataFrame) -> pd.DataFrame:
@@ -113,19 +120,110 @@ def _quarantine_conflicting_duplicates(index: pd.DataFrame) -> pd.DataFrame:
     return index
 
 
+def find_near_duplicates(
+    inspected_images: pd.DataFrame, params: DataValidationParams
+) -> pd.DataFrame:
+    """Pairs of decodable images that look the same up to re-encoding, resizing,
+    brightness or a small shift (see ``duplicates``).
+
+    Args:
+        inspected_images: Output of ``inspect_images``.
+        params: ``flags.near_duplicate`` holds the distance bound and search width.
+
+    Returns:
+        ``first``, ``second`` (relative paths) and ``distance`` per pair.
+    """
+    decoded = inspected_images[inspected_images["status"] == OK]
+    side = THUMBNAIL_SIDE
+    thumbnails = np.frombuffer(b"".join(decoded["thumbnail"]), dtype=np.uint8)
+    near = params.flags.near_duplicate
+    found = near_duplicate_pairs(
+        thumbnails.reshape(len(decoded), side, side),
+        max_distance=near.threshold,
+        neighbors=near.neighbors,
+        candidate_radius=near.candidate_radius,
+    )
+    paths = decoded["relative_path"].to_numpy()
+    pairs = pd.DataFrame(
+        {
+            "first": paths[found[:, 0].astype(int)],
+            "second": paths[found[:, 1].astype(int)],
+            "distance": found[:, 2].round(4),
+        }
+    )
+    logger.info("Found %d near-duplicate pairs among %d images", len(pairs), len(decoded))
+    return pairs
+
+
+def flag_images(
+    inspected_images: pd.DataFrame,
+    near_duplicate_pairs: pd.DataFrame,
+    params: DataValidationParams,
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Group duplicates, raise the quality flags and apply their actions.
+
+    Args:
+        inspected_images: Output of ``inspect_images``.
+        near_duplicate_pairs: Output of ``find_near_duplicates``.
+        params: Thresholds and actions of every flag.
+
+    Returns:
+        The image index (one row per file, ``duplicate_group`` set for decodable
+        files, thumbnails dropped) and the findings (one row per file and check:
+        score, threshold, action, detail), twice: for Parquet and for CSV.
+    """
+    index = inspected_images.drop(columns="thumbnail")
+    decoded = index["status"] == OK
+    index["duplicate_group"] = None
+    index.loc[decoded, "duplicate_group"] = _duplicate_groups(
+        index.loc[decoded, ["relative_path", "pixel_hash"]], near_duplicate_pairs
+    )
+    findings = pd.concat(
+        [
+            hard_failures(index),
+            content_findings(index, params.flags),
+            duplicate_findings(index, near_duplicate_pairs, params.flags),
+        ],
+        ignore_index=True,
+    ).sort_values(["relative_path", "check"], ignore_index=True)
+    index = apply_actions(index, findings)
+    return index, findings, findings
+
+
+def _duplicate_groups(decoded: pd.DataFrame, pairs: pd.DataFrame) -> np.ndarray:
+    """Each image's group of exact and near duplicates, named by the group's smallest
+    pixel hash, so the name depends on the images' content only."""
+    count = len(decoded)
+    position = pd.Series(np.arange(count), index=decoded["relative_path"].to_numpy())
+    near = np.column_stack(
+        [position[pairs["first"]].to_numpy(), position[pairs["second"]].to_numpy()]
+    )
+    same_pixels = decoded.groupby("pixel_hash").ngroup().to_numpy()
+    first_copy = pd.Series(np.arange(count)).groupby(same_pixels).transform("min")
+    exact = np.column_stack([np.arange(count), first_copy.to_numpy()])
+    components = group_ids(count, np.vstack([near, exact]))
+    hashes = pd.Series(decoded["pixel_hash"].to_numpy())
+    return hashes.groupby(components).transform("min").to_numpy()
+
+
 def summarize_validation(
-    image_index: pd.DataFrame, class_names: list[str], params: DataValidationParams
+    image_index: pd.DataFrame,
+    validation_findings: pd.DataFrame,
+    class_names: list[str],
+    params: DataValidationParams,
 ) -> tuple[pd.DataFrame, dict, dict]:
     """Build the quarantine table and the validation report, and check the limits.
 
     Args:
-        image_index: Output of ``build_image_index``.
+        image_index: Output of ``flag_images``.
+        validation_findings: One row per file and check, from ``flag_images``.
         class_names: Class names in label-index order.
-        params: The limits, copied into the report with the measured values.
+        params: The limits and flag thresholds, copied into the report.
 
     Returns:
         The quarantine table (file, class, reason, detail), the report (counts per
-        reason and per class, conversions, duplicate groups, limits) and the limits
+        reason, per check and per class, conversions, duplicate groups, thresholds,
+        limits) and the limits
         alone, with the measured value and whether each holds. The limits go to
         ``select_clean_images`` on their own so that the report stays a pure output
         (kedro-viz draws the reporting layer last).
@@ -144,7 +242,7 @@ def summarize_validation(
     }
     fraction = len(quarantined) / max(len(image_index), 1)
     smallest = min(per_class.values(), key=lambda counts: counts["ok"])["ok"]
-    duplicate_sizes = ok.groupby("pixel_hash").size()
+    duplicate_sizes = ok.groupby("duplicate_group").size()
     limits = {
         "max_quarantined_fraction": {
             "limit": params.max_quarantined_fraction,
@@ -166,6 +264,14 @@ def summarize_validation(
         "files_outside_classes": int((~image_index["label"].isin(class_names)).sum()),
         "converted_to_rgb_by_mode": _counts(ok.loc[ok["converted_to_rgb"], "mode"]),
         "duplicate_groups_kept": int((duplicate_sizes > 1).sum()),
+        "findings_by_check": {
+            check: {
+                "files": len(group),
+                "action": group["action"].iloc[0],
+            }
+            for check, group in validation_findings.groupby("check")
+        },
+        "thresholds": params.flags.model_dump(),
         "limits": limits,
     }
     return quarantine, report, limits
@@ -182,7 +288,7 @@ def select_clean_images(image_index: pd.DataFrame, validation_limits: dict) -> p
     them to read.
 
     Args:
-        image_index: Output of ``build_image_index``.
+        image_index: Output of ``flag_images``.
         validation_limits: The limits as checked by ``summarize_validation``.
 
     Returns:
@@ -231,3 +337,44 @@ def plot_class_samples(
         chosen = sorted(rng.choice(paths, size=count, replace=False))
         rows.append([np.asarray(Image.open(path).convert("RGB")) for path in chosen])
     return image_grid(rows, row_labels=class_names, title="Samples per class")
+
+
+def plot_flag_examples(
+    validation_findings: pd.DataFrame,
+    image_index: pd.DataFrame,
+    params: DataValidationParams,
+) -> Figure:
+    """A row of example images per quality flag raised, worst first, to judge at a glance.
+
+    Args:
+        validation_findings: One row per file and check.
+        image_index: Where to read each file.
+        params: ``flag_examples`` sets the images per row.
+
+    Returns:
+        The figure; a single empty row when nothing was flagged.
+    """
+    path_of = image_index.set_index("relative_path")["path"]
+    flagged = validation_findings[validation_findings["score"].notna()]
+    rows, labels, titles = [], [], []
+    for check, group in flagged.groupby("check"):
+        descending = check in {"light", "odd_size", "odd_aspect_ratio", "multi_frame"}
+        worst = group.sort_values("score", ascending=not descending).head(
+            params.flag_examples
+        )
+        rows.append(
+            [
+                np.asarray(Image.open(path_of[p]).convert("RGB"))
+                for p in worst["relative_path"]
+            ]
+        )
+        labels.append(f"{check} ({len(group)})")
+        titles.append(
+            [
+                f"{label} {score:.3g}"
+                for label, score in zip(worst["label"], worst["score"], strict=True)
+            ]
+        )
+    if not rows:
+        rows, labels, titles = [[np.full((8, 8, 3), 255, np.uint8)]], ["no flags"], [[""]]
+    return image_grid(rows, labels, "Flagged images per check (worst first)", titles)

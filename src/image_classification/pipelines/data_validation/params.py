@@ -2,13 +2,62 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, Field
 
+Action = Literal["annotate", "quarantine"]
 
-class DataValidationParams(BaseModel):
-    """`data_validation` in `conf/base/parameters_data_validation.yml`."""
 
+class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class FlagAction(_Strict):
+    """A flag without a threshold: only what to do with the flagged files."""
+
+    action: Action
+
+
+class ThresholdFlag(_Strict):
+    """A quality flag: the threshold that raises it and what to do with the file."""
+
+    threshold: float = Field(ge=0)
+    action: Action
+
+
+class SizeFlag(_Strict):
+    """Raised when a file's value is this many times above or below the dataset median."""
+
+    threshold: float = Field(gt=1)
+    action: Action
+
+
+class NearDuplicateFlag(_Strict):
+    """Near duplicates: pairs within ``threshold`` normalized distance (0 to 2)."""
+
+    threshold: float = Field(gt=0, le=2)
+    neighbors: int = Field(ge=1, le=100)
+    candidate_radius: float = Field(gt=0, le=2)
+    action: Action
+
+
+class QualityFlags(_Strict):
+    """Every flag of `data_validation.flags`; each action is annotate or quarantine."""
+
+    dark: ThresholdFlag
+    light: ThresholdFlag
+    low_information: ThresholdFlag
+    blurry: ThresholdFlag
+    odd_size: SizeFlag
+    odd_aspect_ratio: SizeFlag
+    multi_frame: FlagAction
+    near_duplicate: NearDuplicateFlag
+    near_duplicate_label_conflict: FlagAction
+
+
+class DataValidationParams(_Strict):
+    """`data_validation` in `conf/base/parameters_data_validation.yml`."""
 
     classes: list[str] | None = Field(
         min_length=2,
@@ -16,5 +65,8 @@ class DataValidationParams(BaseModel):
     )
     max_quarantined_fraction: float = Field(ge=0, le=1)
     min_images_per_class: int = Field(ge=1)
+    max_pixels: int = Field(ge=1, description="larger images are decompression bombs")
     workers: int | None = Field(ge=1, description="null: one per core")
     sample_images_per_class: int = Field(ge=1, le=20)
+    flag_examples: int = Field(ge=1, le=20, description="images per flag in the grid")
+    flags: QualityFlags

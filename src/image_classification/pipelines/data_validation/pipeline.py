@@ -3,8 +3,11 @@
 from kedro.pipeline import Node, Pipeline
 
 from .nodes import (
-    build_image_index,
+    find_near_duplicates,
+    flag_images,
+    inspect_images,
     plot_class_samples,
+    plot_flag_examples,
     resolve_class_names,
     select_clean_images,
     summarize_validation,
@@ -21,14 +24,36 @@ def create_pipeline(**kwargs) -> Pipeline:
                 name="resolve_class_names_node",
             ),
             Node(
-                func=build_image_index,
+                func=inspect_images,
                 inputs=["raw_images", "class_names", "params:data_validation"],
-                outputs="image_index",
-                name="build_image_index_node",
+                outputs="inspected_images",
+                name="inspect_images_node",
+            ),
+            Node(
+                func=find_near_duplicates,
+                inputs=["inspected_images", "params:data_validation"],
+                outputs="near_duplicate_pairs",
+                name="find_near_duplicates_node",
+            ),
+            Node(
+                func=flag_images,
+                inputs=[
+                    "inspected_images",
+                    "near_duplicate_pairs",
+                    "params:data_validation",
+                ],
+                # The same findings go to Parquet and to CSV.
+                outputs=["image_index", "validation_findings", "validation_findings_csv"],
+                name="flag_images_node",
             ),
             Node(
                 func=summarize_validation,
-                inputs=["image_index", "class_names", "params:data_validation"],
+                inputs=[
+                    "image_index",
+                    "validation_findings",
+                    "class_names",
+                    "params:data_validation",
+                ],
                 outputs=["quarantine", "validation_report", "validation_limits"],
                 name="summarize_validation_node",
             ),
@@ -48,6 +73,12 @@ def create_pipeline(**kwargs) -> Pipeline:
                 ],
                 outputs="class_sample_grid",
                 name="plot_class_samples_node",
+            ),
+            Node(
+                func=plot_flag_examples,
+                inputs=["validation_findings", "image_index", "params:data_validation"],
+                outputs="flag_examples",
+                name="plot_flag_examples_node",
             ),
         ]
     )

@@ -1,0 +1,184 @@
+"""Quality flags over the whole image index: one finding per file and check.
+
+A finding is a row of ``FINDING_COLUMNS``. Files that failed a hard check are already
+quarantined by ``checks.inspect_file``; the flags here are annotations unless their
+``action`` in the parameters says ``quarantine``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .checks import OK, QUARANTINED
+from .params import QualityFlags
+
+FINDING_COLUMNS = [
+    "relative_path",
+    "label",
+    "check",
+    "score",
+    "threshold",
+    "action",
+    "detail",
+]
+
+
+def _rows(
+    images: pd.DataFrame, check: str, *, score, threshold, action, detail
+) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "relative_path": images["relative_path"].to_numpy(),
+            "label": images["label"].to_numpy(),
+            "check": check,
+            "score": np.asarray(score, dtype=float),
+            "threshold": float(threshold),
+            "action": action,
+            "detail": detail,
+        }
+    )
+
+
+def hard_failures(index: pd.DataFrame) -> pd.DataFrame:
+    """The files quarantined while reading and decoding, as findings."""
+    failed = index[index["status"] == QUARANTINED]
+    return pd.DataFrame(
+        {
+            "relative_path": failed["relative_path"].to_numpy(),
+            "label": failed["label"].to_numpy(),
+            "check": failed["reason"].to_numpy(),
+            "score": np.nan,
+            "threshold": np.nan,
+            "action": "quarantine",
+            "detail": failed["detail"].to_numpy(),
+        },
+        columns=FINDING_COLUMNS,
+    )
+
+
+def _relative_spread(values: pd.Series) -> pd.Series:
+    """How many times above or below the median each value is (1 = typical)."""
+    ratio = values / values.median()
+    return np.maximum(ratio, 1 / ratio)
+
+
+def content_findings(index: pd.DataFrame, flags: QualityFlags) -> pd.DataFrame:
+    """Dark, light, low-information, blurry, odd-size, odd-aspect and multi-frame files.
+
+    Size and aspect ratio are judged against the dataset's own median, so a folder of
+    32x32 icons and a folder of phone photos both get sensible flags.
+    """
+    decoded = index[index["status"] == OK]
+    if decoded.empty:
+        return pd.DataFrame(columns=FINDING_COLUMNS)
+    area = decoded["width"].astype(float) * decoded["height"].astype(float)
+    aspect = decoded["width"].astype(float) / decoded["height"].astype(float)
+    size_spread = _relative_spread(area)
+    aspect_spread = _relative_spread(aspect)
+    checks = [
+        ("dark", decoded["brightness_high"], lambda s, t: s < t, "brightest pixels"),
+        ("light", decoded["brightness_low"], lambda s, t: s > t, "darkest pixels"),
+        ("low_information", decoded["entropy"], lambda s, t: s < t, "bits of entropy"),
+        ("blurry", decoded["sharpness"], lambda s, t: s < t, "Laplacian variance"),
+        ("odd_size", size_spread, lambda s, t: s > t, "times the median area"),
+        ("odd_aspect_ratio", aspect_spread, lambda s, t: s > t, "times the median aspect"),
+    ]
+    found = []
+    for check, score, fires, unit in checks:
+        flag = getattr(flags, check)
+        hit = fires(score, flag.threshold)
+        details = [f"{value:.4g} {unit}" for value in score[hit]]
+        found.append(
+            _rows(
+                decoded[hit],
+                check,
+                score=score[hit],
+                threshold=flag.threshold,
+                action=flag.action,
+                detail=details,
+            )
+        )
+    frames = decoded["frames"].astype(float)
+    multi = frames > 1
+    found.append(
+        _rows(
+            decoded[multi],
+            "multi_frame",
+            score=frames[multi],
+            threshold=1,
+            action=flags.multi_frame.action,
+            detail=[f"{int(n)} frames: only the first is used" for n in frames[multi]],
+        )
+    )
+    return pd.concat(found, ignore_index=True)
+
+
+def duplicate_findings(
+    index: pd.DataFrame, pairs: pd.DataFrame, flags: QualityFlags
+) -> pd.DataFrame:
+    """Near duplicates, and near-duplicate groups whose labels disagree.
+
+    Args:
+        index: Image index with ``duplicate_group``.
+        pairs: ``first``, ``second`` (relative paths) and ``distance`` of each pair.
+        flags: Thresholds and actions.
+    """
+    label_of = index.set_index("relative_path")["label"]
+    near = flags.near_duplicate
+    sides = pd.concat(
+        [
+            pairs.rename(columns={"first": "relative_path", "second": "other"}),
+            pairs.rename(columns={"second": "relative_path", "first": "other"}),
+        ]
+    )
+    closest = sides.sort_values(["relative_path", "distance"]).drop_duplicates(
+        "relative_path"
+    )
+    closest = closest.assign(label=closest["relative_path"].map(label_of))
+    found = [
+        _rows(
+            closest,
+            "near_duplicate",
+            score=closest["distance"],
+            threshold=near.threshold,
+            action=near.action,
+            detail=[f"like {o} ({label_of[o]})" for o in closest["other"]],
+        )
+    ]
+    grouped = index[index["duplicate_group"].notna()]
+    label_counts = grouped.groupby("duplicate_group")["label"].transform("nunique")
+    conflicted = grouped[label_counts > 1]
+    if not conflicted.empty:
+        members = conflicted.groupby("duplicate_group")["relative_path"].agg(list)
+        labels = conflicted.groupby("duplicate_group")["label"].agg(
+            lambda s: sorted(set(s))
+        )
+        found.append(
+            _rows(
+                conflicted,
+                "near_duplicate_label_conflict",
+                score=conflicted["duplicate_group"].map(labels.map(len)),
+                threshold=1,
+                action=flags.near_duplicate_label_conflict.action,
+                detail=[
+                    f"labels {labels[g]} among {len(members[g])} near-identical images"
+                    for g in conflicted["duplicate_group"]
+                ],
+            )
+        )
+    return pd.concat(found, ignore_index=True)
+
+
+def apply_actions(index: pd.DataFrame, findings: pd.DataFrame) -> pd.DataFrame:
+    """Quarantine the still-ok files that a flag with action quarantine found."""
+    to_quarantine = findings[findings["action"] == "quarantine"].drop_duplicates(
+        "relative_path"
+    )
+    by_path = to_quarantine.set_index("relative_path")
+    hit = (index["status"] == OK) & index["relative_path"].isin(by_path.index)
+    index = index.copy()
+    index.loc[hit, "status"] = QUARANTINED
+    index.loc[hit, "reason"] = index.loc[hit, "relative_path"].map(by_path["check"])
+    index.loc[hit, "detail"] = index.loc[hit, "relative_path"].map(by_path["detail"])
+    return index
