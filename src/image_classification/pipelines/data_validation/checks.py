@@ -31,8 +31,10 @@ QUARANTINED = "quarantined"
 # Exposure, information and sharpness are measured on a thumbnail of at most this side,
 # so that a 32x32 icon and a 12-megapixel photo are judged on the same scale.
 STATS_SIDE = 64
-# Side of the grayscale thumbnail kept for the near-duplicate search.
+# Side of the grayscale thumbnail kept for the near-duplicate search, and its smoothing
+# in pixels: enough that sensor noise and JPEG artefacts stop counting as differences.
 THUMBNAIL_SIDE = 32
+THUMBNAIL_SMOOTHING = 1.0
 
 _EMPTY_STATS = {
     "frames": None,
@@ -52,7 +54,7 @@ def content_stats(image: Image.Image) -> dict[str, Any]:
         luminance in [0, 1] (a dark image has even its brightest pixels dark);
         ``entropy``: bits of the 256-level luminance histogram (0 for a blank image);
         ``sharpness``: variance of the Laplacian of the luminance (low when blurry);
-        ``thumbnail``: ``THUMBNAIL_SIDE`` squared grayscale bytes.
+        ``thumbnail``: ``THUMBNAIL_SIDE`` squared bytes of smoothed grayscale.
     """
     gray = image.convert("L")
     small = gray.copy()
@@ -64,12 +66,15 @@ def content_stats(image: Image.Image) -> dict[str, Any]:
     thumbnail = gray.resize(
         (THUMBNAIL_SIDE, THUMBNAIL_SIDE), Image.Resampling.BILINEAR, reducing_gap=2.0
     )
+    smoothed = ndimage.gaussian_filter(
+        np.asarray(thumbnail, np.float32), THUMBNAIL_SMOOTHING
+    )
     return {
         "brightness_low": round(float(np.percentile(luminance, 1)), 4),
         "brightness_high": round(float(np.percentile(luminance, 99)), 4),
         "entropy": round(float(-(shares * np.log2(shares)).sum()), 4),
         "sharpness": round(float(ndimage.laplace(luminance).var()), 6),
-        "thumbnail": np.asarray(thumbnail, dtype=np.uint8).tobytes(),
+        "thumbnail": np.round(smoothed).astype(np.uint8).tobytes(),
     }
 
 

@@ -2,23 +2,26 @@
 
 Identical perceptual hashes (CleanVision's rule) miss most real near duplicates: a
 re-encode, a resize, a brightness change or a one-pixel shift all move the hash. Here
-each image is a 32x32 grayscale thumbnail, smoothed a little so that sensor noise and
-compression artefacts do not count as differences. Candidates come from a KD-tree over
-a coarse 4x4 version (zero mean, unit norm: blind to brightness and contrast), a fixed
-number of nearest neighbours per image, so the work grows with the number of images,
-not with its square. Each candidate pair is then compared on the full thumbnail,
-allowing a shift of up to one pixel either way, and kept when the normalized distance
-is within the bound.
+each image is a 32x32 grayscale thumbnail, smoothed a little when it is made (see
+``checks.content_stats``) so that sensor noise and compression artefacts do not count
+as differences. Candidates come from a coarse 4x4
+version (zero mean, unit norm: blind to brightness and contrast), projected on its five
+principal axes, where a KD-tree finds a fixed number of nearest neighbours per image
+(a KD-tree stays fast in five dimensions, not in sixteen). The work grows with the number
+of images, not with its square. A candidate is compared on the full thumbnail only when
+its coarse distance is within ``candidate_radius``, allowing a shift of up to one pixel
+either way, and kept when the normalized distance is within the bound.
 """
 
 from __future__ import annotations
 
 import numpy as np
-from scipy import ndimage
-from sklearn.neighbors import KDTree
+from scipy.spatial import cKDTree
+from sklearn.decomposition import PCA
 
 _COARSE_SIDE = 4
-_SMOOTHING_SIGMA = 1.0  # pixels of the 32x32 thumbnail
+_SEARCH_DIMENSIONS = 5
+_PAIRS_PER_BATCH = 20_000  # bounds the memory of the thumbnail comparison
 _SHIFTS = [(dy, dx) for dy in (-1, 0, 1) for dx in (-1, 0, 1)]
 
 
@@ -66,7 +69,7 @@ def near_duplicate_pairs(
     """Pairs of images that are near duplicates of each other.
 
     Args:
-        thumbnails: ``(images, side, side)`` grayscale thumbnails.
+        thumbnails: ``(images, side, side)`` smoothed grayscale thumbnails.
         max_distance: Largest shift-tolerant distance that counts as a near duplicate.
         neighbors: Candidates looked at per image.
         candidate_radius: Coarse-descriptor distance beyond which a neighbour is not
@@ -78,22 +81,28 @@ def near_duplicate_pairs(
     count = len(thumbnails)
     if count < 2:
         return np.empty((0, 3))
-    thumbnails = ndimage.gaussian_filter(
-        thumbnails.astype(np.float32), sigma=(0, _SMOOTHING_SIGMA, _SMOOTHING_SIGMA)
-    )
+    thumbnails = thumbnails.astype(np.float32)
     coarse = _coarse(thumbnails)
-    distances, indices = KDTree(coarse).query(coarse, k=min(neighbors + 1, count))
+    dimensions = min(_SEARCH_DIMENSIONS, count, coarse.shape[1])
+    projected = PCA(dimensions, random_state=0).fit_transform(coarse)
+    _, indices = cKDTree(projected).query(projected, k=min(neighbors + 1, count))
     rows = np.repeat(np.arange(count), indices.shape[1])
     columns = indices.ravel()
-    keep = (rows != columns) & (distances.ravel() <= candidate_radius)
-    pairs = np.unique(
-        np.sort(np.stack([rows[keep], columns[keep]], axis=1), axis=1), axis=0
-    )
+    pairs = np.column_stack([np.minimum(rows, columns), np.maximum(rows, columns)])
+    pairs = pairs[pairs[:, 0] != pairs[:, 1]]
+    coarse_distance = np.linalg.norm(coarse[pairs[:, 0]] - coarse[pairs[:, 1]], axis=1)
+    # A pair found from both ends is compared twice; only the few kept are deduplicated.
+    pairs = pairs[coarse_distance <= candidate_radius]
     if len(pairs) == 0:
         return np.empty((0, 3))
-    fine = shift_tolerant_distance(thumbnails[pairs[:, 0]], thumbnails[pairs[:, 1]])
+    fine = np.concatenate(
+        [
+            shift_tolerant_distance(thumbnails[chunk[:, 0]], thumbnails[chunk[:, 1]])
+            for chunk in np.array_split(pairs, -(-len(pairs) // _PAIRS_PER_BATCH))
+        ]
+    )
     close = fine <= max_distance
-    return np.column_stack([pairs[close], fine[close]])
+    return np.unique(np.column_stack([pairs[close], fine[close]]), axis=0)
 
 
 def group_ids(count: int, edges: np.ndarray) -> np.ndarray:
