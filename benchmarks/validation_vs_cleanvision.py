@@ -26,7 +26,7 @@ import pandas as pd
 import yaml
 from scipy import ndimage
 
-from image_classification.datasets import ImageFolderDataset
+from image_classification.datasets import ImageFolderDataset, LabelsFileDataset
 from image_classification.pipelines.data_validation.checks import THUMBNAIL_SMOOTHING
 from image_classification.pipelines.data_validation.duplicates import near_duplicate_pairs
 from image_classification.pipelines.data_validation.nodes import (
@@ -41,6 +41,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 from plant_faults import FILE_FAULTS, NEAR_DUPLICATES, plant
 
 CONF = Path(__file__).resolve().parents[1] / "conf" / "base"
+NO_LABELS = LabelsFileDataset(labels_csv=None).load()
 
 
 def _params() -> DataValidationParams:
@@ -52,9 +53,11 @@ def run_ours(folder: Path) -> tuple[float, pd.DataFrame, pd.DataFrame]:
     params = _params()
     start = time.perf_counter()
     listing = ImageFolderDataset(path=str(folder)).load()
-    inspected = inspect_images(listing, resolve_class_names(listing, params), params)
+    inspected = inspect_images(
+        listing, resolve_class_names(listing, NO_LABELS, params), params
+    )
     index, findings, _ = flag_images(
-        inspected, find_near_duplicates(inspected, params), params
+        inspected, find_near_duplicates(inspected, params), NO_LABELS, params
     )
     return time.perf_counter() - start, index, findings
 

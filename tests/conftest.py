@@ -28,6 +28,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 TINY_CLASSES = ("circle", "square", "triangle")
+NO_LABELS = pd.DataFrame(columns=["file", "label"])
 
 
 def base_parameters(group: str) -> dict:
@@ -51,13 +52,14 @@ def validation_params(**overrides) -> DataValidationParams:
 
 
 def run_validation(
-    root: Path, params: DataValidationParams, class_names=TINY_CLASSES
+    root: Path, params: DataValidationParams, class_names=TINY_CLASSES, labels=None
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The image index and findings of a folder, made by the real nodes in order."""
+    labels = NO_LABELS if labels is None else labels
     listing = ImageFolderDataset(path=str(root)).load()
     inspected = inspect_images(listing, list(class_names), params)
     pairs = find_near_duplicates(inspected, params)
-    index, findings, _ = flag_images(inspected, pairs, params)
+    index, findings, _ = flag_images(inspected, pairs, labels, params)
     return index, findings
 
 

@@ -10,7 +10,9 @@ import shutil
 from pathlib import Path
 
 import yaml
+from kedro.framework.project import configure_project
 
+from image_classification.pipeline_registry import register_pipelines
 from tests.conftest import PROJECT_ROOT
 
 # Small and fast: the integration tests check the wiring, not the accuracy.
@@ -35,13 +37,15 @@ def make_project_copy(root: Path, local_parameters: dict | None = None) -> Path:
     return root
 
 
-def versioned_outputs() -> dict[str, str]:
-    """Catalog name -> file path of every versioned dataset in conf/base/catalog.yml."""
+def versioned_outputs(pipeline: str = "__default__") -> dict[str, str]:
+    """Catalog name -> file path of every versioned dataset that ``pipeline`` writes."""
+    configure_project("image_classification")
+    written = register_pipelines()[pipeline].all_outputs()
     catalog = yaml.safe_load((PROJECT_ROOT / "conf" / "base" / "catalog.yml").read_text())
     return {
         name: entry["filepath"]
         for name, entry in catalog.items()
-        if isinstance(entry, dict) and entry.get("versioned")
+        if isinstance(entry, dict) and entry.get("versioned") and name in written
     }
 
 

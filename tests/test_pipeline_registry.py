@@ -17,3 +17,11 @@ def test_default_runs_every_node_of_every_stage():
     first, last = pipelines["__default__"].nodes[0], pipelines["__default__"].nodes[-1]
     assert first.name in {node.name for node in pipelines["data_validation"].nodes}
     assert last.name in {node.name for node in pipelines["diagnostics"].nodes}
+
+
+def test_label_audit_is_registered_but_not_part_of_default():
+    configure_project("image_classification")
+    pipelines = register_pipelines()
+    audit = {node.name for node in pipelines["label_audit"].nodes}
+    assert "predict_out_of_fold_node" in audit
+    assert not audit & {node.name for node in pipelines["__default__"].nodes}

@@ -7,10 +7,14 @@ import io
 import shutil
 
 import numpy as np
+import pandas as pd
+import pytest
 from PIL import Image, ImageFilter
 
+from image_classification.datasets import ImageFolderDataset
 from image_classification.pipelines.data_validation.nodes import (
     plot_flag_examples,
+    resolve_class_names,
     summarize_validation,
 )
 from tests.conftest import ordinary_image, run_validation, validation_params
@@ -147,3 +151,30 @@ def test_no_raw_file_changes(tmp_path):
     before = {p: p.read_bytes() for p in root.rglob("*") if p.is_file()}
     run_validation(root, _params(dark={"action": "quarantine"}), ("cats", "dogs"))
     assert {p: p.read_bytes() for p in root.rglob("*") if p.is_file()} == before
+
+
+def test_labels_file_disagreements_are_reported(tmp_path):
+    root = _folder(tmp_path)
+    labels = pd.DataFrame(
+        {
+            "file": ["cats/00.png", "cats/01.png", "dogs/00.png", "cats/gone.png"],
+            "label": ["cats", "dogs", "dogs", "cats"],
+        }
+    )
+    index, findings = run_validation(root, _params(), ("cats", "dogs"), labels=labels)
+    by_check = findings.groupby("check")["relative_path"].agg(set)
+    assert by_check["missing_file"] == {"cats/gone.png"}
+    assert by_check["label_mismatch"] == {"cats/01.png"}
+    assert "cats/02.png" in by_check["unlisted_file"]
+    assert not {"cats/00.png", "dogs/00.png"} & by_check["unlisted_file"]
+    mismatch = findings[findings["check"] == "label_mismatch"].iloc[0]
+    assert mismatch["detail"] == "labels file says dogs"
+    assert (index["status"] == "ok").sum() > 20  # annotations by default
+
+
+def test_labels_file_with_unknown_class_is_an_error(tmp_path):
+    root = _folder(tmp_path)
+    listing = ImageFolderDataset(path=str(root)).load()
+    labels = pd.DataFrame({"file": ["cats/00.png"], "label": ["zebra"]})
+    with pytest.raises(ValueError, match=r"labels file names class\(es\) \['zebra'\]"):
+        resolve_class_names(listing, labels, _params())

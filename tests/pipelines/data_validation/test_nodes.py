@@ -7,6 +7,7 @@ import shutil
 import pandas as pd
 import pytest
 from matplotlib.figure import Figure
+from PIL import Image
 
 from image_classification.datasets import ImageFolderDataset
 from image_classification.pipelines.data_validation.nodes import (
@@ -15,7 +16,7 @@ from image_classification.pipelines.data_validation.nodes import (
     select_clean_images,
     summarize_validation,
 )
-from tests.conftest import TINY_CLASSES, run_validation
+from tests.conftest import NO_LABELS, TINY_CLASSES, run_validation
 from tests.conftest import validation_params as _params
 
 
@@ -23,7 +24,7 @@ from tests.conftest import validation_params as _params
 def validated(tiny_folder):
     root, faults = tiny_folder
     listing = ImageFolderDataset(path=str(root)).load()
-    classes = resolve_class_names(listing, _params())
+    classes = resolve_class_names(listing, NO_LABELS, _params())
     index, findings = run_validation(root, _params())
     return listing, classes, index, faults, findings
 
@@ -75,13 +76,13 @@ def test_unknown_class_folder_is_an_error_naming_it(tiny_folder):
     with pytest.raises(
         ValueError, match=r"\['triangle'\] are not in data_validation.classes"
     ):
-        resolve_class_names(listing, _params(classes=["circle", "square"]))
+        resolve_class_names(listing, NO_LABELS, _params(classes=["circle", "square"]))
 
 
 def test_configured_class_without_files_is_an_error_naming_it(tiny_folder):
     listing = ImageFolderDataset(path=str(tiny_folder[0])).load()
     with pytest.raises(ValueError, match=r"\['zebra'\] have no files"):
-        resolve_class_names(listing, _params(classes=[*TINY_CLASSES, "zebra"]))
+        resolve_class_names(listing, NO_LABELS, _params(classes=[*TINY_CLASSES, "zebra"]))
 
 
 def test_null_classes_takes_the_folders_and_ignores_hidden_ones():
@@ -92,9 +93,11 @@ def test_null_classes_takes_the_folders_and_ignores_hidden_ones():
             "label": ["b", "a", ".git", ""],
         }
     )
-    assert resolve_class_names(listing, _params(classes=None)) == ["a", "b"]
+    assert resolve_class_names(listing, NO_LABELS, _params(classes=None)) == ["a", "b"]
     with pytest.raises(ValueError, match="at least two"):
-        resolve_class_names(listing[listing["label"] != "b"], _params(classes=None))
+        resolve_class_names(
+            listing[listing["label"] != "b"], NO_LABELS, _params(classes=None)
+        )
 
 
 def test_report_counts_reasons_classes_and_conversions(validated):
@@ -141,3 +144,31 @@ def test_sample_grid_has_a_row_per_class(validated):
     assert isinstance(figure, Figure)
     labels = [ax.get_ylabel() for ax in figure.axes if ax.get_ylabel()]
     assert labels == list(classes)
+
+
+def test_a_folder_with_every_kind_of_fault_runs_to_the_end(tmp_path, tiny_folder):
+    root = tmp_path / "images"
+    shutil.copytree(tiny_folder[0], root)
+    outside = tmp_path / "outside.jpg"
+    shutil.copy(root / "circle" / "0005.jpg", outside)
+    (root / "circle" / "link.jpg").symlink_to(outside)
+    (root / "circle" / ".DS_Store").write_bytes(b"\x00\x01")
+    (root / "square" / "notes.txt").write_text("not an image")
+    (root / "loose.jpg").write_bytes((root / "square" / "0001.jpg").read_bytes())
+    Image.new("RGB", (100, 100), (200, 10, 10)).save(root / "triangle" / "huge.png")
+    frames = [Image.new("RGB", (32, 32), (i * 90, 40, 40)) for i in range(2)]
+    frames[0].save(root / "square" / "anim.gif", save_all=True, append_images=frames[1:])
+    expected = {f.path: f.expected_reason for f in tiny_folder[1] if f.expected_reason}
+    expected |= {
+        "circle/link.jpg": "outside_root",
+        "circle/.DS_Store": "hidden_file",
+        "square/notes.txt": "unsupported_extension",
+        "loose.jpg": "outside_class_folder",
+        "triangle/huge.png": "decompression_bomb",
+    }
+    index, findings = run_validation(root, _params(max_pixels=5_000))
+    quarantined = index[index["status"] == "quarantined"].set_index("relative_path")
+    assert quarantined["reason"].to_dict() == expected
+    assert set(findings.loc[findings["check"] == "multi_frame", "relative_path"]) == {
+        "square/anim.gif"
+    }

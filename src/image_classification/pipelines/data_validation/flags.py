@@ -170,6 +170,53 @@ def duplicate_findings(
     return pd.concat(found, ignore_index=True)
 
 
+def labels_file_findings(
+    index: pd.DataFrame, image_labels: pd.DataFrame, flags: QualityFlags
+) -> pd.DataFrame:
+    """Files the labels file lists but the folder lacks, files it omits, and files whose
+    folder disagrees with it. Nothing when no labels file is configured."""
+    if image_labels.empty:
+        return pd.DataFrame(columns=FINDING_COLUMNS)
+    listed = image_labels.drop_duplicates("file").set_index("file")["label"]
+    on_disk = index[index["label"] != ""].set_index("relative_path")
+    action = flags.labels_file_disagreement.action
+    missing = listed[~listed.index.isin(on_disk.index)]
+    decoded = on_disk[on_disk["status"] == OK]
+    unlisted = decoded[~decoded.index.isin(listed.index)]
+    both = decoded[decoded.index.isin(listed.index)]
+    mismatch = both[both["label"] != listed.reindex(both.index)]
+    found = [
+        pd.DataFrame(
+            {
+                "relative_path": missing.index,
+                "label": missing.to_numpy(),
+                "check": "missing_file",
+                "score": np.nan,
+                "threshold": np.nan,
+                "action": "annotate",
+                "detail": "listed in the labels file, not in the image folder",
+            }
+        ),
+        _rows(
+            unlisted.reset_index(),
+            "unlisted_file",
+            score=np.full(len(unlisted), np.nan),
+            threshold=np.nan,
+            action=action,
+            detail="in the image folder, not in the labels file",
+        ),
+        _rows(
+            mismatch.reset_index(),
+            "label_mismatch",
+            score=np.full(len(mismatch), np.nan),
+            threshold=np.nan,
+            action=action,
+            detail=[f"labels file says {listed[p]}" for p in mismatch.index],
+        ),
+    ]
+    return pd.concat(found, ignore_index=True)
+
+
 def apply_actions(index: pd.DataFrame, findings: pd.DataFrame) -> pd.DataFrame:
     """Quarantine the still-ok files that a flag with action quarantine found."""
     to_quarantine = findings[findings["action"] == "quarantine"].drop_duplicates(

@@ -14,28 +14,45 @@ from image_classification.figures import image_grid
 
 from .checks import OK, QUARANTINED, THUMBNAIL_SIDE, inspect_file
 from .duplicates import group_ids, near_duplicate_pairs
-from .flags import apply_actions, content_findings, duplicate_findings, hard_failures
+from .flags import (
+    apply_actions,
+    content_findings,
+    duplicate_findings,
+    hard_failures,
+    labels_file_findings,
+)
 from .params import DataValidationParams
 
 logger = logging.getLogger(__name__)
 
 
 def resolve_class_names(
-    raw_images: pd.DataFrame, params: DataValidationParams
+    raw_images: pd.DataFrame, image_labels: pd.DataFrame, params: DataValidationParams
 ) -> list[str]:
-    """Check the class folders against the configured class list before decoding.
+    """Check class folders and labels file against the class list before decoding.
 
     Args:
         raw_images: Listing of the image folder (``relative_path``, ``path``, ``label``).
+        image_labels: The optional labels file; its labels must all be classes.
         params: ``classes`` is the expected list; null takes the folders found.
 
     Returns:
         Class names in label-index order.
 
     Raises:
-        ValueError: A folder is not a configured class, a configured class has no
-            files, or fewer than two classes were found.
+        ValueError: A folder or a label of the labels file is not a class, a
+            configured class has no files, or fewer than two classes were found.
     """
+    classes = _class_folders(raw_images, params)
+    unknown = sorted(set(image_labels["label"]) - set(classes))
+    if unknown:
+        raise ValueError(
+            f"the labels file names class(es) {unknown} that are not classes {classes}"
+        )
+    return classes
+
+
+def _class_folders(raw_images: pd.DataFrame, params: DataValidationParams) -> list[str]:
     has_file = raw_images[~raw_images["relative_path"].str.contains(r"(?:^|/)\.")]
     folders = sorted(set(has_file["label"]) - {""})
     if params.classes is None:
@@ -158,6 +175,7 @@ def find_near_duplicates(
 def flag_images(
     inspected_images: pd.DataFrame,
     near_duplicate_pairs: pd.DataFrame,
+    image_labels: pd.DataFrame,
     params: DataValidationParams,
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Group duplicates, raise the quality flags and apply their actions.
@@ -165,6 +183,7 @@ def flag_images(
     Args:
         inspected_images: Output of ``inspect_images``.
         near_duplicate_pairs: Output of ``find_near_duplicates``.
+        image_labels: The optional labels file (``file``, ``label``), maybe empty.
         params: Thresholds and actions of every flag.
 
     Returns:
@@ -183,6 +202,7 @@ def flag_images(
             hard_failures(index),
             content_findings(index, params.flags),
             duplicate_findings(index, near_duplicate_pairs, params.flags),
+            labels_file_findings(index, image_labels, params.flags),
         ],
         ignore_index=True,
     ).sort_values(["relative_path", "check"], ignore_index=True)

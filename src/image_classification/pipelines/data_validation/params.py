@@ -54,6 +54,7 @@ class QualityFlags(_Strict):
     multi_frame: FlagAction
     near_duplicate: NearDuplicateFlag
     near_duplicate_label_conflict: FlagAction
+    labels_file_disagreement: FlagAction
 
 
 class DataValidationParams(_Strict):

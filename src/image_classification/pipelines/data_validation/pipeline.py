@@ -19,7 +19,7 @@ def create_pipeline(**kwargs) -> Pipeline:
         [
             Node(
                 func=resolve_class_names,
-                inputs=["raw_images", "params:data_validation"],
+                inputs=["raw_images", "image_labels", "params:data_validation"],
                 outputs="class_names",
                 name="resolve_class_names_node",
             ),
@@ -40,6 +40,7 @@ def create_pipeline(**kwargs) -> Pipeline:
                 inputs=[
                     "inspected_images",
                     "near_duplicate_pairs",
+                    "image_labels",
                     "params:data_validation",
                 ],
                 # The same findings go to Parquet and to CSV.

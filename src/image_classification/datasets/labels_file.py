@@ -1,0 +1,41 @@
+"""An optional CSV of ``file,label`` rows that cross-checks the class folders."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from kedro.io import AbstractDataset, DatasetError
+
+LABEL_COLUMNS = ["file", "label"]
+
+
+class LabelsFileDataset(AbstractDataset[pd.DataFrame, pd.DataFrame]):
+    """Loads the labels CSV, or an empty table when no file is configured.
+
+    A labels file is optional, and Kedro has no optional dataset: an empty
+    ``labels_csv`` means "none". A configured file that is missing or lacks the
+    ``file`` and ``label`` columns is an error naming it. Saving is refused.
+    """
+
+    def __init__(self, *, labels_csv: str | None, metadata: dict[str, Any] | None = None):
+        self._path = Path(labels_csv) if labels_csv else None
+        self.metadata = metadata
+
+    def load(self) -> pd.DataFrame:
+        if self._path is None:
+            return pd.DataFrame(columns=LABEL_COLUMNS)
+        if not self._path.is_file():
+            raise DatasetError(f"labels file {self._path} does not exist (labels_file)")
+        table = pd.read_csv(self._path, dtype=str, keep_default_na=False)
+        missing = [column for column in LABEL_COLUMNS if column not in table.columns]
+        if missing:
+            raise DatasetError(f"labels file {self._path} lacks the column(s) {missing}")
+        return table[LABEL_COLUMNS]
+
+    def save(self, data: pd.DataFrame) -> None:
+        raise DatasetError("the labels file is an input and is never written to")
+
+    def _describe(self) -> dict[str, Any]:
+        return {"labels_csv": str(self._path) if self._path else None}

@@ -1,0 +1,182 @@
+"""Nodes of the label_audit pipeline.
+
+cleanlab's confident learning needs predicted probabilities that no model saw the label
+of: K models are trained with the project's own model and input-pipeline code, each on
+K-1 folds, and each predicts the fold it left out.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import keras
+import numpy as np
+import pandas as pd
+from cleanlab.filter import find_label_issues
+from cleanlab.rank import get_label_quality_scores
+from matplotlib.figure import Figure
+from PIL import Image
+from sklearn.model_selection import StratifiedKFold
+
+from image_classification.figures import image_grid
+from image_classification.pipelines.augmentation.input_pipeline import (
+    make_augmenter,
+    make_image_dataset,
+)
+from image_classification.pipelines.augmentation.params import AugmentationParams
+from image_classification.pipelines.training.model import make_model
+from image_classification.pipelines.training.params import TrainingParams
+
+from .params import LabelAuditParams
+
+logger = logging.getLogger(__name__)
+
+
+def _fold_model(
+    train: pd.DataFrame,
+    *,
+    num_classes: int,
+    training: TrainingParams,
+    augmentation: AugmentationParams,
+    epochs: int,
+    seed: int,
+) -> keras.Model:
+    keras.utils.set_random_seed(seed)
+    dataset = make_image_dataset(
+        train["path"],
+        train["label_index"],
+        augmentation.image_size,
+        augmentation.batch_size,
+        shuffle_buffer=augmentation.shuffle_buffer,
+        seed=seed,
+        augmenter=make_augmenter(augmentation.layers, seed),
+    )
+    model = make_model(
+        input_shape=(*augmentation.image_size, 3),
+        num_classes=num_classes,
+        conv_filters=training.conv_filters,
+        kernel_size=training.kernel_size,
+        dense_units=training.dense_units,
+        dropout=training.dropout,
+        l2=training.l2,
+    )
+    model.compile(
+        optimizer=keras.optimizers.Adam(training.learning_rate),
+        loss=keras.losses.SparseCategoricalCrossentropy(),
+    )
+    model.fit(dataset, epochs=epochs, shuffle=False, verbose=0)
+    return model
+
+
+def predict_out_of_fold(  # noqa: PLR0917 - Kedro passes node inputs by position
+    split_manifest: pd.DataFrame,
+    class_names: list[str],
+    params: LabelAuditParams,
+    training: TrainingParams,
+    augmentation: AugmentationParams,
+    seed: int,
+) -> pd.DataFrame:
+    """Class probabilities for every image from a model that never saw its label.
+
+    Args:
+        split_manifest: All clean images (every split is audited).
+        class_names: Column order of the probabilities.
+        params: Number of folds and epochs per fold model.
+        training: The model, as the training pipeline builds it.
+        augmentation: Image size, batch size and augmentation of the fold models.
+        seed: Seeds the folds and the models.
+
+    Returns:
+        ``relative_path``, ``label_index`` and one probability column per class.
+    """
+    images = split_manifest.reset_index(drop=True)
+    probabilities = np.zeros((len(images), len(class_names)), dtype=np.float32)
+    folds = StratifiedKFold(n_splits=params.folds, shuffle=True, random_state=seed)
+    for fold, (fit_rows, held_out) in enumerate(
+        folds.split(images, images["label_index"]), start=1
+    ):
+        model = _fold_model(
+            images.iloc[fit_rows],
+            num_classes=len(class_names),
+            training=training,
+            augmentation=augmentation,
+            epochs=params.epochs,
+            seed=seed + fold,
+        )
+        rows = images.iloc[held_out]
+        evaluation = make_image_dataset(
+            rows["path"], rows["label_index"], augmentation.image_size, 256
+        )
+        probabilities[held_out] = model.predict(evaluation, verbose=0)
+        logger.info("Label audit: fold %d of %d predicted", fold, params.folds)
+    columns = {f"p_{name}": probabilities[:, i] for i, name in enumerate(class_names)}
+    return pd.DataFrame(
+        {
+            "relative_path": images["relative_path"],
+            "label_index": images["label_index"],
+            **columns,
+        }
+    )
+
+
+def rank_label_issues(
+    out_of_fold: pd.DataFrame, class_names: list[str], params: LabelAuditParams
+) -> pd.DataFrame:
+    """cleanlab's suspected label errors, most suspicious first.
+
+    Args:
+        out_of_fold: Output of ``predict_out_of_fold``.
+        class_names: Names of the label indices.
+        params: ``filter_by``, cleanlab's rule for which disagreements are issues, and
+            ``max_label_quality``: a weak model disagrees with many correct labels, so
+            only the suspects whose given label it finds this unlikely are kept.
+
+    Returns:
+        ``relative_path``, ``given_label``, ``suggested_label`` (the model's most likely
+        class) and ``score`` (cleanlab's label quality: low means likely wrong).
+    """
+    probabilities = out_of_fold[[f"p_{name}" for name in class_names]].to_numpy()
+    labels = out_of_fold["label_index"].to_numpy()
+    ranked = find_label_issues(
+        labels,
+        probabilities,
+        filter_by=params.filter_by,
+        return_indices_ranked_by="self_confidence",
+    )
+    quality = get_label_quality_scores(labels, probabilities, method="self_confidence")
+    ranked = ranked[quality[ranked] < params.max_label_quality]
+    names = np.asarray(class_names)
+    return pd.DataFrame(
+        {
+            "rank": np.arange(1, len(ranked) + 1),
+            "relative_path": out_of_fold["relative_path"].to_numpy()[ranked],
+            "given_label": names[labels[ranked]],
+            "suggested_label": names[probabilities[ranked].argmax(axis=1)],
+            "score": quality[ranked].round(4),
+        }
+    )
+
+
+def plot_label_suspects(
+    label_suspects: pd.DataFrame, split_manifest: pd.DataFrame, params: LabelAuditParams
+) -> Figure:
+    """The most suspicious images with their given and suggested labels.
+
+    Returns:
+        A grid, eight images per row, titled ``given -> suggested``.
+    """
+    path_of = split_manifest.set_index("relative_path")["path"]
+    top = label_suspects.head(params.top_suspects)
+    images = [
+        np.asarray(Image.open(path_of[p]).convert("RGB")) for p in top["relative_path"]
+    ]
+    titles = [
+        f"{g} -> {s}"
+        for g, s in zip(top["given_label"], top["suggested_label"], strict=True)
+    ]
+    rows = [images[i : i + 8] for i in range(0, len(images), 8)] or [
+        [np.full((8, 8, 3), 255, np.uint8)]
+    ]
+    row_titles = [titles[i : i + 8] for i in range(0, len(titles), 8)] or [["none found"]]
+    labels = [f"#{i + 1}" for i in range(0, len(images), 8)] or ["no suspects"]
+    return image_grid(rows, labels, "Suspected mislabels (given -> suggested)", row_titles)

@@ -1,0 +1,29 @@
+"""Typed parameters of the label_audit pipeline."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+FilterBy = Literal[
+    "prune_by_noise_rate",
+    "prune_by_class",
+    "both",
+    "confident_learning",
+    "predicted_neq_given",
+]
+
+
+class LabelAuditParams(BaseModel):
+    """`label_audit` in `conf/base/parameters_label_audit.yml`."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    folds: int = Field(ge=2, le=20, description="models trained, each predicting one fold")
+    epochs: int = Field(ge=1, description="training epochs per fold model")
+    filter_by: FilterBy = Field(description="cleanlab find_label_issues method")
+    max_label_quality: float = Field(
+        gt=0, le=1, description="keep only suspects whose label quality is below this"
+    )
+    top_suspects: int = Field(ge=1, le=64, description="images in the suspects grid")

@@ -1,0 +1,35 @@
+"""The optional labels file: empty when not configured, clear errors when broken."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from kedro.io import DatasetError
+
+from image_classification.datasets import LabelsFileDataset
+
+
+@pytest.mark.parametrize("configured", [None, ""])
+def test_no_labels_file_is_an_empty_table(configured):
+    table = LabelsFileDataset(labels_csv=configured).load()
+    assert table.empty
+    assert list(table.columns) == ["file", "label"]
+
+
+def test_labels_file_is_read_as_text(tmp_path):
+    path = tmp_path / "labels.csv"
+    path.write_text("file,label,note\ncats/1.jpg,cats,x\ndogs/007.jpg,dogs,\n")
+    table = LabelsFileDataset(labels_csv=str(path)).load()
+    pd.testing.assert_frame_equal(
+        table,
+        pd.DataFrame({"file": ["cats/1.jpg", "dogs/007.jpg"], "label": ["cats", "dogs"]}),
+    )
+
+
+def test_missing_file_or_columns_are_named(tmp_path):
+    with pytest.raises(DatasetError, match=r"nope\.csv does not exist"):
+        LabelsFileDataset(labels_csv=str(tmp_path / "nope.csv")).load()
+    path = tmp_path / "labels.csv"
+    path.write_text("path,class\na,b\n")
+    with pytest.raises(DatasetError, match=r"lacks the column\(s\) \['file', 'label'\]"):
+        LabelsFileDataset(labels_csv=str(path)).load()

@@ -1,0 +1,103 @@
+"""label_audit: out-of-fold probabilities from the project's model, cleanlab's ranking."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+from image_classification.pipelines.augmentation.params import AugmentationParams
+from image_classification.pipelines.label_audit.nodes import (
+    plot_label_suspects,
+    predict_out_of_fold,
+    rank_label_issues,
+)
+from image_classification.pipelines.label_audit.params import LabelAuditParams
+from image_classification.pipelines.training.params import TrainingParams
+from tests.conftest import TINY_CLASSES, base_parameters
+
+AUDIT = LabelAuditParams(**base_parameters("label_audit") | {"folds": 2, "epochs": 1})
+
+
+def test_every_image_gets_probabilities_from_a_model_that_did_not_see_it(tiny_manifest):
+    training = TrainingParams(
+        **base_parameters("training")
+        | {"conv_filters": [4], "dense_units": 4, "verbose": 0}
+    )
+    augmentation = AugmentationParams(
+        **base_parameters("augmentation") | {"batch_size": 16}
+    )
+    result = predict_out_of_fold(
+        tiny_manifest, list(TINY_CLASSES), AUDIT, training, augmentation, seed=0
+    )
+    assert list(result["relative_path"]) == list(tiny_manifest["relative_path"])
+    probabilities = result[[f"p_{name}" for name in TINY_CLASSES]].to_numpy()
+    np.testing.assert_allclose(probabilities.sum(axis=1), 1, atol=1e-4)
+    again = predict_out_of_fold(
+        tiny_manifest, list(TINY_CLASSES), AUDIT, training, augmentation, seed=0
+    )
+    pd.testing.assert_frame_equal(result, again)
+
+
+def _confident_probabilities(labels, predicted):
+    probabilities = np.full((len(labels), 3), 0.02)
+    probabilities[np.arange(len(labels)), predicted] = 0.96
+    return pd.DataFrame(
+        {
+            "relative_path": [f"img{i}.jpg" for i in range(len(labels))],
+            "label_index": labels,
+            **{f"p_{name}": probabilities[:, i] for i, name in enumerate(TINY_CLASSES)},
+        }
+    )
+
+
+def test_confidently_contradicted_labels_are_ranked_first():
+    labels = np.repeat([0, 1, 2], 30)
+    predicted = labels.copy()
+    predicted[[3, 40, 70]] = [1, 2, 0]  # three images the model is sure are mislabeled
+    suspects = rank_label_issues(
+        _confident_probabilities(labels, predicted), list(TINY_CLASSES), AUDIT
+    )
+    assert set(suspects["relative_path"]) == {"img3.jpg", "img40.jpg", "img70.jpg"}
+    first = suspects.set_index("relative_path").loc["img3.jpg"]
+    assert (first["given_label"], first["suggested_label"]) == ("circle", "square")
+    assert list(suspects["rank"]) == [1, 2, 3]
+    assert (suspects["score"] < 0.1).all()
+
+
+def test_agreeing_predictions_give_no_suspects():
+    labels = np.repeat([0, 1, 2], 20)
+    suspects = rank_label_issues(
+        _confident_probabilities(labels, labels), list(TINY_CLASSES), AUDIT
+    )
+    assert suspects.empty
+
+
+def test_suspects_grid_titles_show_given_and_suggested(tiny_manifest):
+    suspects = pd.DataFrame(
+        {
+            "rank": [1, 2],
+            "relative_path": tiny_manifest["relative_path"].iloc[:2],
+            "given_label": ["circle", "square"],
+            "suggested_label": ["square", "triangle"],
+            "score": [0.01, 0.02],
+        }
+    )
+    figure = plot_label_suspects(suspects, tiny_manifest, AUDIT)
+    assert isinstance(figure, Figure)
+    titles = [ax.get_title() for ax in figure.axes if ax.images]
+    assert titles == ["circle -> square", "square -> triangle"]
+
+
+def test_suspects_above_the_quality_bound_are_dropped():
+    labels = np.repeat([0, 1, 2], 30)
+    probabilities = _confident_probabilities(labels, labels)
+    columns = [f"p_{name}" for name in TINY_CLASSES]
+    # Image 5: the model leans to another class but still gives its label 0.3.
+    probabilities.loc[5, columns] = [0.3, 0.7, 0.0]
+    probabilities.loc[6, columns] = [0.01, 0.99, 0.0]
+    everything = rank_label_issues(probabilities, list(TINY_CLASSES), AUDIT)
+    assert {"img5.jpg", "img6.jpg"} <= set(everything["relative_path"])
+    strict = AUDIT.model_copy(update={"max_label_quality": 0.1})
+    kept = rank_label_issues(probabilities, list(TINY_CLASSES), strict)
+    assert set(kept["relative_path"]) == {"img6.jpg"}
