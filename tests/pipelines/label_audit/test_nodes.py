@@ -93,11 +93,11 @@ def test_suspects_above_the_quality_bound_are_dropped():
     labels = np.repeat([0, 1, 2], 30)
     probabilities = _confident_probabilities(labels, labels)
     columns = [f"p_{name}" for name in TINY_CLASSES]
-    # Image 5: the model leans to another class but still gives its label 0.3.
-    probabilities.loc[5, columns] = [0.3, 0.7, 0.0]
-    probabilities.loc[6, columns] = [0.01, 0.99, 0.0]
+    # Both contradicted; image 5 keeps 3% on its label, image 6 only 0.1%.
+    probabilities.loc[5, columns] = [0.03, 0.97, 0.0]
+    probabilities.loc[6, columns] = [0.001, 0.999, 0.0]
     everything = rank_label_issues(probabilities, list(TINY_CLASSES), AUDIT)
     assert {"img5.jpg", "img6.jpg"} <= set(everything["relative_path"])
-    strict = AUDIT.model_copy(update={"max_label_quality": 0.1})
+    strict = AUDIT.model_copy(update={"max_label_quality": 0.02})
     kept = rank_label_issues(probabilities, list(TINY_CLASSES), strict)
     assert set(kept["relative_path"]) == {"img6.jpg"}
