@@ -13,10 +13,10 @@ from PIL import Image, ImageFilter
 
 from image_classification.datasets import ImageFolderDataset
 from image_classification.pipelines.data_validation.nodes import (
-    plot_flag_examples,
     resolve_class_names,
     summarize_validation,
 )
+from image_classification.pipelines.data_validation.plots import plot_flag_examples
 from tests.conftest import ordinary_image, run_validation, validation_params
 
 

@@ -11,11 +11,11 @@ from PIL import Image
 
 from image_classification.datasets import ImageFolderDataset
 from image_classification.pipelines.data_validation.nodes import (
-    plot_class_samples,
     resolve_class_names,
     select_clean_images,
     summarize_validation,
 )
+from image_classification.pipelines.data_validation.plots import plot_class_samples
 from tests.conftest import NO_LABELS, TINY_CLASSES, run_validation
 from tests.conftest import validation_params as _params
 

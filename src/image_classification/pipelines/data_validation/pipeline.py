@@ -6,12 +6,11 @@ from .nodes import (
     find_near_duplicates,
     flag_images,
     inspect_images,
-    plot_class_samples,
-    plot_flag_examples,
     resolve_class_names,
     select_clean_images,
     summarize_validation,
 )
+from .plots import plot_class_samples, plot_flag_examples
 
 
 def create_pipeline(**kwargs) -> Pipeline:
