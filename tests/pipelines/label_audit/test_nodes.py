@@ -16,7 +16,9 @@ from image_classification.pipelines.label_audit.params import LabelAuditParams
 from image_classification.pipelines.training.params import TrainingParams
 from tests.conftest import TINY_CLASSES, base_parameters
 
-AUDIT = LabelAuditParams(**base_parameters("label_audit") | {"folds": 2, "epochs": 1})
+AUDIT = LabelAuditParams(
+    **base_parameters("label_audit") | {"folds": 2, "epochs": 1, "max_label_quality": 1.0}
+)
 
 
 def test_every_image_gets_probabilities_from_a_model_that_did_not_see_it(tiny_manifest):
