@@ -24,7 +24,7 @@ from image_classification.pipelines.augmentation.input_pipeline import (
     make_image_dataset,
 )
 from image_classification.pipelines.augmentation.params import AugmentationParams
-from image_classification.pipelines.training.model import make_model
+from image_classification.pipelines.training.model import compiled_model
 from image_classification.pipelines.training.params import TrainingParams
 
 from .params import LabelAuditParams
@@ -51,18 +51,8 @@ def _fold_model(
         seed=seed,
         augmenter=make_augmenter(augmentation.layers, seed),
     )
-    model = make_model(
-        input_shape=(*augmentation.image_size, 3),
-        num_classes=num_classes,
-        conv_filters=training.conv_filters,
-        kernel_size=training.kernel_size,
-        dense_units=training.dense_units,
-        dropout=training.dropout,
-        l2=training.l2,
-    )
-    model.compile(
-        optimizer=keras.optimizers.Adam(training.learning_rate),
-        loss=keras.losses.SparseCategoricalCrossentropy(),
+    model = compiled_model(
+        training, input_shape=(*augmentation.image_size, 3), num_classes=num_classes
     )
     model.fit(dataset, epochs=epochs, shuffle=False, verbose=0)
     return model

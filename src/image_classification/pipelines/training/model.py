@@ -6,6 +6,8 @@ from collections.abc import Sequence
 
 import keras
 
+from .params import TrainingParams
+
 
 def make_model(
     *,
@@ -44,3 +46,31 @@ def make_model(
         num_classes, activation="softmax", kernel_regularizer=regularizer, name="class"
     )(x)
     return keras.Model(inputs, outputs, name="small_cnn")
+
+
+def compiled_model(
+    params: TrainingParams, *, input_shape: Sequence[int], num_classes: int
+) -> keras.Model:
+    """The classifier the training parameters describe, compiled with Adam.
+
+    Besides the loss (which carries the L2 penalty) it reports accuracy and the plain
+    cross-entropy, the number early stopping and the verdict watch.
+    """
+    model = make_model(
+        input_shape=input_shape,
+        num_classes=num_classes,
+        conv_filters=params.conv_filters,
+        kernel_size=params.kernel_size,
+        dense_units=params.dense_units,
+        dropout=params.dropout,
+        l2=params.l2,
+    )
+    model.compile(
+        optimizer=keras.optimizers.Adam(params.learning_rate),
+        loss=keras.losses.SparseCategoricalCrossentropy(),
+        metrics=[
+            keras.metrics.SparseCategoricalAccuracy(name="accuracy"),
+            keras.metrics.SparseCategoricalCrossentropy(name="crossentropy"),
+        ],
+    )
+    return model

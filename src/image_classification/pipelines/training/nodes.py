@@ -6,7 +6,7 @@ import keras
 import pandas as pd
 import tensorflow as tf
 
-from .model import make_model
+from .model import compiled_model
 from .params import TrainingParams
 
 
@@ -34,22 +34,10 @@ def train_model(
         The trained model and a per-epoch history table.
     """
     keras.utils.set_random_seed(seed)
-    model = make_model(
+    model = compiled_model(
+        params,
         input_shape=train_dataset.element_spec[0].shape[1:],
         num_classes=len(class_names),
-        conv_filters=params.conv_filters,
-        kernel_size=params.kernel_size,
-        dense_units=params.dense_units,
-        dropout=params.dropout,
-        l2=params.l2,
-    )
-    model.compile(
-        optimizer=keras.optimizers.Adam(params.learning_rate),
-        loss=keras.losses.SparseCategoricalCrossentropy(),
-        metrics=[
-            keras.metrics.SparseCategoricalAccuracy(name="accuracy"),
-            keras.metrics.SparseCategoricalCrossentropy(name="crossentropy"),
-        ],
     )
     early_stopping = keras.callbacks.EarlyStopping(
         monitor="val_crossentropy",
