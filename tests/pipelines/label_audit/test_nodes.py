@@ -7,6 +7,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from image_classification.pipelines.augmentation.params import AugmentationParams
+from image_classification.pipelines.label_audit import nodes
 from image_classification.pipelines.label_audit.nodes import (
     plot_label_suspects,
     predict_out_of_fold,
@@ -17,7 +18,9 @@ from image_classification.pipelines.training.params import TrainingParams
 from tests.conftest import TINY_CLASSES, base_parameters
 
 AUDIT = LabelAuditParams(
-    **base_parameters("label_audit") | {"folds": 2, "epochs": 1, "max_label_quality": 1.0}
+    **base_parameters("label_audit")
+    | {"folds": 2, "epochs": 1, "max_label_quality": 1.0}
+    | {"model": {"conv_filters": [4], "dense_units": 4, "dropout": None}}
 )
 
 
@@ -103,3 +106,24 @@ def test_suspects_above_the_quality_bound_are_dropped():
     strict = AUDIT.model_copy(update={"max_label_quality": 0.02})
     kept = rank_label_issues(probabilities, list(TINY_CLASSES), strict)
     assert set(kept["relative_path"]) == {"img6.jpg"}
+
+
+def test_fold_models_use_the_label_audit_model_overrides(tiny_manifest, monkeypatch):
+    built = []
+    original = nodes.compiled_model
+
+    def recording(params, **kwargs):
+        built.append(params)
+        return original(params, **kwargs)
+
+    monkeypatch.setattr(nodes, "compiled_model", recording)
+    training = TrainingParams(**base_parameters("training") | {"verbose": 0})
+    augmentation = AugmentationParams(
+        **base_parameters("augmentation") | {"batch_size": 16}
+    )
+    predict_out_of_fold(tiny_manifest, list(TINY_CLASSES), AUDIT, training, augmentation, 0)
+    assert len(built) == AUDIT.folds
+    assert built[0].conv_filters == [4]
+    assert built[0].dense_units == 4
+    assert built[0].dropout == training.dropout  # null keeps the training value
+    assert built[0].learning_rate == training.learning_rate

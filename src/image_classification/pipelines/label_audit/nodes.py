@@ -72,7 +72,8 @@ def predict_out_of_fold(  # noqa: PLR0917 - Kedro passes node inputs by position
         split_manifest: All clean images (every split is audited).
         class_names: Column order of the probabilities.
         params: Number of folds and epochs per fold model.
-        training: The model, as the training pipeline builds it.
+        training: The model, as the training pipeline builds it, changed where
+            ``params.model`` says.
         augmentation: Image size, batch size and augmentation of the fold models.
         seed: Seeds the folds and the models.
 
@@ -80,6 +81,7 @@ def predict_out_of_fold(  # noqa: PLR0917 - Kedro passes node inputs by position
         ``relative_path``, ``label_index`` and one probability column per class.
     """
     images = split_manifest.reset_index(drop=True)
+    fold_training = training.model_copy(update=params.model.model_dump(exclude_none=True))
     probabilities = np.zeros((len(images), len(class_names)), dtype=np.float32)
     folds = StratifiedKFold(n_splits=params.folds, shuffle=True, random_state=seed)
     for fold, (fit_rows, held_out) in enumerate(
@@ -88,7 +90,7 @@ def predict_out_of_fold(  # noqa: PLR0917 - Kedro passes node inputs by position
         model = _fold_model(
             images.iloc[fit_rows],
             num_classes=len(class_names),
-            training=training,
+            training=fold_training,
             augmentation=augmentation,
             epochs=params.epochs,
             seed=seed + fold,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -15,6 +15,19 @@ FilterBy = Literal[
 ]
 
 
+class FoldModel(BaseModel):
+    """Where the fold models differ from `training`: confident learning needs better
+    probabilities than a model tuned for a one-minute demo gives. null keeps the value."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    conv_filters: list[Annotated[int, Field(ge=1, le=1024)]] | None = Field(
+        min_length=1, max_length=6
+    )
+    dense_units: int | None = Field(ge=1, le=4096)
+    dropout: float | None = Field(ge=0, lt=1)
+
+
 class LabelAuditParams(BaseModel):
     """`label_audit` in `conf/base/parameters_label_audit.yml`."""
 
@@ -22,6 +35,7 @@ class LabelAuditParams(BaseModel):
 
     folds: int = Field(ge=2, le=20, description="models trained, each predicting one fold")
     epochs: int = Field(ge=1, description="training epochs per fold model")
+    model: FoldModel
     filter_by: FilterBy = Field(description="cleanlab find_label_issues method")
     max_label_quality: float = Field(
         gt=0, le=1, description="keep only suspects whose label quality is below this"
