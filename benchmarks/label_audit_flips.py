@@ -17,19 +17,9 @@ import time
 from pathlib import Path
 from typing import get_args
 
-import yaml
-
-from image_classification.datasets import ImageFolderDataset, LabelsFileDataset
 from image_classification.pipelines.augmentation.params import AugmentationParams
 from image_classification.pipelines.data_split.nodes import assign_splits
 from image_classification.pipelines.data_split.params import DataSplitParams
-from image_classification.pipelines.data_validation.nodes import (
-    find_near_duplicates,
-    flag_images,
-    inspect_images,
-    resolve_class_names,
-)
-from image_classification.pipelines.data_validation.params import DataValidationParams
 from image_classification.pipelines.label_audit.nodes import (
     predict_out_of_fold,
     rank_label_issues,
@@ -39,14 +29,7 @@ from image_classification.pipelines.training.params import TrainingParams
 
 sys.path.insert(0, str(Path(__file__).parent))
 from plant_faults import plant
-
-CONF = Path(__file__).resolve().parents[1] / "conf" / "base"
-NO_LABELS = LabelsFileDataset(labels_csv=None).load()
-
-
-def _configured(group: str, model, **overrides):
-    values = yaml.safe_load((CONF / f"parameters_{group}.yml").read_text())[group]
-    return model(**values | overrides)
+from project_setup import configured, validate_folder, validation_params
 
 
 def main() -> None:
@@ -56,32 +39,26 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="2 folds of 3 epochs")
     args = parser.parse_args()
     files = sum(1 for _ in args.folder.rglob("*.jpg"))
-    audit = _configured("label_audit", LabelAuditParams)
+    audit = configured("label_audit", LabelAuditParams)
     if args.quick:
         audit = audit.model_copy(update={"folds": 2, "epochs": 3})
-    validation = _configured("data_validation", DataValidationParams, classes=None)
     with tempfile.TemporaryDirectory() as scratch:
         copy = Path(scratch) / "flipped"
         per_kind = round(files * args.share)
         manifest = plant(args.folder, copy, per_kind, seed=2, kinds=("label_flip",))
         flipped = {entry["path"] for entry in manifest}
         start = time.perf_counter()
-        listing = ImageFolderDataset(path=str(copy)).load()
-        classes = resolve_class_names(listing, NO_LABELS, validation)
-        inspected = inspect_images(listing, classes, validation)
-        index, _, _ = flag_images(
-            inspected, find_near_duplicates(inspected, validation), NO_LABELS, validation
-        )
+        classes, index, _ = validate_folder(copy, validation_params())
         clean = index[index["status"] == "ok"]
         manifest_split = assign_splits(
-            clean, classes, _configured("data_split", DataSplitParams), seed=42
+            clean, classes, configured("data_split", DataSplitParams), seed=42
         )
         out_of_fold = predict_out_of_fold(
             manifest_split,
             classes,
             audit,
-            _configured("training", TrainingParams, verbose=0),
-            _configured("augmentation", AugmentationParams),
+            configured("training", TrainingParams, verbose=0),
+            configured("augmentation", AugmentationParams),
             seed=42,
         )
         seconds = time.perf_counter() - start
@@ -99,10 +76,10 @@ def main() -> None:
             )
             found = set(suspects["relative_path"])
             hits = len(found & flipped)
-            configured = (rule, below) == (audit.filter_by, audit.max_label_quality)
+            chosen = (rule, below) == (audit.filter_by, audit.max_label_quality)
             print(
                 f"{rule:22s}{below:9.2f}{len(found):9d}  {hits / len(flipped):6.0%}  "
-                f"{hits / max(len(found), 1):9.0%}{' <- configured' if configured else ''}"
+                f"{hits / max(len(found), 1):9.0%}{' <- configured' if chosen else ''}"
             )
     accuracy = (
         out_of_fold[[f"p_{name}" for name in classes]].to_numpy().argmax(axis=1)

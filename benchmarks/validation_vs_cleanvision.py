@@ -23,42 +23,19 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import yaml
 from scipy import ndimage
 
-from image_classification.datasets import ImageFolderDataset, LabelsFileDataset
 from image_classification.pipelines.data_validation.checks import THUMBNAIL_SMOOTHING
 from image_classification.pipelines.data_validation.duplicates import near_duplicate_pairs
-from image_classification.pipelines.data_validation.nodes import (
-    find_near_duplicates,
-    flag_images,
-    inspect_images,
-    resolve_class_names,
-)
-from image_classification.pipelines.data_validation.params import DataValidationParams
 
 sys.path.insert(0, str(Path(__file__).parent))
 from plant_faults import FILE_FAULTS, NEAR_DUPLICATES, plant
-
-CONF = Path(__file__).resolve().parents[1] / "conf" / "base"
-NO_LABELS = LabelsFileDataset(labels_csv=None).load()
-
-
-def _params() -> DataValidationParams:
-    values = yaml.safe_load((CONF / "parameters_data_validation.yml").read_text())
-    return DataValidationParams(**values["data_validation"] | {"classes": None})
+from project_setup import validate_folder, validation_params
 
 
 def run_ours(folder: Path) -> tuple[float, pd.DataFrame, pd.DataFrame]:
-    params = _params()
     start = time.perf_counter()
-    listing = ImageFolderDataset(path=str(folder)).load()
-    inspected = inspect_images(
-        listing, resolve_class_names(listing, NO_LABELS, params), params
-    )
-    index, findings, _ = flag_images(
-        inspected, find_near_duplicates(inspected, params), NO_LABELS, params
-    )
+    _, index, findings = validate_folder(folder, validation_params())
     return time.perf_counter() - start, index, findings
 
 
@@ -126,7 +103,7 @@ def _synthetic_thumbnails(count: int, seed: int) -> np.ndarray:
 
 
 def _near_duplicate_scaling(sizes=(10_000, 50_000)) -> None:
-    near = _params().flags.near_duplicate
+    near = validation_params().flags.near_duplicate
     seconds = []
     for size in sizes:
         thumbnails = _synthetic_thumbnails(size, seed=size)
