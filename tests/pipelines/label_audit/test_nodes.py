@@ -20,7 +20,15 @@ from tests.conftest import TINY_CLASSES, base_parameters
 AUDIT = LabelAuditParams(
     **base_parameters("label_audit")
     | {"folds": 2, "epochs": 1, "max_label_quality": 1.0}
-    | {"model": {"conv_filters": [4], "dense_units": 4, "dropout": None}}
+    | {
+        "model": {
+            "conv_filters": [4],
+            "dense_units": 4,
+            "dropout": None,
+            "batch_norm": True,
+            "learning_rate_schedule": "cosine",
+        }
+    }
 )
 
 
@@ -127,3 +135,5 @@ def test_fold_models_use_the_label_audit_model_overrides(tiny_manifest, monkeypa
     assert built[0].dense_units == 4
     assert built[0].dropout == training.dropout  # null keeps the training value
     assert built[0].learning_rate == training.learning_rate
+    assert built[0].batch_norm
+    assert built[0].learning_rate_schedule == "cosine"

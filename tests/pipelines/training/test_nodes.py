@@ -8,7 +8,11 @@ import pytest
 import tensorflow as tf
 from pydantic import ValidationError
 
-from image_classification.pipelines.training.model import make_model
+from image_classification.pipelines.training.model import (
+    compiled_model,
+    learning_rate,
+    make_model,
+)
 from image_classification.pipelines.training.nodes import evaluate_model, train_model
 from image_classification.pipelines.training.params import TrainingParams
 from tests.conftest import base_parameters
@@ -49,6 +53,46 @@ def test_model_layers_follow_the_parameters():
     assert model.output_shape == (None, 5)
     assert all(conv.kernel_regularizer.l2 == pytest.approx(0.01) for conv in convs)
     assert not any(isinstance(layer, keras.layers.Lambda) for layer in model.layers)
+    assert not any(
+        isinstance(layer, keras.layers.BatchNormalization) for layer in model.layers
+    )
+
+
+def test_batch_norm_follows_each_convolution_which_then_has_no_bias():
+    model = make_model(
+        input_shape=(16, 16, 3),
+        num_classes=2,
+        conv_filters=[4, 8],
+        kernel_size=3,
+        dense_units=4,
+        dropout=0.0,
+        l2=0.0,
+        batch_norm=True,
+    )
+    names = [layer.name for layer in model.layers]
+    assert names.index("norm1") == names.index("conv1") + 1
+    assert names.index("norm2") == names.index("conv2") + 1
+    assert not model.get_layer("conv1").use_bias
+
+
+def test_cosine_schedule_decays_the_rate_to_zero_over_the_whole_training():
+    schedule = learning_rate(
+        _params(learning_rate_schedule="cosine", learning_rate=0.01), steps=100
+    )
+    assert float(schedule(0)) == pytest.approx(0.01)
+    assert float(schedule(50)) == pytest.approx(0.005, rel=1e-3)
+    assert float(schedule(100)) == pytest.approx(0.0, abs=1e-9)
+    assert learning_rate(_params(learning_rate=0.01), steps=100) == 0.01
+
+
+def test_cosine_schedule_refuses_a_dataset_of_unknown_length():
+    with pytest.raises(ValueError, match="known length"):
+        compiled_model(
+            _params(learning_rate_schedule="cosine"),
+            input_shape=(16, 16, 3),
+            num_classes=2,
+            steps=-2,
+        )
 
 
 def test_zero_l2_adds_no_regularizer():

@@ -38,7 +38,7 @@ def _fold_model(
     num_classes: int,
     training: TrainingParams,
     augmentation: AugmentationParams,
-    epochs: int,
+    audit: LabelAuditParams,
     seed: int,
 ) -> keras.Model:
     keras.utils.set_random_seed(seed)
@@ -46,15 +46,18 @@ def _fold_model(
         train["path"],
         train["label_index"],
         augmentation.image_size,
-        augmentation.batch_size,
+        audit.batch_size,
         shuffle_buffer=augmentation.shuffle_buffer,
         seed=seed,
         augmenter=make_augmenter(augmentation.layers, seed),
     )
     model = compiled_model(
-        training, input_shape=(*augmentation.image_size, 3), num_classes=num_classes
+        training,
+        input_shape=(*augmentation.image_size, 3),
+        num_classes=num_classes,
+        steps=audit.epochs * int(dataset.cardinality()),
     )
-    model.fit(dataset, epochs=epochs, shuffle=False, verbose=0)
+    model.fit(dataset, epochs=audit.epochs, shuffle=False, verbose=0)
     return model
 
 
@@ -71,10 +74,10 @@ def predict_out_of_fold(  # noqa: PLR0917 - Kedro passes node inputs by position
     Args:
         split_manifest: All clean images (every split is audited).
         class_names: Column order of the probabilities.
-        params: Number of folds and epochs per fold model.
+        params: Number of folds, epochs and batch size of the fold models.
         training: The model, as the training pipeline builds it, changed where
             ``params.model`` says.
-        augmentation: Image size, batch size and augmentation of the fold models.
+        augmentation: Image size and augmentation of the fold models.
         seed: Seeds the folds and the models.
 
     Returns:
@@ -92,7 +95,7 @@ def predict_out_of_fold(  # noqa: PLR0917 - Kedro passes node inputs by position
             num_classes=len(class_names),
             training=fold_training,
             augmentation=augmentation,
-            epochs=params.epochs,
+            audit=params,
             seed=seed + fold,
         )
         rows = images.iloc[held_out]

@@ -26,6 +26,8 @@ class FoldModel(BaseModel):
     )
     dense_units: int | None = Field(ge=1, le=4096)
     dropout: float | None = Field(ge=0, lt=1)
+    batch_norm: bool | None
+    learning_rate_schedule: Literal["constant", "cosine"] | None
 
 
 class LabelAuditParams(BaseModel):
@@ -35,6 +37,7 @@ class LabelAuditParams(BaseModel):
 
     folds: int = Field(ge=2, le=20, description="models trained, each predicting one fold")
     epochs: int = Field(ge=1, description="training epochs per fold model")
+    batch_size: int = Field(ge=1, description="images per training batch of a fold model")
     model: FoldModel
     filter_by: FilterBy = Field(description="cleanlab find_label_issues method")
     max_label_quality: float = Field(

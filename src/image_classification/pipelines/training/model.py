@@ -18,11 +18,14 @@ def make_model(
     dense_units: int,
     dropout: float,
     l2: float,
+    batch_norm: bool = False,
 ) -> keras.Model:
     """Conv-ReLU-MaxPool blocks, then dropout, one dense layer and a softmax.
 
     Dropout sits before the dense layers, where most of the weights are and where a
-    small CNN memorizes first; L2 acts on every kernel.
+    small CNN memorizes first; L2 acts on every kernel. Batch normalization between
+    each convolution and its ReLU (the convolution then needs no bias) makes the model
+    train faster and predict more decisively.
     """
     regularizer = keras.regularizers.L2(l2) if l2 else None
     inputs = keras.Input(shape=tuple(input_shape), name="image")
@@ -32,10 +35,13 @@ def make_model(
             filters,
             kernel_size,
             padding="same",
-            activation="relu",
+            use_bias=not batch_norm,
             kernel_regularizer=regularizer,
             name=f"conv{block}",
         )(x)
+        if batch_norm:
+            x = keras.layers.BatchNormalization(name=f"norm{block}")(x)
+        x = keras.layers.ReLU(name=f"relu{block}")(x)
         x = keras.layers.MaxPooling2D(name=f"pool{block}")(x)
     x = keras.layers.Flatten(name="flatten")(x)
     x = keras.layers.Dropout(dropout, name="dropout")(x)
@@ -48,13 +54,40 @@ def make_model(
     return keras.Model(inputs, outputs, name="small_cnn")
 
 
+def learning_rate(
+    params: TrainingParams, steps: int
+) -> float | keras.optimizers.schedules.LearningRateSchedule:
+    """The configured rate, constant or cosine-decayed to zero over ``steps`` batches.
+
+    A decayed rate ends training with small steps that settle the weights, so the last
+    epochs gain accuracy and the predicted probabilities become sharper.
+    """
+    if params.learning_rate_schedule == "cosine":
+        if steps < 1:
+            msg = "training.learning_rate_schedule 'cosine' needs a dataset of known length"
+            raise ValueError(msg)
+        return keras.optimizers.schedules.CosineDecay(params.learning_rate, steps)
+    return params.learning_rate
+
+
 def compiled_model(
-    params: TrainingParams, *, input_shape: Sequence[int], num_classes: int
+    params: TrainingParams,
+    *,
+    input_shape: Sequence[int],
+    num_classes: int,
+    steps: int,
 ) -> keras.Model:
     """The classifier the training parameters describe, compiled with Adam.
 
     Besides the loss (which carries the L2 penalty) it reports accuracy and the plain
     cross-entropy, the number early stopping and the verdict watch.
+
+    Args:
+        params: Architecture, regularization and optimizer settings.
+        input_shape: ``(height, width, channels)`` of the images.
+        num_classes: Units of the softmax layer.
+        steps: Batches the whole training will take: the length of a decaying
+            learning-rate schedule.
     """
     model = make_model(
         input_shape=input_shape,
@@ -64,9 +97,10 @@ def compiled_model(
         dense_units=params.dense_units,
         dropout=params.dropout,
         l2=params.l2,
+        batch_norm=params.batch_norm,
     )
     model.compile(
-        optimizer=keras.optimizers.Adam(params.learning_rate),
+        optimizer=keras.optimizers.Adam(learning_rate(params, steps)),
         loss=keras.losses.SparseCategoricalCrossentropy(),
         metrics=[
             keras.metrics.SparseCategoricalAccuracy(name="accuracy"),

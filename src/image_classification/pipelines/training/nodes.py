@@ -38,6 +38,7 @@ def train_model(
         params,
         input_shape=train_dataset.element_spec[0].shape[1:],
         num_classes=len(class_names),
+        steps=params.max_epochs * int(train_dataset.cardinality()),
     )
     early_stopping = keras.callbacks.EarlyStopping(
         monitor="val_crossentropy",

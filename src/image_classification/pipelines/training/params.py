@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -21,7 +21,11 @@ class TrainingParams(BaseModel):
     dense_units: int = Field(ge=1, le=4096)
     dropout: float = Field(ge=0, lt=1)
     l2: float = Field(ge=0, le=1)
+    batch_norm: bool = Field(description="batch normalization after each convolution")
     learning_rate: float = Field(gt=0, le=1)
+    learning_rate_schedule: Literal["constant", "cosine"] = Field(
+        description="cosine decays the rate to zero over max_epochs"
+    )
     max_epochs: int = Field(ge=1)
     patience: int = Field(ge=0)
     verbose: int = Field(ge=0, le=2, description="Keras fit progress output")
