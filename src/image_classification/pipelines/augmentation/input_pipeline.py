@@ -2,12 +2,18 @@
 
 Images stay uint8 until a batch is formed, so the cache holds a quarter of what
 float32 would; scaling and augmentation run once per batch, not per image, which is
-where Keras preprocessing layers are fast.
+where Keras preprocessing layers are fast. The cache is in memory, or on disk for
+datasets larger than the memory budget: written once, complete, under a name derived
+from the decoded pixels, so a later run with the same images skips decoding.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import hashlib
+import os
+import shutil
+from collections.abc import Iterable, Sequence
+from pathlib import Path
 
 import keras
 import tensorflow as tf
@@ -54,6 +60,36 @@ def decode_image(path: tf.Tensor, image_size: Sequence[int]) -> tf.Tensor:
     return tf.cast(tf.clip_by_value(tf.round(resized), 0, 255), tf.uint8)
 
 
+def images_fingerprint(pixel_hashes: Iterable[str], image_size: Sequence[int]) -> str:
+    """A name for the decoded images of a split: their pixel hashes, in order, and size."""
+    digest = hashlib.sha256("x".join(map(str, image_size)).encode())
+    for pixel_hash in pixel_hashes:
+        digest.update(pixel_hash.encode())
+    return digest.hexdigest()[:24]
+
+
+def _disk_cached(decoded: tf.data.Dataset, directory: Path) -> tf.data.Dataset:
+    """``decoded`` read from a file cache in ``directory``, written first if missing.
+
+    tf.data finishes a file cache only when a pass reaches the end, and a killed run
+    leaves a lock file that makes the next one fail. The cache is therefore written in
+    a directory of its own and renamed into place when complete: ``directory`` either
+    holds a whole cache or does not exist.
+    """
+    prefix = directory / "images"
+    if not prefix.with_suffix(".index").exists():
+        partial = directory.with_name(f"{directory.name}.partial-{os.getpid()}")
+        shutil.rmtree(partial, ignore_errors=True)
+        partial.mkdir(parents=True)
+        for _ in decoded.cache(str(partial / "images")):
+            pass
+        try:
+            partial.rename(directory)
+        except OSError:  # another run finished the same cache first
+            shutil.rmtree(partial)
+    return decoded.cache(str(prefix))
+
+
 def make_image_dataset(
     paths: Sequence[str],
     labels: Sequence[int],
@@ -63,6 +99,7 @@ def make_image_dataset(
     shuffle_buffer: int = 0,
     seed: int = 0,
     augmenter: keras.Model | None = None,
+    disk_cache: Path | None = None,
 ) -> tf.data.Dataset:
     """Batches of ``(images in [0, 1], integer labels)`` read from ``paths``.
 
@@ -74,17 +111,20 @@ def make_image_dataset(
         shuffle_buffer: 0 keeps file order (evaluation); otherwise reshuffled per epoch.
         seed: Shuffle seed.
         augmenter: Applied to each training batch, or None.
+        disk_cache: Directory of the decoded images' file cache (see
+            ``images_fingerprint``); None caches them in memory.
 
     Returns:
         A prefetched dataset.
     """
     size = tuple(image_size)
-    dataset = tf.data.Dataset.from_tensor_slices(
-        (tf.constant(list(paths), tf.string), tf.constant(list(labels), tf.int64))
+    decoded = tf.data.Dataset.from_tensor_slices(tf.constant(list(paths), tf.string)).map(
+        lambda path: decode_image(path, size), num_parallel_calls=AUTOTUNE
     )
-    dataset = dataset.map(
-        lambda path, label: (decode_image(path, size), label), num_parallel_calls=AUTOTUNE
-    ).cache()
+    images = decoded.cache() if disk_cache is None else _disk_cached(decoded, disk_cache)
+    dataset = tf.data.Dataset.zip(
+        images, tf.data.Dataset.from_tensor_slices(tf.constant(list(labels), tf.int64))
+    )
     if shuffle_buffer:
         dataset = dataset.shuffle(shuffle_buffer, seed=seed, reshuffle_each_iteration=True)
     dataset = dataset.batch(batch_size).map(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import tensorflow as tf
@@ -9,7 +11,12 @@ from matplotlib.figure import Figure
 
 from image_classification.figures import image_grid
 
-from .input_pipeline import decode_image, make_augmenter, make_image_dataset
+from .input_pipeline import (
+    decode_image,
+    images_fingerprint,
+    make_augmenter,
+    make_image_dataset,
+)
 from .params import AugmentationParams
 
 SPLITS = ("train", "validation", "test")
@@ -20,9 +27,13 @@ def build_datasets(
 ) -> tuple[tf.data.Dataset, tf.data.Dataset, tf.data.Dataset]:
     """The three input pipelines; only training batches are shuffled and augmented.
 
+    Decoded images are cached in memory when all splits fit ``cache_memory_mb``, in
+    files under ``cache_dir`` otherwise.
+
     Args:
-        split_manifest: Files with ``path``, ``label_index`` and ``split``.
-        params: Image size, batch size, shuffle buffer and augmentation layers.
+        split_manifest: Files with ``path``, ``label_index``, ``pixel_hash`` and
+            ``split``.
+        params: Image size, batch size, shuffle buffer, cache and augmentation layers.
         seed: Seeds shuffling and augmentation.
 
     Returns:
@@ -31,6 +42,8 @@ def build_datasets(
     Raises:
         ValueError: A split has no images.
     """
+    height, width = params.image_size
+    on_disk = len(split_manifest) * height * width * 3 > params.cache_memory_mb * 2**20
     datasets = []
     for split in SPLITS:
         rows = split_manifest[split_manifest["split"] == split]
@@ -49,6 +62,10 @@ def build_datasets(
                 shuffle_buffer=params.shuffle_buffer if training else 0,
                 seed=seed,
                 augmenter=make_augmenter(params.layers, seed) if training else None,
+                disk_cache=Path(params.cache_dir)
+                / images_fingerprint(rows["pixel_hash"], params.image_size)
+                if on_disk
+                else None,
             )
         )
     return tuple(datasets)
