@@ -4,10 +4,16 @@ from __future__ import annotations
 
 import keras
 import numpy as np
+import pandas as pd
 import pytest
 import tensorflow as tf
 from pydantic import ValidationError
 
+from image_classification.pipelines.training import nodes
+from image_classification.pipelines.training.checkpoints import (
+    checkpoint_directory,
+    training_callbacks,
+)
 from image_classification.pipelines.training.model import (
     compiled_model,
     learning_rate,
@@ -24,15 +30,32 @@ def _params(**overrides) -> TrainingParams:
     return TrainingParams(**base_parameters("training") | SMALL | overrides)
 
 
+@pytest.fixture(autouse=True)
+def _checkpoints_in_tmp(tmp_path, monkeypatch):
+    """The configured checkpoint directory is relative: keep it out of the project."""
+    monkeypatch.chdir(tmp_path)
+
+
+def _toy_manifest(count: int = 48) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "relative_path": [f"{i}.png" for i in range(count)],
+            "pixel_hash": [f"{i:x}" for i in range(count)],
+            "label_index": [i % 2 for i in range(count)],
+            "split": ["train"] * count,
+        }
+    )
+
+
 def _toy_datasets(count: int = 48, seed: int = 0):
-    """Two classes a CNN separates at once: dark and bright images."""
+    """Two classes a CNN separates at once: dark and bright images, and a manifest."""
     rng = np.random.default_rng(seed)
     labels = rng.integers(0, 2, size=count)
     images = (
         rng.uniform(0, 0.4, size=(count, 16, 16, 3)) + labels[:, None, None, None] * 0.5
     )
     dataset = tf.data.Dataset.from_tensor_slices((images.astype("float32"), labels))
-    return dataset.batch(16), dataset.batch(16)
+    return dataset.batch(16), dataset.batch(16), _toy_manifest(count)
 
 
 def test_model_layers_follow_the_parameters():
@@ -109,8 +132,7 @@ def test_zero_l2_adds_no_regularizer():
 
 
 def test_training_returns_a_model_and_a_history_with_plain_crossentropy():
-    train, validation = _toy_datasets()
-    model, history = train_model(train, validation, ["dark", "bright"], _params(), seed=0)
+    model, history = train_model(*_toy_datasets(), ["dark", "bright"], _params(), seed=0)
     assert list(history["epoch"]) == [1, 2, 3]
     for column in ("loss", "crossentropy", "accuracy", "val_crossentropy", "val_accuracy"):
         assert column in history.columns
@@ -120,10 +142,10 @@ def test_training_returns_a_model_and_a_history_with_plain_crossentropy():
 
 
 def test_early_stopping_fires_after_patience_epochs_without_improvement():
-    train, validation = _toy_datasets()
+    train, validation, manifest = _toy_datasets()
     # A vanishing learning rate leaves the weights, and so the validation loss, unchanged.
     params = _params(learning_rate=1e-12, max_epochs=20, patience=2)
-    model, history = train_model(train, validation, ["dark", "bright"], params, seed=0)
+    model, history = train_model(train, validation, manifest, ["dark", "bright"], params, 0)
     assert len(history) == 3
     metrics = evaluate_model(model, history, validation, validation, params)
     assert metrics["stop_reason"] == "early_stopping"
@@ -134,13 +156,18 @@ def test_early_stopping_fires_after_patience_epochs_without_improvement():
 def test_same_seed_gives_the_same_history():
     first = train_model(*_toy_datasets(), ["dark", "bright"], _params(), seed=5)[1]
     second = train_model(*_toy_datasets(), ["dark", "bright"], _params(), seed=5)[1]
-    np.testing.assert_allclose(first.to_numpy(), second.to_numpy(), rtol=1e-5)
+    assert (first["epoch_seconds"] > 0).all()  # wall time: the one column that varies
+    np.testing.assert_allclose(
+        first.drop(columns="epoch_seconds").to_numpy(),
+        second.drop(columns="epoch_seconds").to_numpy(),
+        rtol=1e-5,
+    )
 
 
 def test_evaluation_reports_the_restored_best_model():
-    train, validation = _toy_datasets()
+    train, validation, manifest = _toy_datasets()
     params = _params(max_epochs=4)
-    model, history = train_model(train, validation, ["dark", "bright"], params, seed=0)
+    model, history = train_model(train, validation, manifest, ["dark", "bright"], params, 0)
     metrics = evaluate_model(model, history, validation, validation, params)
     best = history.loc[history["val_crossentropy"].idxmin()]
     assert metrics["best_epoch"] == best["epoch"]
@@ -164,3 +191,64 @@ def test_evaluation_reports_the_restored_best_model():
 def test_bad_values_are_refused_naming_the_parameter(overrides, field):
     with pytest.raises(ValidationError, match=field):
         _params(**overrides)
+
+
+class _Interrupted(Exception):
+    pass
+
+
+class _InterruptAfter(keras.callbacks.Callback):
+    """Kills training at the end of an epoch, after every other callback has run."""
+
+    def __init__(self, epochs: int):
+        super().__init__()
+        self.epochs = epochs
+
+    def on_epoch_end(self, epoch, logs=None):
+        if epoch + 1 == self.epochs:
+            raise _Interrupted
+
+
+def test_an_interrupted_training_resumes_from_the_last_finished_epoch(
+    monkeypatch, tmp_path
+):
+    params = _params(max_epochs=5, patience=10)
+    started = []
+
+    class _RecordEpochs(keras.callbacks.Callback):
+        def on_epoch_begin(self, epoch, logs=None):
+            started.append(epoch + 1)
+
+    def interrupted_callbacks(directory, params):
+        return [_RecordEpochs(), *training_callbacks(directory, params), _InterruptAfter(2)]
+
+    monkeypatch.setattr(nodes, "training_callbacks", interrupted_callbacks)
+    with pytest.raises(_Interrupted):
+        train_model(*_toy_datasets(), ["dark", "bright"], params, seed=0)
+    assert started == [1, 2]
+
+    def recorded_callbacks(directory, params):
+        return [_RecordEpochs(), *training_callbacks(directory, params)]
+
+    monkeypatch.setattr(nodes, "training_callbacks", recorded_callbacks)
+    train, validation, manifest = _toy_datasets()
+    model, history = train_model(train, validation, manifest, ["dark", "bright"], params, 0)
+    assert started == [1, 2, 3, 4, 5]  # the second run began at epoch 3
+    assert list(history["epoch"]) == [1, 2, 3, 4, 5]
+    # The model holds the best epoch's weights, wherever that epoch ran.
+    restored = model.evaluate(validation, return_dict=True, verbose=0)
+    assert restored["crossentropy"] == pytest.approx(
+        history["val_crossentropy"].min(), rel=1e-4
+    )
+    # Finished: the checkpoints are gone, so the same inputs would train afresh.
+    assert not any((tmp_path / params.checkpoint_dir).iterdir())
+
+
+def test_changed_parameters_do_not_resume_from_another_runs_checkpoints():
+    manifest = _toy_manifest()
+    first = checkpoint_directory(manifest, _params(), seed=0)
+    assert first == checkpoint_directory(manifest, _params(verbose=2), seed=0)
+    assert first != checkpoint_directory(manifest, _params(dropout=0.1), seed=0)
+    assert first != checkpoint_directory(manifest, _params(), seed=1)
+    relabelled = manifest.assign(label_index=1 - manifest["label_index"])
+    assert first != checkpoint_directory(relabelled, _params(), seed=0)

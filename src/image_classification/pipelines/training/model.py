@@ -49,7 +49,11 @@ def make_model(
         dense_units, activation="relu", kernel_regularizer=regularizer, name="dense"
     )(x)
     outputs = keras.layers.Dense(
-        num_classes, activation="softmax", kernel_regularizer=regularizer, name="class"
+        num_classes,
+        activation="softmax",
+        kernel_regularizer=regularizer,
+        dtype="float32",  # probabilities stay float32 under mixed precision
+        name="class",
     )(x)
     return keras.Model(inputs, outputs, name="small_cnn")
 
@@ -80,7 +84,9 @@ def compiled_model(
     """The classifier the training parameters describe, compiled with Adam.
 
     Besides the loss (which carries the L2 penalty) it reports accuracy and the plain
-    cross-entropy, the number early stopping and the verdict watch.
+    cross-entropy, the number early stopping and the verdict watch. Mixed precision
+    (float16 layers, float32 weights, loss scaling) and XLA compilation pay on a GPU
+    and slow a CPU down, so both are parameters.
 
     Args:
         params: Architecture, regularization and optimizer settings.
@@ -89,7 +95,29 @@ def compiled_model(
         steps: Batches the whole training will take: the length of a decaying
             learning-rate schedule.
     """
-    model = make_model(
+    previous_policy = keras.config.dtype_policy()
+    if params.mixed_precision:
+        keras.config.set_dtype_policy("mixed_float16")
+    try:
+        model = _model_of(params, input_shape, num_classes)
+    finally:
+        keras.config.set_dtype_policy(previous_policy)
+    model.compile(
+        optimizer=keras.optimizers.Adam(learning_rate(params, steps)),
+        loss=keras.losses.SparseCategoricalCrossentropy(),
+        metrics=[
+            keras.metrics.SparseCategoricalAccuracy(name="accuracy"),
+            keras.metrics.SparseCategoricalCrossentropy(name="crossentropy"),
+        ],
+        jit_compile=params.jit_compile,
+    )
+    return model
+
+
+def _model_of(
+    params: TrainingParams, input_shape: Sequence[int], num_classes: int
+) -> keras.Model:
+    return make_model(
         input_shape=input_shape,
         num_classes=num_classes,
         conv_filters=params.conv_filters,
@@ -99,12 +127,3 @@ def compiled_model(
         l2=params.l2,
         batch_norm=params.batch_norm,
     )
-    model.compile(
-        optimizer=keras.optimizers.Adam(learning_rate(params, steps)),
-        loss=keras.losses.SparseCategoricalCrossentropy(),
-        metrics=[
-            keras.metrics.SparseCategoricalAccuracy(name="accuracy"),
-            keras.metrics.SparseCategoricalCrossentropy(name="crossentropy"),
-        ],
-    )
-    return model

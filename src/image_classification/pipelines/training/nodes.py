@@ -6,13 +6,15 @@ import keras
 import pandas as pd
 import tensorflow as tf
 
+from .checkpoints import checkpoint_directory, finish_training, training_callbacks
 from .model import compiled_model
 from .params import TrainingParams
 
 
-def train_model(
+def train_model(  # noqa: PLR0917 - Kedro passes node inputs by position
     train_dataset: tf.data.Dataset,
     validation_dataset: tf.data.Dataset,
+    split_manifest: pd.DataFrame,
     class_names: list[str],
     params: TrainingParams,
     seed: int,
@@ -21,11 +23,14 @@ def train_model(
 
     Keras' ``val_loss`` includes the L2 penalty, which grows or shrinks with the
     weights, not with how well the model predicts; early stopping watches the plain
-    cross-entropy (``val_crossentropy``) instead and restores the best epoch's weights.
+    cross-entropy (``val_crossentropy``) instead, and the best epoch's weights are
+    restored. A run interrupted after epoch k resumes from epoch k when started again
+    with the same data, parameters and seed (see ``checkpoints``).
 
     Args:
         train_dataset: Augmented, shuffled batches of ``(images, labels)``.
         validation_dataset: Batches of ``(images, labels)``.
+        split_manifest: The data behind the datasets: names the checkpoints.
         class_names: Their count sets the output layer.
         params: Architecture, regularization, optimizer and stopping settings.
         seed: Seeds weight initialization and dropout.
@@ -40,23 +45,16 @@ def train_model(
         num_classes=len(class_names),
         steps=params.max_epochs * int(train_dataset.cardinality()),
     )
-    early_stopping = keras.callbacks.EarlyStopping(
-        monitor="val_crossentropy",
-        mode="min",
-        patience=params.patience,
-        restore_best_weights=True,
-    )
-    fitted = model.fit(
+    directory = checkpoint_directory(split_manifest, params, seed)
+    model.fit(
         train_dataset,
         validation_data=validation_dataset,
         epochs=params.max_epochs,
-        callbacks=[early_stopping],
+        callbacks=training_callbacks(directory, params),
         shuffle=False,  # the training dataset reshuffles itself every epoch
         verbose=params.verbose,
     )
-    history = pd.DataFrame(fitted.history)
-    history.insert(0, "epoch", range(1, len(history) + 1))
-    return model, history
+    return model, finish_training(model, directory)
 
 
 def evaluate_model(

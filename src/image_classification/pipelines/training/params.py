@@ -28,4 +28,12 @@ class TrainingParams(BaseModel):
     )
     max_epochs: int = Field(ge=1)
     patience: int = Field(ge=0)
+    mixed_precision: bool = Field(description="float16 compute: for GPUs, slow on CPU")
+    jit_compile: bool = Field(description="XLA compilation: for GPUs")
+    deterministic: bool = Field(
+        description="TensorFlow op determinism: same weights on every run, slower"
+    )
+    checkpoint_dir: str = Field(
+        min_length=1, description="where an interrupted training resumes from"
+    )
     verbose: int = Field(ge=0, le=2, description="Keras fit progress output")

@@ -13,6 +13,7 @@ def create_pipeline(**kwargs) -> Pipeline:
                 inputs=[
                     "train_dataset",
                     "validation_dataset",
+                    "split_manifest",
                     "class_names",
                     "params:training",
                     "params:seed",
