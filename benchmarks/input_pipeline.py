@@ -3,8 +3,9 @@
 The seed recipe loads every image into one float32 array and augments it with Keras'
 legacy ``ImageDataGenerator.flow`` (rotation 15 degrees, shifts 0.1, horizontal flips,
 batch 32), one image at a time in NumPy/SciPy. Ours reads the files listed in a
-manifest, decodes them in parallel into a uint8 cache and augments whole batches with
-Keras preprocessing layers (the configured `augmentation` parameters).
+manifest, decodes them in parallel into a uint8 cache and augments whole batches, in
+parallel, with one affine resampling per batch (the configured `augmentation`
+parameters).
 
 Both produce one epoch of augmented batches per round; rounds alternate, the median is
 reported. The first epoch of ours, which decodes the files, is timed apart; the
@@ -29,10 +30,7 @@ import numpy as np
 from keras.src.legacy.preprocessing.image import ImageDataGenerator
 from PIL import Image
 
-from image_classification.pipelines.augmentation.input_pipeline import (
-    make_augmenter,
-    make_image_dataset,
-)
+from image_classification.pipelines.augmentation.input_pipeline import make_image_dataset
 from image_classification.pipelines.augmentation.params import AugmentationParams
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -90,7 +88,7 @@ def compare(folder: Path, rounds: int, limit: int | None) -> None:
         params.batch_size,
         shuffle_buffer=params.shuffle_buffer,
         seed=0,
-        augmenter=make_augmenter(params.layers, 0),
+        augmentation=params.layers,
     )
     first_epoch = _epoch_rate(ours, len(paths))
     array = np.stack([np.asarray(Image.open(p).convert("RGB")) for p in paths]).astype(

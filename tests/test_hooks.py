@@ -8,13 +8,19 @@ import tensorflow as tf
 from kedro.io import DataCatalog, MemoryDataset
 
 from image_classification.hooks import SeedHooks
+from image_classification.pipelines.training.params import TrainingParams
+from tests.conftest import base_parameters
 
 
-def _catalog(deterministic: bool) -> DataCatalog:
+def _catalog(deterministic: bool, typed: bool = False) -> DataCatalog:
+    """Parameters as a dict, or as the typed model Kedro makes of them in a real run."""
+    training = base_parameters("training") | {"deterministic": deterministic}
     return DataCatalog(
         {
             "params:seed": MemoryDataset(11),
-            "params:training": MemoryDataset({"deterministic": deterministic}),
+            "params:training": MemoryDataset(
+                TrainingParams(**training) if typed else training
+            ),
         }
     )
 
@@ -29,9 +35,10 @@ def determinism_calls(monkeypatch) -> list:
     return calls
 
 
+@pytest.mark.parametrize("typed", [False, True])
 @pytest.mark.parametrize("deterministic", [False, True])
-def test_op_determinism_follows_the_parameter(deterministic, determinism_calls):
-    SeedHooks().before_pipeline_run({}, None, _catalog(deterministic))
+def test_op_determinism_follows_the_parameter(deterministic, typed, determinism_calls):
+    SeedHooks().before_pipeline_run({}, None, _catalog(deterministic, typed))
     assert determinism_calls == ([1] if deterministic else [])
 
 

@@ -6,6 +6,8 @@ import keras
 import tensorflow as tf
 from kedro.framework.hooks import hook_impl
 
+from image_classification.pipelines.training.params import TrainingParams
+
 
 class SeedHooks:
     """Start every run from the same random state.
@@ -21,5 +23,7 @@ class SeedHooks:
     @hook_impl
     def before_pipeline_run(self, run_params, pipeline, catalog) -> None:
         keras.utils.set_random_seed(catalog.load("params:seed"))
-        if catalog.load("params:training")["deterministic"]:
+        # A dict, or already the typed model where Kedro validated the parameters.
+        training = TrainingParams.model_validate(catalog.load("params:training"))
+        if training.deterministic:
             tf.config.experimental.enable_op_determinism()

@@ -8,7 +8,7 @@ import tensorflow as tf
 from matplotlib.figure import Figure
 from pydantic import ValidationError
 
-from image_classification.pipelines.augmentation.input_pipeline import make_augmenter
+from image_classification.pipelines.augmentation.input_pipeline import random_affine
 from image_classification.pipelines.augmentation.nodes import (
     build_datasets,
     preview_augmentation,
@@ -69,29 +69,83 @@ def test_without_augmentation_training_images_are_unchanged(tiny_manifest):
     np.testing.assert_allclose(np.sort(first, axis=None), np.sort(second, axis=None))
 
 
-def test_augmenter_has_exactly_the_configured_layers():
-    layers = AugmentationLayers(
-        flip="horizontal", rotation_degrees=15, translation_fraction=0
-    )
-    augmenter = make_augmenter(layers, seed=0)
-    assert [layer.name for layer in augmenter.layers] == ["flip", "rotate"]
-    assert augmenter.get_layer("rotate").factor == pytest.approx((-15 / 360, 15 / 360))
-    off = AugmentationLayers(flip=None, rotation_degrees=0, translation_fraction=0)
-    assert make_augmenter(off, seed=0) is None
+def _affine(images: np.ndarray, seed: int, **layers) -> np.ndarray:
+    off = {"flip": None, "rotation_degrees": 0, "translation_fraction": 0}
+    transform = AugmentationLayers(**off | layers)
+    return np.asarray(random_affine(images, tf.constant([seed, 0]), transform))
 
 
-def test_horizontal_flip_mirrors_left_and_right():
-    layers = AugmentationLayers(
-        flip="horizontal", rotation_degrees=0, translation_fraction=0
+def _lit_columns(count: int = 64, side: int = 9) -> np.ndarray:
+    images = np.zeros((count, side, side, 3), np.float32)
+    images[:, :, 0, :] = 1.0  # left column lit
+    return images
+
+
+def test_with_every_transform_off_images_are_unchanged():
+    images = np.random.default_rng(0).uniform(size=(8, 9, 9, 3)).astype(np.float32)
+    np.testing.assert_allclose(_affine(images, seed=1), images, atol=1e-6)
+
+
+def test_horizontal_flip_mirrors_about_half_the_images_exactly():
+    images = _lit_columns()
+    flipped = _affine(images, seed=0, flip="horizontal")
+    mirrored = np.array(
+        [np.array_equal(f, i[:, ::-1]) for f, i in zip(flipped, images, strict=True)]
     )
-    augmenter = make_augmenter(layers, seed=0)
-    image = np.zeros((64, 4, 4, 3), np.float32)
-    image[:, :, 0, :] = 1.0  # left column lit
-    flipped = augmenter(image, training=True).numpy()
-    mirrored = flipped[:, :, -1, :].max(axis=(1, 2)) == 1.0
-    assert mirrored.any() and not mirrored.all()
-    assert (flipped.sum(axis=(1, 2, 3)) == image.sum(axis=(1, 2, 3))).all()
-    np.testing.assert_array_equal(flipped[:, 0, :, :], flipped[:, 3, :, :])
+    kept = np.array([np.array_equal(f, i) for f, i in zip(flipped, images, strict=True)])
+    assert (mirrored | kept).all()
+    assert 16 < mirrored.sum() < 48
+
+
+def test_vertical_flip_mirrors_top_and_bottom():
+    images = np.zeros((64, 9, 9, 3), np.float32)
+    images[:, 0, :, :] = 1.0  # top row lit
+    flipped = _affine(images, seed=0, flip="vertical")
+    mirrored = (flipped[:, ::-1] == images).all(axis=(1, 2, 3))
+    kept = (flipped == images).all(axis=(1, 2, 3))
+    assert (mirrored | kept).all()
+    assert 16 < mirrored.sum() < 48
+
+
+def test_shifts_stay_within_the_fraction_and_differ_between_images():
+    images = np.zeros((64, 21, 21, 3), np.float32)
+    images[:, 10, 10, :] = 1.0  # one lit pixel in the centre
+    moved = _affine(images, seed=0, translation_fraction=0.2)
+    spots = np.array([np.unravel_index(m[..., 0].argmax(), (21, 21)) for m in moved])
+    assert np.abs(spots - 10).max() <= 0.2 * 21 + 1
+    assert len({tuple(spot) for spot in spots}) > 10
+
+
+def test_rotation_turns_about_the_centre_within_the_angle():
+    images = np.zeros((64, 21, 21, 3), np.float32)
+    images[:, 10, 10:, :] = 1.0  # a ray from the centre to the right edge
+    turned = _affine(images, seed=0, rotation_degrees=30)
+    assert (turned[:, 10, 10, 0] > 0.9).all()  # the centre stays
+    # The ray's end point lies at most 30 degrees away from the horizontal.
+    for image in turned:
+        ys, xs = np.nonzero(image[..., 0] > 0.5)
+        far = np.argmax((ys - 10) ** 2 + (xs - 10) ** 2)
+        angle = np.degrees(np.arctan2(abs(ys[far] - 10), xs[far] - 10))
+        assert angle <= 30 + 6  # one pixel of rasterization at this radius
+    assert len({image.tobytes() for image in turned}) > 32
+
+
+def test_the_same_seed_gives_the_same_transforms():
+    images = _lit_columns()
+    layers = {"flip": "horizontal", "rotation_degrees": 15, "translation_fraction": 0.1}
+    np.testing.assert_array_equal(
+        _affine(images, seed=3, **layers), _affine(images, seed=3, **layers)
+    )
+    assert not np.array_equal(
+        _affine(images, seed=3, **layers), _affine(images, seed=4, **layers)
+    )
+
+
+def test_two_builds_with_the_same_seed_augment_every_epoch_alike(tiny_manifest):
+    first, _, _ = build_datasets(tiny_manifest, _params(), seed=0)
+    second, _, _ = build_datasets(tiny_manifest, _params(), seed=0)
+    for _ in range(2):
+        np.testing.assert_array_equal(_all_batches(first)[0], _all_batches(second)[0])
 
 
 @pytest.mark.parametrize(

@@ -14,8 +14,9 @@ from image_classification.figures import image_grid
 from .input_pipeline import (
     decode_image,
     images_fingerprint,
-    make_augmenter,
+    is_augmenting,
     make_image_dataset,
+    random_affine,
 )
 from .params import AugmentationParams
 
@@ -61,7 +62,7 @@ def build_datasets(
                 params.batch_size,
                 shuffle_buffer=params.shuffle_buffer if training else 0,
                 seed=seed,
-                augmenter=make_augmenter(params.layers, seed) if training else None,
+                augmentation=params.layers if training else None,
                 disk_cache=Path(params.cache_dir)
                 / images_fingerprint(rows["pixel_hash"], params.image_size)
                 if on_disk
@@ -92,10 +93,11 @@ def preview_augmentation(
     picked = train.sample(n=min(params.preview_images, len(train)), random_state=seed)
     originals = tf.stack([decode_image(path, params.image_size) for path in picked["path"]])
     originals = tf.cast(originals, tf.float32) / 255.0
-    augmenter = make_augmenter(params.layers, seed)
     variants = [
-        augmenter(originals, training=True) if augmenter else originals
-        for _ in range(params.preview_variants)
+        random_affine(originals, tf.constant([seed, k]), params.layers)
+        if is_augmenting(params.layers)
+        else originals
+        for k in range(params.preview_variants)
     ]
     rows = [
         [originals[i].numpy()] + [np.clip(v[i].numpy(), 0, 1) for v in variants]

@@ -19,10 +19,7 @@ from PIL import Image
 from sklearn.model_selection import StratifiedKFold
 
 from image_classification.figures import image_grid
-from image_classification.pipelines.augmentation.input_pipeline import (
-    make_augmenter,
-    make_image_dataset,
-)
+from image_classification.pipelines.augmentation.input_pipeline import make_image_dataset
 from image_classification.pipelines.augmentation.params import AugmentationParams
 from image_classification.pipelines.training.model import compiled_model
 from image_classification.pipelines.training.params import TrainingParams
@@ -49,7 +46,7 @@ def _fold_model(
         audit.batch_size,
         shuffle_buffer=augmentation.shuffle_buffer,
         seed=seed,
-        augmenter=make_augmenter(augmentation.layers, seed),
+        augmentation=augmentation.layers,
     )
     model = compiled_model(
         training,
