@@ -26,6 +26,7 @@ AUDIT = LabelAuditParams(
             "dense_units": 4,
             "dropout": None,
             "batch_norm": True,
+            "learning_rate": None,
             "learning_rate_schedule": "cosine",
         }
     }

@@ -27,6 +27,7 @@ class FoldModel(BaseModel):
     dense_units: int | None = Field(ge=1, le=4096)
     dropout: float | None = Field(ge=0, lt=1)
     batch_norm: bool | None
+    learning_rate: float | None = Field(gt=0, le=1)
     learning_rate_schedule: Literal["constant", "cosine"] | None
 
 
