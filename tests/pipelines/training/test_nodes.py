@@ -253,3 +253,21 @@ def test_changed_parameters_do_not_resume_from_another_runs_checkpoints():
     assert first != checkpoint_directory(manifest, _params(), seed=1)
     relabelled = manifest.assign(label_index=1 - manifest["label_index"])
     assert first != checkpoint_directory(relabelled, _params(), seed=0)
+
+
+def test_mixed_precision_computes_in_float16_and_predicts_in_float32():
+    model = compiled_model(
+        _params(mixed_precision=True, jit_compile=True),
+        input_shape=(16, 16, 3),
+        num_classes=2,
+        steps=10,
+    )
+    assert model.get_layer("conv1").compute_dtype == "float16"
+    assert model.get_layer("conv1").variable_dtype == "float32"
+    assert model.get_layer("class").compute_dtype == "float32"
+    assert isinstance(model.optimizer, keras.optimizers.LossScaleOptimizer)
+    assert model.jit_compile
+    # The global policy is left as it was for every later model.
+    plain = compiled_model(_params(), input_shape=(16, 16, 3), num_classes=2, steps=10)
+    assert plain.get_layer("conv1").compute_dtype == "float32"
+    assert not plain.jit_compile
