@@ -117,3 +117,19 @@ def test_a_large_final_gap_alone_is_overfitting():
     verdict, evidence = judge_fit(gap, PARAMS)
     assert verdict == OVERFITTING
     assert evidence["accuracy_gap_at_end"] > PARAMS.overfit_accuracy_gap
+
+
+def test_a_rise_in_the_last_epochs_only_is_not_a_trend():
+    """A noisy validation curve that jumps right after its best, at the very end."""
+    late = GOOD.copy()
+    late.loc[late.index[-3], "val_crossentropy"] = (
+        0.3  # the best, two epochs before the end
+    )
+    late.loc[late.index[-1], "val_crossentropy"] = 0.6  # +100%, one epoch later
+    verdict, evidence = judge_fit(late, PARAMS)
+    assert evidence["validation_loss_rise_after_best"] > PARAMS.overfit_val_loss_rise
+    assert verdict == GOOD_FIT
+    # The same rise held for long enough is memorizing.
+    longer = late.copy()
+    longer.loc[late.index[-6], "val_crossentropy"] = 0.3
+    assert judge_fit(longer, PARAMS)[0] == OVERFITTING

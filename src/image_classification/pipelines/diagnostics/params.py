@@ -17,6 +17,9 @@ class DiagnosticsParams(BaseModel):
     overfit_val_loss_rise: float = Field(
         gt=0, description="rise of validation cross-entropy over its minimum"
     )
+    overfit_min_epochs_after_best: int = Field(
+        ge=1, description="a rise over fewer epochs after the best is noise, not a trend"
+    )
     underfit_train_accuracy: float = Field(
         gt=0, le=1, description="below this, the model does not fit the data"
     )

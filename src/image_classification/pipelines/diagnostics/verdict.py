@@ -69,6 +69,8 @@ def judge_fit(history: pd.DataFrame, params: DiagnosticsParams) -> tuple[str, di
     memorizing = (
         evidence["validation_loss_rise_after_best"] > params.overfit_val_loss_rise
         and evidence["train_loss_fell_after_best"]
+        and evidence["last_epoch"] - evidence["best_epoch"]
+        >= params.overfit_min_epochs_after_best
     )
     # A model that cannot fit its training data is underfitting first, whatever its gap.
     if float(last["accuracy"]) < params.underfit_train_accuracy:
