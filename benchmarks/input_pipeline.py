@@ -25,18 +25,14 @@ import time
 from pathlib import Path
 
 import numpy as np
-
-# The seed recipe's generator: Keras 3 keeps it, no longer exported, as legacy code.
-from keras.src.legacy.preprocessing.image import ImageDataGenerator
 from PIL import Image
 
 from image_classification.pipelines.augmentation.input_pipeline import make_image_dataset
 from image_classification.pipelines.augmentation.params import AugmentationParams
 
 sys.path.insert(0, str(Path(__file__).parent))
+import seed_recipe
 from project_setup import configured
-
-SEED_BATCH = 32
 
 
 def _listing(folder: Path, limit: int | None) -> tuple[list[str], np.ndarray]:
@@ -67,14 +63,9 @@ def _epoch_rate(batches, images: int) -> float:
 
 
 def _seed_epoch(array: np.ndarray, labels: np.ndarray):
-    generator = ImageDataGenerator(
-        rotation_range=15,
-        width_shift_range=0.1,
-        height_shift_range=0.1,
-        horizontal_flip=True,
-        rescale=1 / 255,
+    flow = seed_recipe.augmenting_generator().flow(
+        array, labels, batch_size=seed_recipe.BATCH_SIZE, seed=0
     )
-    flow = generator.flow(array, labels, batch_size=SEED_BATCH, seed=0)
     return (flow[i] for i in range(len(flow)))
 
 
@@ -91,9 +82,7 @@ def compare(folder: Path, rounds: int, limit: int | None) -> None:
         augmentation=params.layers,
     )
     first_epoch = _epoch_rate(ours, len(paths))
-    array = np.stack([np.asarray(Image.open(p).convert("RGB")) for p in paths]).astype(
-        np.float32
-    )
+    array = seed_recipe.float32_array(paths, params.image_size)
     ours_rates, seed_rates = [], []
     for _ in range(rounds):
         ours_rates.append(_epoch_rate(ours, len(paths)))

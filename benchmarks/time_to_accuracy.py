@@ -23,12 +23,7 @@ import time
 from pathlib import Path
 
 import keras
-import numpy as np
 import pandas as pd
-
-# The seed recipe's generator: Keras 3 keeps it, no longer exported, as legacy code.
-from keras.src.legacy.preprocessing.image import ImageDataGenerator
-from PIL import Image
 
 from image_classification.pipelines.augmentation.nodes import build_datasets
 from image_classification.pipelines.augmentation.params import AugmentationParams
@@ -38,6 +33,7 @@ from image_classification.pipelines.training.nodes import train_model
 from image_classification.pipelines.training.params import TrainingParams
 
 sys.path.insert(0, str(Path(__file__).parent))
+import seed_recipe
 from project_setup import configured, validate_folder, validation_params
 
 
@@ -53,45 +49,21 @@ class EpochClock(keras.callbacks.Callback):
         self.epochs.append((time.perf_counter() - self.start, logs["val_accuracy"]))
 
 
-def _seed_model(num_classes: int) -> keras.Model:
-    model = keras.Sequential(
-        [
-            keras.Input((32, 32, 3)),
-            keras.layers.Conv2D(16, 3, activation="relu"),
-            keras.layers.MaxPooling2D(),
-            keras.layers.Conv2D(32, 3, activation="relu"),
-            keras.layers.MaxPooling2D(),
-            keras.layers.Flatten(),
-            keras.layers.Dense(32, activation="relu"),
-            keras.layers.Dropout(0.5),
-            keras.layers.Dense(num_classes, activation="softmax"),
-        ]
-    )
-    model.compile("adam", "sparse_categorical_crossentropy", metrics=["accuracy"])
-    return model
-
-
-def _array(rows: pd.DataFrame) -> np.ndarray:
-    return np.stack(
-        [np.asarray(Image.open(p).convert("RGB").resize((32, 32))) for p in rows["path"]]
-    ).astype(np.float32)
-
-
 def run_seed(manifest: pd.DataFrame, num_classes: int, max_epochs: int) -> EpochClock:
     clock = EpochClock(time.perf_counter())
     train = manifest[manifest["split"] == "train"]
     validation = manifest[manifest["split"] == "validation"]
-    generator = ImageDataGenerator(
-        rotation_range=15,
-        width_shift_range=0.1,
-        height_shift_range=0.1,
-        horizontal_flip=True,
-        rescale=1 / 255,
-    )
     keras.utils.set_random_seed(0)
-    _seed_model(num_classes).fit(
-        generator.flow(_array(train), train["label_index"].to_numpy(), batch_size=32),
-        validation_data=(_array(validation) / 255, validation["label_index"].to_numpy()),
+    seed_recipe.model(num_classes).fit(
+        seed_recipe.augmenting_generator().flow(
+            seed_recipe.float32_array(train["path"]),
+            train["label_index"].to_numpy(),
+            batch_size=seed_recipe.BATCH_SIZE,
+        ),
+        validation_data=(
+            seed_recipe.float32_array(validation["path"]) / 255,
+            validation["label_index"].to_numpy(),
+        ),
         epochs=max_epochs,
         callbacks=[keras.callbacks.EarlyStopping(patience=3), clock],
         verbose=0,
