@@ -186,16 +186,13 @@ def labels_file_findings(
     both = decoded[decoded.index.isin(listed.index)]
     mismatch = both[both["label"] != listed.reindex(both.index)]
     found = [
-        pd.DataFrame(
-            {
-                "relative_path": missing.index,
-                "label": missing.to_numpy(),
-                "check": "missing_file",
-                "score": np.nan,
-                "threshold": np.nan,
-                "action": "annotate",
-                "detail": "listed in the labels file, not in the image folder",
-            }
+        _rows(
+            missing.rename_axis("relative_path").reset_index(),
+            "missing_file",
+            score=np.full(len(missing), np.nan),
+            threshold=np.nan,
+            action="annotate",
+            detail="listed in the labels file, not in the image folder",
         ),
         _rows(
             unlisted.reset_index(),
