@@ -20,7 +20,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from image_classification.pipelines.augmentation.nodes import build_datasets
+from image_classification.pipelines.augmentation.nodes import (
+    build_datasets,
+    build_train_sample_dataset,
+)
 from image_classification.pipelines.augmentation.params import AugmentationParams
 from image_classification.pipelines.training.nodes import train_model
 from image_classification.pipelines.training.params import TrainingParams
@@ -56,6 +59,7 @@ def child(size: int, epochs: int) -> None:
             "augmentation", AugmentationParams, cache_dir=f"{scratch}/cache"
         )
         train, validation, _ = build_datasets(manifest, augmentation, seed=0)
+        sample = build_train_sample_dataset(manifest, augmentation, seed=0)
         training = configured(
             "training",
             TrainingParams,
@@ -63,7 +67,7 @@ def child(size: int, epochs: int) -> None:
             verbose=0,
             checkpoint_dir=f"{scratch}/checkpoints",
         )
-        train_model(train, validation, manifest, ["x"] * 10, training, seed=0)
+        train_model(train, sample, validation, manifest, ["x"] * 10, training, 0)
     print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
 
 

@@ -25,7 +25,10 @@ from pathlib import Path
 import keras
 import pandas as pd
 
-from image_classification.pipelines.augmentation.nodes import build_datasets
+from image_classification.pipelines.augmentation.nodes import (
+    build_datasets,
+    build_train_sample_dataset,
+)
 from image_classification.pipelines.augmentation.params import AugmentationParams
 from image_classification.pipelines.data_split.nodes import assign_splits
 from image_classification.pipelines.data_split.params import DataSplitParams
@@ -89,8 +92,9 @@ def run_ours(
         **overrides,
     )
     train, validation, _ = build_datasets(manifest, augmentation, seed=0)
+    sample = build_train_sample_dataset(manifest, augmentation, seed=0)
     before_training = time.perf_counter() - start
-    _, history = train_model(train, validation, manifest, classes, training, seed=0)
+    _, history = train_model(train, sample, validation, manifest, classes, training, 0)
     elapsed = before_training + history["epoch_seconds"].cumsum()
     rate = (manifest["split"] == "train").sum() / history["epoch_seconds"].median()
     return list(zip(elapsed, history["val_accuracy"], strict=True)), rate

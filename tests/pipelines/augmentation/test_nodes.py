@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 import tensorflow as tf
 from matplotlib.figure import Figure
@@ -11,6 +12,7 @@ from pydantic import ValidationError
 from image_classification.pipelines.augmentation.input_pipeline import random_affine
 from image_classification.pipelines.augmentation.nodes import (
     build_datasets,
+    build_train_sample_dataset,
     preview_augmentation,
 )
 from image_classification.pipelines.augmentation.params import (
@@ -52,6 +54,22 @@ def test_evaluation_splits_keep_manifest_order_and_are_not_augmented(tiny_manife
     rows = tiny_manifest[tiny_manifest["split"] == "validation"]
     assert list(labels) == list(rows["label_index"])
     np.testing.assert_array_equal(first, second)
+
+
+def test_training_sample_is_a_fixed_stratified_unaugmented_draw(tiny_manifest):
+    train = tiny_manifest[tiny_manifest["split"] == "train"]
+    params = _params(train_sample_size=len(train) // 2)
+    sample = build_train_sample_dataset(tiny_manifest, params, seed=0)
+    images, labels = _all_batches(sample)
+    assert len(labels) == len(train) // 2
+    # Stratified: each class keeps its share of the training split, to one image.
+    shares = pd.Series(labels).value_counts(normalize=True)
+    expected = train["label_index"].value_counts(normalize=True)
+    assert (shares - expected).abs().max() <= 1 / len(labels) + 1e-9
+    again, _ = _all_batches(sample)
+    np.testing.assert_array_equal(images, again)  # the same images, not augmented
+    whole, _ = _all_batches(build_train_sample_dataset(tiny_manifest, _params(), seed=0))
+    assert len(whole) == len(train)  # a sample size above the split takes it all
 
 
 def test_training_batches_are_augmented_each_epoch(tiny_manifest):

@@ -21,6 +21,7 @@ from image_classification.pipelines.training.model import (
 )
 from image_classification.pipelines.training.nodes import evaluate_model, train_model
 from image_classification.pipelines.training.params import TrainingParams
+from image_classification.pipelines.training.train_evaluation import sample_metrics
 from tests.conftest import base_parameters
 
 SMALL = {"conv_filters": [4, 8], "dense_units": 8, "max_epochs": 3, "verbose": 0}
@@ -48,14 +49,15 @@ def _toy_manifest(count: int = 48) -> pd.DataFrame:
 
 
 def _toy_datasets(count: int = 48, seed: int = 0):
-    """Two classes a CNN separates at once: dark and bright images, and a manifest."""
+    """Two classes a CNN separates at once: dark and bright images (training batches,
+    the training sample, validation batches) and a manifest."""
     rng = np.random.default_rng(seed)
     labels = rng.integers(0, 2, size=count)
     images = (
         rng.uniform(0, 0.4, size=(count, 16, 16, 3)) + labels[:, None, None, None] * 0.5
     )
     dataset = tf.data.Dataset.from_tensor_slices((images.astype("float32"), labels))
-    return dataset.batch(16), dataset.batch(16), _toy_manifest(count)
+    return dataset.batch(16), dataset.batch(16), dataset.batch(16), _toy_manifest(count)
 
 
 def test_model_layers_follow_the_parameters():
@@ -143,10 +145,12 @@ def test_training_returns_a_model_and_a_history_with_plain_crossentropy():
 
 
 def test_early_stopping_fires_after_patience_epochs_without_improvement():
-    train, validation, manifest = _toy_datasets()
+    train, sample, validation, manifest = _toy_datasets()
     # A vanishing learning rate leaves the weights, and so the validation loss, unchanged.
     params = _params(learning_rate=1e-12, max_epochs=20, patience=2)
-    model, history = train_model(train, validation, manifest, ["dark", "bright"], params, 0)
+    model, history = train_model(
+        train, sample, validation, manifest, ["dark", "bright"], params, 0
+    )
     assert len(history) == 3
     metrics = evaluate_model(model, history, validation, validation, params)
     assert metrics["stop_reason"] == "early_stopping"
@@ -166,9 +170,11 @@ def test_same_seed_gives_the_same_history():
 
 
 def test_evaluation_reports_the_restored_best_model():
-    train, validation, manifest = _toy_datasets()
+    train, sample, validation, manifest = _toy_datasets()
     params = _params(max_epochs=4)
-    model, history = train_model(train, validation, manifest, ["dark", "bright"], params, 0)
+    model, history = train_model(
+        train, sample, validation, manifest, ["dark", "bright"], params, 0
+    )
     metrics = evaluate_model(model, history, validation, validation, params)
     best = history.loc[history["val_crossentropy"].idxmin()]
     assert metrics["best_epoch"] == best["epoch"]
@@ -177,6 +183,28 @@ def test_evaluation_reports_the_restored_best_model():
     )
     assert metrics["test_accuracy"] == metrics["validation_accuracy"]
     assert metrics["stop_reason"] == "max_epochs"
+
+
+def test_honest_training_metrics_are_the_sample_measured_in_inference_mode():
+    train, sample, validation, manifest = _toy_datasets()
+    params = _params(max_epochs=4, dropout=0.5)
+    model, history = train_model(train, sample, validation, manifest, ["a", "b"], params, 0)
+    best = history.loc[history["val_crossentropy"].idxmin()]
+    # The restored model is the best epoch's: measuring the sample with it again gives
+    # the logged figures, which Keras' dropout-on training loss does not.
+    again = model.evaluate(sample, return_dict=True, verbose=0)
+    assert best["train_eval_crossentropy"] == pytest.approx(again["crossentropy"], 1e-4)
+    assert best["train_eval_accuracy"] == pytest.approx(again["accuracy"])
+    assert best["train_eval_crossentropy"] != pytest.approx(best["crossentropy"], 1e-3)
+
+
+def test_sample_metrics_match_keras_crossentropy_and_accuracy():
+    probabilities = np.array([[0.7, 0.3], [0.2, 0.8], [0.6, 0.4], [1.0, 0.0]])
+    labels = np.array([0, 1, 1, 1])
+    metrics = sample_metrics(labels, probabilities)
+    expected = keras.losses.sparse_categorical_crossentropy(labels, probabilities)
+    assert metrics["crossentropy"] == pytest.approx(float(np.mean(expected)), 1e-5)
+    assert metrics["accuracy"] == 0.5
 
 
 @pytest.mark.parametrize(
@@ -220,20 +248,22 @@ def test_an_interrupted_training_resumes_from_the_last_finished_epoch(
         def on_epoch_begin(self, epoch, logs=None):
             started.append(epoch + 1)
 
-    def interrupted_callbacks(directory, params):
-        return [_RecordEpochs(), *training_callbacks(directory, params), _InterruptAfter(2)]
+    def interrupted_callbacks(*args):
+        return [_RecordEpochs(), *training_callbacks(*args), _InterruptAfter(2)]
 
     monkeypatch.setattr(nodes, "training_callbacks", interrupted_callbacks)
     with pytest.raises(_Interrupted):
         train_model(*_toy_datasets(), ["dark", "bright"], params, seed=0)
     assert started == [1, 2]
 
-    def recorded_callbacks(directory, params):
-        return [_RecordEpochs(), *training_callbacks(directory, params)]
+    def recorded_callbacks(*args):
+        return [_RecordEpochs(), *training_callbacks(*args)]
 
     monkeypatch.setattr(nodes, "training_callbacks", recorded_callbacks)
-    train, validation, manifest = _toy_datasets()
-    model, history = train_model(train, validation, manifest, ["dark", "bright"], params, 0)
+    train, sample, validation, manifest = _toy_datasets()
+    model, history = train_model(
+        train, sample, validation, manifest, ["dark", "bright"], params, 0
+    )
     assert started == [1, 2, 3, 4, 5]  # the second run began at epoch 3
     assert list(history["epoch"]) == [1, 2, 3, 4, 5]
     # The model holds the best epoch's weights, wherever that epoch ran.

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import tensorflow as tf
 from matplotlib.figure import Figure
+from sklearn.utils import resample
 
 from image_classification.figures import image_grid
 
@@ -21,6 +22,34 @@ from .input_pipeline import (
 from .params import AugmentationParams
 
 SPLITS = ("train", "validation", "test")
+
+
+def _fits_in_memory(split_manifest: pd.DataFrame, params: AugmentationParams) -> bool:
+    height, width = params.image_size
+    return len(split_manifest) * height * width * 3 <= params.cache_memory_mb * 2**20
+
+
+def _split_dataset(
+    rows: pd.DataFrame,
+    params: AugmentationParams,
+    seed: int,
+    *,
+    training: bool,
+    cached_on_disk: bool,
+) -> tf.data.Dataset:
+    return make_image_dataset(
+        rows["path"],
+        rows["label_index"],
+        params.image_size,
+        params.batch_size,
+        shuffle_buffer=params.shuffle_buffer if training else 0,
+        seed=seed,
+        augmentation=params.layers if training else None,
+        disk_cache=Path(params.cache_dir)
+        / images_fingerprint(rows["pixel_hash"], params.image_size)
+        if cached_on_disk
+        else None,
+    )
 
 
 def build_datasets(
@@ -43,8 +72,7 @@ def build_datasets(
     Raises:
         ValueError: A split has no images.
     """
-    height, width = params.image_size
-    on_disk = len(split_manifest) * height * width * 3 > params.cache_memory_mb * 2**20
+    on_disk = not _fits_in_memory(split_manifest, params)
     datasets = []
     for split in SPLITS:
         rows = split_manifest[split_manifest["split"] == split]
@@ -53,23 +81,44 @@ def build_datasets(
                 f"the {split} split has no images ({len(split_manifest)} in all): add "
                 "images or change data_split.fractions"
             )
-        training = split == "train"
         datasets.append(
-            make_image_dataset(
-                rows["path"],
-                rows["label_index"],
-                params.image_size,
-                params.batch_size,
-                shuffle_buffer=params.shuffle_buffer if training else 0,
-                seed=seed,
-                augmentation=params.layers if training else None,
-                disk_cache=Path(params.cache_dir)
-                / images_fingerprint(rows["pixel_hash"], params.image_size)
-                if on_disk
-                else None,
+            _split_dataset(
+                rows, params, seed, training=split == "train", cached_on_disk=on_disk
             )
         )
     return tuple(datasets)
+
+
+def build_train_sample_dataset(
+    split_manifest: pd.DataFrame, params: AugmentationParams, seed: int
+) -> tf.data.Dataset:
+    """A fixed, stratified sample of training images, not augmented and not shuffled.
+
+    Keras logs training accuracy on augmented batches with dropout on, and its loss
+    includes the L2 penalty: the training curve looks worse than the model is, and the
+    gap to validation looks smaller. Training evaluates this sample after every epoch
+    in inference mode, as it evaluates the validation split, so the two compare.
+
+    Args:
+        split_manifest: Files with ``path``, ``label_index``, ``pixel_hash`` and
+            ``split``.
+        params: ``train_sample_size`` caps the sample; image size, batch size, cache.
+        seed: Which images are drawn.
+
+    Returns:
+        Batches of ``(images, labels)``.
+    """
+    train = split_manifest[split_manifest["split"] == "train"]
+    if len(train) > params.train_sample_size:
+        train = resample(
+            train,
+            replace=False,
+            n_samples=params.train_sample_size,
+            random_state=seed,
+            stratify=train["label_index"],
+        ).sort_index()
+    on_disk = not _fits_in_memory(split_manifest, params)
+    return _split_dataset(train, params, seed, training=False, cached_on_disk=on_disk)
 
 
 def preview_augmentation(

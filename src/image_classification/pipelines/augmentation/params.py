@@ -35,6 +35,9 @@ class AugmentationParams(BaseModel):
         ge=0, description="decoded images up to this size are cached in memory"
     )
     cache_dir: str = Field(min_length=1, description="file cache of larger datasets")
+    train_sample_size: int = Field(
+        ge=1, description="training images evaluated un-augmented after every epoch"
+    )
     layers: AugmentationLayers
     preview_images: int = Field(ge=1, le=16)
     preview_variants: int = Field(ge=1, le=16)

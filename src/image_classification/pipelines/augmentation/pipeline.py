@@ -2,7 +2,7 @@
 
 from kedro.pipeline import Node, Pipeline
 
-from .nodes import build_datasets, preview_augmentation
+from .nodes import build_datasets, build_train_sample_dataset, preview_augmentation
 
 
 def create_pipeline(**kwargs) -> Pipeline:
@@ -13,6 +13,12 @@ def create_pipeline(**kwargs) -> Pipeline:
                 inputs=["split_manifest", "params:augmentation", "params:seed"],
                 outputs=["train_dataset", "validation_dataset", "test_dataset"],
                 name="build_datasets_node",
+            ),
+            Node(
+                func=build_train_sample_dataset,
+                inputs=["split_manifest", "params:augmentation", "params:seed"],
+                outputs="train_sample_dataset",
+                name="build_train_sample_dataset_node",
             ),
             Node(
                 func=preview_augmentation,

@@ -17,8 +17,10 @@ from pathlib import Path
 
 import keras
 import pandas as pd
+import tensorflow as tf
 
 from .params import TrainingParams
+from .train_evaluation import TrainSampleEvaluation
 
 _HISTORY = "history.csv"
 _BEST_WEIGHTS = "best.weights.h5"
@@ -46,8 +48,11 @@ class EpochTimer(keras.callbacks.Callback):
         logs["epoch_seconds"] = round(time.perf_counter() - self._start, 3)
 
 
-def training_callbacks(directory: Path, params: TrainingParams) -> list:
-    """Early stopping on the plain validation cross-entropy, with resumable checkpoints.
+def training_callbacks(
+    directory: Path, params: TrainingParams, train_sample: tf.data.Dataset
+) -> list:
+    """Early stopping on the plain validation cross-entropy, with resumable checkpoints,
+    and the honest training metrics logged beside the validation ones.
 
     The backup is saved last each epoch, so an interruption in between re-runs that
     epoch rather than skipping its log line or its best weights. After a resume, early
@@ -59,6 +64,7 @@ def training_callbacks(directory: Path, params: TrainingParams) -> list:
         pd.read_csv(history)["val_crossentropy"].min() if history.exists() else None
     )
     return [
+        TrainSampleEvaluation(train_sample),  # before the timer: its time counts
         EpochTimer(),
         keras.callbacks.CSVLogger(str(history), append=True),
         keras.callbacks.ModelCheckpoint(

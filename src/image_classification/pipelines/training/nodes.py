@@ -13,6 +13,7 @@ from .params import TrainingParams
 
 def train_model(  # noqa: PLR0917 - Kedro passes node inputs by position
     train_dataset: tf.data.Dataset,
+    train_sample_dataset: tf.data.Dataset,
     validation_dataset: tf.data.Dataset,
     split_manifest: pd.DataFrame,
     class_names: list[str],
@@ -24,11 +25,14 @@ def train_model(  # noqa: PLR0917 - Kedro passes node inputs by position
     Keras' ``val_loss`` includes the L2 penalty, which grows or shrinks with the
     weights, not with how well the model predicts; early stopping watches the plain
     cross-entropy (``val_crossentropy``) instead, and the best epoch's weights are
-    restored. A run interrupted after epoch k resumes from epoch k when started again
-    with the same data, parameters and seed (see ``checkpoints``).
+    restored. After every epoch a fixed sample of training images is evaluated like the
+    validation split (``train_eval_*`` columns): the honest training curve. A run
+    interrupted after epoch k resumes from epoch k when started again with the same
+    data, parameters and seed (see ``checkpoints``).
 
     Args:
         train_dataset: Augmented, shuffled batches of ``(images, labels)``.
+        train_sample_dataset: Training images, neither augmented nor shuffled.
         validation_dataset: Batches of ``(images, labels)``.
         split_manifest: The data behind the datasets: names the checkpoints.
         class_names: Their count sets the output layer.
@@ -50,7 +54,7 @@ def train_model(  # noqa: PLR0917 - Kedro passes node inputs by position
         train_dataset,
         validation_data=validation_dataset,
         epochs=params.max_epochs,
-        callbacks=training_callbacks(directory, params),
+        callbacks=training_callbacks(directory, params, train_sample_dataset),
         shuffle=False,  # the training dataset reshuffles itself every epoch
         verbose=params.verbose,
     )

@@ -12,6 +12,7 @@ def create_pipeline(**kwargs) -> Pipeline:
                 func=train_model,
                 inputs=[
                     "train_dataset",
+                    "train_sample_dataset",
                     "validation_dataset",
                     "split_manifest",
                     "class_names",
