@@ -1,34 +1,70 @@
-"""Diagnostics nodes: curves, test predictions, confusion matrix and the diagnosis."""
+"""Diagnostics nodes: curves, predictions, per-class table, mistakes, diagnosis, report."""
 
 from __future__ import annotations
 
+import re
+
 import keras
 import pandas as pd
+import pytest
 from matplotlib.figure import Figure
+from PIL import Image
+from sklearn.metrics import classification_report
 
+from image_classification.pipelines.augmentation.params import AugmentationParams
 from image_classification.pipelines.diagnostics.nodes import (
+    build_report,
     diagnose_fit,
+    per_class_metrics,
+    plot_confident_mistakes,
     plot_confusion_matrix,
     plot_learning_curves,
     predict_test_split,
 )
 from image_classification.pipelines.diagnostics.params import DiagnosticsParams
 from image_classification.pipelines.training.model import make_model
+from image_classification.pipelines.training.params import TrainingParams
 from tests.conftest import TINY_CLASSES, base_parameters
 from tests.pipelines.diagnostics.test_verdict import OVERFIT, UNDERFIT
 
 PARAMS = DiagnosticsParams(**base_parameters("diagnostics"))
+TRAINING = TrainingParams(**base_parameters("training"))
+AUGMENTATION = AugmentationParams(**base_parameters("augmentation"))
 METRICS = {
+    "validation_accuracy": 0.6,
+    "test_accuracy": 0.5,
     "best_epoch": 11,
     "epochs_run": 30,
-    "test_accuracy": 0.5,
     "stop_reason": "max_epochs",
 }
-CLEAN_REPORT = {"files": 10, "quarantined": 0, "quarantined_by_reason": {}}
+CLEAN_REPORT = {
+    "files": 10,
+    "ok": 10,
+    "quarantined": 0,
+    "quarantined_by_reason": {},
+    "findings_by_check": {},
+}
+SPLITS = {"counts": {"train": {"a": 400, "b": 400}, "validation": {"a": 250, "b": 250}}}
 
 
-def test_learning_curves_mark_the_best_and_the_stop_epoch():
-    figure = plot_learning_curves(OVERFIT, METRICS)
+def _diagnose(history=OVERFIT, metrics=METRICS, report=CLEAN_REPORT, training=TRAINING):
+    return diagnose_fit(history, metrics, report, SPLITS, PARAMS, training, AUGMENTATION)
+
+
+def _predictions(rows: list[tuple[int, int, float]]) -> pd.DataFrame:
+    labels, predicted, confidence = zip(*rows, strict=True)
+    return pd.DataFrame(
+        {
+            "relative_path": [f"{i}.png" for i in range(len(rows))],
+            "label_index": labels,
+            "predicted_index": predicted,
+            "confidence": confidence,
+        }
+    )
+
+
+def test_learning_curves_mark_the_best_stop_and_onset_epochs_and_shade_the_gap():
+    figure = plot_learning_curves(OVERFIT, _diagnose())
     assert isinstance(figure, Figure)
     loss_ax, accuracy_ax = figure.axes
     assert "Cross-entropy" in loss_ax.get_title()
@@ -36,8 +72,11 @@ def test_learning_curves_mark_the_best_and_the_stop_epoch():
         vertical = [
             line.get_xdata()[0] for line in ax.lines if len(set(line.get_xdata())) == 1
         ]
-        assert vertical == [11, 30]
-        assert len(ax.lines) == 4
+        assert vertical == [11, 30, 11]  # best, stopped, onset
+        labels = [line.get_label() for line in ax.lines]
+        assert "training (un-augmented sample)" in labels
+        assert "training batches (augmented, dropout on)" in labels
+        assert len(ax.collections) == 1  # the shaded gap
 
 
 def test_test_predictions_cover_every_test_file(tiny_manifest):
@@ -72,21 +111,156 @@ def test_confusion_matrix_counts_every_prediction():
     assert [label.get_text() for label in ax.get_xticklabels()] == list(TINY_CLASSES)
 
 
-def test_diagnosis_gives_verdict_numbers_and_matching_advice():
-    diagnosis = diagnose_fit(OVERFIT, METRICS, CLEAN_REPORT, PARAMS)
-    assert diagnosis["verdict"] == "overfitting"
-    assert diagnosis["evidence"]["best_epoch"] == 11
-    assert diagnosis["thresholds"]["overfit_accuracy_gap"] == PARAMS.overfit_accuracy_gap
-    assert any("dropout" in line for line in diagnosis["advice"])
-    assert not any("Check your data" in line for line in diagnosis["advice"])
-    under = diagnose_fit(UNDERFIT, METRICS | {"best_epoch": 30}, CLEAN_REPORT, PARAMS)
-    assert under["verdict"] == "underfitting"
-    assert any("raise max_epochs" in line for line in under["advice"])
-
-
-def test_quarantined_files_add_check_your_data_advice_with_counts():
-    report = {"files": 50, "quarantined": 3, "quarantined_by_reason": {"truncated": 3}}
-    diagnosis = diagnose_fit(OVERFIT, METRICS, report, PARAMS)
-    assert any(
-        "quarantined 3 of 50 files (3 truncated)" in line for line in diagnosis["advice"]
+def test_per_class_table_matches_scikit_learn_and_lists_empty_classes():
+    predictions = _predictions([(0, 0, 0.9), (0, 1, 0.8), (1, 1, 0.7), (1, 1, 0.6)])
+    table = per_class_metrics(predictions, list(TINY_CLASSES)).set_index("class")
+    expected = classification_report(
+        predictions["label_index"],
+        predictions["predicted_index"],
+        labels=[0, 1, 2],
+        output_dict=True,
+        zero_division=0,
     )
+    for index, name in enumerate(TINY_CLASSES):
+        for metric, key in (
+            ("precision", "precision"),
+            ("recall", "recall"),
+            ("f1", "f1-score"),
+        ):
+            assert table.loc[name, metric] == pytest.approx(
+                expected[str(index)][key], abs=1e-4
+            )
+    assert table.loc["triangle", "support"] == 0  # no test image: a row of zeros
+    assert table.loc["macro average", "f1"] == pytest.approx(
+        expected["macro avg"]["f1-score"], abs=1e-4
+    )
+    assert table.loc["macro average", "support"] == 4
+
+
+def test_confident_mistakes_show_the_surest_wrong_predictions_first(tmp_path):
+    rows = [(0, 1, 0.6), (1, 1, 0.99), (2, 0, 0.95), (1, 2, 0.7), (0, 2, 0.4)]
+    predictions = _predictions(rows)
+    for path in predictions["relative_path"]:
+        Image.new("RGB", (8, 8), "white").save(tmp_path / path)
+    manifest = predictions[["relative_path"]].assign(
+        path=[str(tmp_path / p) for p in predictions["relative_path"]]
+    )
+    figure = plot_confident_mistakes(
+        predictions,
+        manifest,
+        list(TINY_CLASSES),
+        PARAMS.model_copy(update={"confident_mistakes": 3}),
+    )
+    titles = [ax.get_title() for ax in figure.axes if ax.images]
+    assert titles == [
+        "triangle\n→ circle 95%",
+        "square\n→ triangle 70%",
+        "circle\n→ square 60%",
+    ]
+    assert "3 of 4" in figure.texts[0].get_text()
+
+
+def test_diagnosis_gives_verdict_numbers_and_advice_naming_the_settings():
+    diagnosis = _diagnose()
+    assert diagnosis["verdict"] == "overfitting"
+    assert diagnosis["evidence"]["onset_epoch"] == 11
+    assert diagnosis["evidence"]["validation_images"] == 500
+    assert diagnosis["thresholds"]["overfit_accuracy_gap"] == PARAMS.overfit_accuracy_gap
+    assert any("training.dropout is 0.3" in line for line in diagnosis["advice"])
+    assert any("fewer epochs (about 11)" in line for line in diagnosis["advice"])
+    assert any("800 images now" in line for line in diagnosis["advice"])
+    assert not any("Check your data" in line for line in diagnosis["advice"])
+    off_layers = {"flip": None, "rotation_degrees": 0, "translation_fraction": 0}
+    no_augmentation = AugmentationParams(
+        **base_parameters("augmentation") | {"layers": off_layers}
+    )
+    off = diagnose_fit(
+        OVERFIT, METRICS, CLEAN_REPORT, SPLITS, PARAMS, TRAINING, no_augmentation
+    )
+    assert any("Augmentation is off" in line for line in off["advice"])
+
+
+def test_underfitting_advice_asks_for_capacity_and_less_regularization():
+    under = _diagnose(UNDERFIT, METRICS | {"best_epoch": 30})
+    assert under["verdict"] == "underfitting"
+    advice = " ".join(under["advice"])
+    assert "more capacity" in advice
+    assert "Regularize less" in advice
+    assert "Train longer" in advice
+    assert "Regularize more" not in advice
+
+
+def test_validation_findings_add_check_your_data_advice_with_counts():
+    report = {
+        "files": 50,
+        "ok": 47,
+        "quarantined": 3,
+        "quarantined_by_reason": {"truncated": 3},
+        "findings_by_check": {
+            "truncated": {"files": 3, "action": "quarantine"},
+            "near_duplicate": {"files": 4, "action": "annotate"},
+        },
+    }
+    advice = _diagnose(report=report)["advice"]
+    assert any(
+        "quarantined 3 of 50 files (3 truncated); flagged 4 near_duplicate" in line
+        for line in advice
+    )
+
+
+def test_report_is_one_self_contained_page_with_the_verdict_first(tiny_manifest):
+    diagnosis = _diagnose()
+    test = tiny_manifest[tiny_manifest["split"] == "test"]
+    predictions = _predictions(
+        [(label, (label + 1) % 3, 0.9) for label in test["label_index"]]
+    ).assign(relative_path=test["relative_path"].to_numpy())
+    inputs = (
+        diagnosis,
+        OVERFIT,
+        METRICS,
+        predictions,
+        per_class_metrics(predictions, list(TINY_CLASSES)),
+        tiny_manifest,
+        list(TINY_CLASSES),
+        CLEAN_REPORT,
+        SPLITS,
+        {"training": TRAINING, "seed": 42},
+        PARAMS,
+    )
+    page = build_report(*inputs)
+    assert page == build_report(*inputs)  # no clock in it: the same run, the same bytes
+    assert page.startswith("<!DOCTYPE html>")
+    sources = re.findall(r'src="([^"]+)"', page)
+    assert len(sources) == 3
+    assert all(source.startswith("data:image/png;base64,") for source in sources)
+    assert "http" not in page.replace("data:image", "")  # nothing to fetch: opens offline
+    verdict_at = page.index('class="verdict overfitting"')
+    assert verdict_at < page.index("What to try next") < page.index("Learning curves")
+    assert "training.dropout is 0.3" in page
+    assert '"dropout": 0.3' in page  # the parameters used
+    assert "macro average" in page
+
+
+def test_report_escapes_text_from_the_data(tmp_path):
+    diagnosis = _diagnose()
+    image = tmp_path / "image.png"
+    Image.new("RGB", (8, 8), "white").save(image)
+    named = {"a<script>": 1, "b": 1}
+    splits = {"counts": {"train": named, "validation": named, "test": named}}
+    predictions = _predictions([(0, 0, 0.9), (1, 0, 0.8)])
+    page = build_report(
+        diagnosis | {"summary": "<b>bold</b>"},
+        OVERFIT,
+        METRICS,
+        predictions,
+        per_class_metrics(predictions, ["a<script>", "b"]),
+        pd.DataFrame({"relative_path": ["0.png", "1.png"], "path": [str(image)] * 2}),
+        ["a<script>", "b"],
+        CLEAN_REPORT,
+        splits,
+        {},
+        PARAMS,
+    )
+    assert "<script>" not in page
+    assert "&lt;b&gt;bold&lt;/b&gt;" in page
+    assert "a&lt;script&gt;" in page

@@ -3,50 +3,23 @@
 from __future__ import annotations
 
 import keras
-import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
-from sklearn.metrics import ConfusionMatrixDisplay
+from sklearn.metrics import precision_recall_fscore_support
 
 from image_classification.pipelines.augmentation.input_pipeline import make_image_dataset
+from image_classification.pipelines.augmentation.params import AugmentationParams
+from image_classification.pipelines.training.params import TrainingParams
 
+from .advice import advise, data_advice, explain
 from .params import DiagnosticsParams
-from .verdict import ADVICE, explain, judge_fit
-
-
-def plot_learning_curves(training_history: pd.DataFrame, training_metrics: dict) -> Figure:
-    """Cross-entropy and accuracy per epoch, training vs validation.
-
-    The dashed line marks the best epoch (whose weights were kept), the dotted line the
-    epoch training stopped at.
-
-    Args:
-        training_history: Per-epoch metrics from training.
-        training_metrics: ``best_epoch`` and ``epochs_run``.
-
-    Returns:
-        The figure.
-    """
-    figure = Figure(figsize=(10, 4))
-    epochs = training_history["epoch"]
-    for ax, metric, title in zip(
-        figure.subplots(1, 2),
-        ("crossentropy", "accuracy"),
-        ("Cross-entropy (no L2 penalty)", "Accuracy"),
-        strict=True,
-    ):
-        ax.plot(epochs, training_history[metric], label="training (augmented, dropout on)")
-        ax.plot(epochs, training_history[f"val_{metric}"], label="validation")
-        ax.axvline(
-            training_metrics["best_epoch"], color="grey", ls="--", label="best epoch"
-        )
-        ax.axvline(training_metrics["epochs_run"], color="grey", ls=":", label="stopped")
-        ax.set_xlabel("epoch")
-        ax.set_title(title)
-        ax.grid(alpha=0.3)
-    ax.legend(fontsize=8)
-    figure.tight_layout()
-    return figure
+from .plots import (
+    confident_mistakes_figure,
+    confusion_matrix_figure,
+    learning_curves_figure,
+)
+from .report import render_report
+from .verdict import judge_fit
 
 
 def predict_test_split(
@@ -55,7 +28,7 @@ def predict_test_split(
     """Predict every test image with the saved model.
 
     Reads the test files from the split manifest rather than taking the in-memory
-    dataset, so ``kedro run --pipeline diagnostics --load-versions ...`` can rebuild the
+    dataset, so ``kedro run --tags report`` or ``--load-versions`` can rebuild the
     report of any past run from its saved model and manifest.
 
     Args:
@@ -81,74 +54,145 @@ def predict_test_split(
     )
 
 
-def plot_confusion_matrix(test_predictions: pd.DataFrame, class_names: list[str]) -> Figure:
-    """Confusion matrix of the test split, rows are true classes.
+def per_class_metrics(
+    test_predictions: pd.DataFrame, class_names: list[str]
+) -> pd.DataFrame:
+    """Precision, recall and F1 of every class on the test split, and their mean.
 
     Args:
         test_predictions: Output of ``predict_test_split``.
-        class_names: Axis labels in label-index order.
+        class_names: Row order and names.
 
     Returns:
-        The figure.
+        One row per class and a last ``macro average`` row.
     """
-    size = max(5.0, 0.6 * len(class_names) + 2)
-    figure = Figure(figsize=(size, size))
-    ax = figure.subplots()
-    ConfusionMatrixDisplay.from_predictions(
+    precision, recall, f1, support = precision_recall_fscore_support(
         test_predictions["label_index"],
         test_predictions["predicted_index"],
-        labels=np.arange(len(class_names)),
-        display_labels=class_names,
-        xticks_rotation="vertical",
-        colorbar=False,
-        ax=ax,
+        labels=list(range(len(class_names))),
+        zero_division=0,
     )
-    accuracy = float(
-        (test_predictions["label_index"] == test_predictions["predicted_index"]).mean()
+    table = pd.DataFrame(
+        {
+            "class": class_names,
+            "precision": precision,
+            "recall": recall,
+            "f1": f1,
+            "support": support,
+        }
     )
-    ax.set_title(f"Test split: accuracy {accuracy:.1%} on {len(test_predictions)} images")
-    figure.tight_layout()
-    return figure
+    mean = table[["precision", "recall", "f1"]].mean()
+    table.loc[len(table)] = ["macro average", *mean, support.sum()]
+    return table.round({"precision": 4, "recall": 4, "f1": 4})
 
 
-def diagnose_fit(
+def diagnose_fit(  # noqa: PLR0917 - Kedro passes node inputs by position
     training_history: pd.DataFrame,
     training_metrics: dict,
     validation_report: dict,
+    split_report: dict,
     params: DiagnosticsParams,
+    training: TrainingParams,
+    augmentation: AugmentationParams,
 ) -> dict:
     """The verdict with the numbers behind it and what to try next, in plain words.
 
     Args:
-        training_history: Per-epoch metrics from training.
+        training_history: Per-epoch honest training and validation metrics.
         training_metrics: Validation and test results of the saved model.
-        validation_report: Counts of quarantined files, to advise a data check.
+        validation_report: Counts of the data_validation stage, for a data check.
+        split_report: Images per class and split.
         params: The thresholds of the verdict.
+        training: The settings the advice names.
+        augmentation: The settings the advice names.
 
     Returns:
-        ``verdict``, ``summary``, ``evidence``, ``thresholds`` and ``advice``.
+        ``verdict``, ``inconclusive_reason``, ``summary``, ``evidence``,
+        ``thresholds`` and ``advice``.
     """
-    verdict, evidence = judge_fit(training_history, params)
-    advice = list(ADVICE[verdict])
-    if (
-        evidence["still_improving_at_end"]
-        and training_metrics["stop_reason"] == "max_epochs"
-    ):
-        advice.append("Validation was still improving at the last epoch: raise max_epochs.")
-    if validation_report["quarantined"]:
-        reasons = ", ".join(
-            f"{count} {reason}"
-            for reason, count in validation_report["quarantined_by_reason"].items()
-        )
-        advice.append(
-            f"Check your data: validation quarantined {validation_report['quarantined']} "
-            f"of {validation_report['files']} files ({reasons}); see the quarantine table."
-        )
+    counts = {
+        split: sum(per_class.values())
+        for split, per_class in split_report["counts"].items()
+    }
+    verdict, reason, evidence = judge_fit(
+        training_history, training_metrics["stop_reason"], counts["validation"], params
+    )
+    advice = advise(
+        verdict,
+        reason,
+        evidence,
+        training=training,
+        augmentation=augmentation,
+        train_images=counts["train"],
+    )
     return {
         "verdict": verdict,
-        "summary": explain(verdict, evidence, params),
+        "inconclusive_reason": reason,
+        "summary": explain(verdict, reason, evidence, params),
         "evidence": evidence
         | {key: training_metrics[key] for key in ("test_accuracy", "stop_reason")},
-        "thresholds": params.model_dump(exclude={"batch_size"}),
-        "advice": advice,
+        "thresholds": params.model_dump(exclude={"batch_size", "confident_mistakes"}),
+        "advice": advice + data_advice(validation_report),
     }
+
+
+def plot_learning_curves(training_history: pd.DataFrame, diagnosis: dict) -> Figure:
+    """Honest training vs validation curves with the best, stop and onset epochs."""
+    return learning_curves_figure(training_history, diagnosis)
+
+
+def plot_confusion_matrix(test_predictions: pd.DataFrame, class_names: list[str]) -> Figure:
+    """Confusion matrix of the test split, rows are true classes."""
+    return confusion_matrix_figure(test_predictions, class_names)
+
+
+def plot_confident_mistakes(
+    test_predictions: pd.DataFrame,
+    split_manifest: pd.DataFrame,
+    class_names: list[str],
+    params: DiagnosticsParams,
+) -> Figure:
+    """The test images predicted wrongly with the highest confidence."""
+    return confident_mistakes_figure(
+        test_predictions, split_manifest, class_names, params.confident_mistakes
+    )
+
+
+def build_report(  # noqa: PLR0917 - Kedro passes node inputs by position
+    diagnosis: dict,
+    training_history: pd.DataFrame,
+    training_metrics: dict,
+    test_predictions: pd.DataFrame,
+    per_class: pd.DataFrame,
+    split_manifest: pd.DataFrame,
+    class_names: list[str],
+    validation_report: dict,
+    split_report: dict,
+    parameters: dict,
+    params: DiagnosticsParams,
+) -> str:
+    """The run's single HTML report.
+
+    ``MatplotlibDataset`` saves figures but cannot load them back, so the report draws
+    the same figures again from the same saved data.
+
+    Returns:
+        Self-contained HTML: verdict and advice, curves, per-class table, mistakes,
+        the validation summary and the parameters used.
+    """
+    figures = {
+        "learning_curves": learning_curves_figure(training_history, diagnosis),
+        "confusion_matrix": confusion_matrix_figure(test_predictions, class_names),
+        "confident_mistakes": confident_mistakes_figure(
+            test_predictions, split_manifest, class_names, params.confident_mistakes
+        ),
+    }
+    return render_report(
+        diagnosis=diagnosis,
+        training_metrics=training_metrics,
+        figures=figures,
+        per_class_metrics=per_class,
+        validation_report=validation_report,
+        split_report=split_report,
+        parameters=parameters,
+    )

@@ -11,8 +11,10 @@ class DiagnosticsParams(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     batch_size: int = Field(ge=1, description="for predicting the test split")
+    min_epochs: int = Field(ge=2, description="fewer epochs show no trend: inconclusive")
+    smoothing_epochs: int = Field(ge=1, description="centred moving average of curves")
     overfit_accuracy_gap: float = Field(
-        gt=0, le=1, description="train minus validation accuracy at the end"
+        gt=0, le=1, description="honest train minus validation accuracy at the end"
     )
     overfit_val_loss_rise: float = Field(
         gt=0, description="rise of validation cross-entropy over its minimum"
@@ -23,3 +25,8 @@ class DiagnosticsParams(BaseModel):
     underfit_train_accuracy: float = Field(
         gt=0, le=1, description="below this, the model does not fit the data"
     )
+    trend_epochs: int = Field(ge=3, description="last epochs whose trend is measured")
+    trend_standard_errors: float = Field(
+        gt=0, description="how clearly the trend must fall to count as improving"
+    )
+    confident_mistakes: int = Field(ge=1, le=64, description="images in the grid")

@@ -3,7 +3,10 @@
 from kedro.pipeline import Node, Pipeline
 
 from .nodes import (
+    build_report,
     diagnose_fit,
+    per_class_metrics,
+    plot_confident_mistakes,
     plot_confusion_matrix,
     plot_learning_curves,
     predict_test_split,
@@ -14,8 +17,22 @@ def create_pipeline(**kwargs) -> Pipeline:
     return Pipeline(
         [
             Node(
+                func=diagnose_fit,
+                inputs=[
+                    "training_history",
+                    "training_metrics",
+                    "validation_report",
+                    "split_report",
+                    "params:diagnostics",
+                    "params:training",
+                    "params:augmentation",
+                ],
+                outputs="diagnosis",
+                name="diagnose_fit_node",
+            ),
+            Node(
                 func=plot_learning_curves,
-                inputs=["training_history", "training_metrics"],
+                inputs=["training_history", "diagnosis"],
                 outputs="learning_curves",
                 name="plot_learning_curves_node",
             ),
@@ -26,21 +43,45 @@ def create_pipeline(**kwargs) -> Pipeline:
                 name="predict_test_split_node",
             ),
             Node(
+                func=per_class_metrics,
+                inputs=["test_predictions", "class_names"],
+                outputs="per_class_metrics",
+                name="per_class_metrics_node",
+            ),
+            Node(
                 func=plot_confusion_matrix,
                 inputs=["test_predictions", "class_names"],
                 outputs="confusion_matrix",
                 name="plot_confusion_matrix_node",
             ),
             Node(
-                func=diagnose_fit,
+                func=plot_confident_mistakes,
                 inputs=[
-                    "training_history",
-                    "training_metrics",
-                    "validation_report",
+                    "test_predictions",
+                    "split_manifest",
+                    "class_names",
                     "params:diagnostics",
                 ],
-                outputs="diagnosis",
-                name="diagnose_fit_node",
+                outputs="confident_mistakes",
+                name="plot_confident_mistakes_node",
+            ),
+            Node(
+                func=build_report,
+                inputs=[
+                    "diagnosis",
+                    "training_history",
+                    "training_metrics",
+                    "test_predictions",
+                    "per_class_metrics",
+                    "split_manifest",
+                    "class_names",
+                    "validation_report",
+                    "split_report",
+                    "parameters",
+                    "params:diagnostics",
+                ],
+                outputs="run_report",
+                name="build_report_node",
             ),
         ]
     )

@@ -1,12 +1,16 @@
-"""Rules that turn a training history into a verdict, and the advice for each verdict.
+"""Rules that turn a training history into a verdict, with the numbers behind it.
 
-Training accuracy logged by Keras is measured with dropout and augmentation switched
-on, so it understates how well the model fits its training data: the gap computed
-from it is a lower bound, and a gap above the threshold is a strong sign.
+The training side of every comparison is the honest one: a fixed sample of training
+images evaluated like the validation split (``train_eval_*``), not Keras' logs, which
+are measured with augmentation and dropout on. Curves are smoothed over a few epochs
+before looking for turns, so one noisy epoch neither makes nor hides a trend.
 """
 
 from __future__ import annotations
 
+import math
+
+import numpy as np
 import pandas as pd
 
 from .params import DiagnosticsParams
@@ -14,94 +18,138 @@ from .params import DiagnosticsParams
 OVERFITTING = "overfitting"
 UNDERFITTING = "underfitting"
 GOOD_FIT = "good fit"
+INCONCLUSIVE = "inconclusive"
 
-ADVICE = {
-    OVERFITTING: [
-        "Use a simpler model: fewer conv filters or dense units (training.conv_filters, "
-        "training.dense_units).",
-        "Augment more: larger rotation or translation (augmentation.layers).",
-        "Regularize more: raise training.dropout or training.l2.",
-        "Keep early stopping on, with a patience that stops soon after the best epoch "
-        "(training.patience), or train for fewer epochs (training.max_epochs).",
-        "Get more training data: more images per class is the most reliable cure.",
-    ],
-    UNDERFITTING: [
-        "Give the model more capacity: more conv filters, another conv block or more "
-        "dense units (training.conv_filters, training.dense_units).",
-        "Regularize less: lower training.dropout or training.l2, or augment less.",
-        "Train longer: raise training.max_epochs and training.patience; try a larger "
-        "training.learning_rate if the curves fall slowly.",
-    ],
-    GOOD_FIT: [
-        "Training and validation agree: to go further, add data or capacity together "
-        "with regularization, and compare the test accuracy with this run.",
-    ],
-}
+TOO_FEW_EPOCHS = "too_few_epochs"
+DIVERGED = "diverged"
+VALIDATION_TOO_SMALL = "validation_too_small"
 
 
-def judge_fit(history: pd.DataFrame, params: DiagnosticsParams) -> tuple[str, dict]:
-    """Classify a run as overfitting, underfitting or a good fit.
+def _smoothed(values: pd.Series, window: int) -> np.ndarray:
+    return values.rolling(window, center=True, min_periods=1).mean().to_numpy()
+
+
+def _trend(values: np.ndarray) -> tuple[float, float]:
+    """Least-squares change per epoch and its standard error."""
+    if len(values) < 3:
+        return 0.0, float("inf")
+    offsets = np.arange(len(values)) - (len(values) - 1) / 2
+    spread = float((offsets**2).sum())
+    slope = float((offsets * values).sum() / spread)
+    residuals = values - values.mean() - slope * offsets
+    return slope, float(np.sqrt((residuals**2).sum() / (len(values) - 2) / spread))
+
+
+def _onset(history: pd.DataFrame, params: DiagnosticsParams) -> tuple[int | None, float]:
+    """The epoch where validation cross-entropy stopped improving while the training
+    one kept falling, and the rise of validation cross-entropy after its minimum.
+
+    Returns:
+        The onset epoch, or None when validation did not turn up by more than
+        ``overfit_val_loss_rise`` at least ``overfit_min_epochs_after_best`` epochs
+        before the end while training still improved; and the relative rise.
+    """
+    validation = _smoothed(history["val_crossentropy"], params.smoothing_epochs)
+    training = _smoothed(history["train_eval_crossentropy"], params.smoothing_epochs)
+    turn = int(validation.argmin())
+    rise = (validation[-1] - validation[turn]) / max(validation[turn], 1e-12)
+    epochs_after = len(history) - 1 - turn
+    if (
+        rise > params.overfit_val_loss_rise
+        and epochs_after >= params.overfit_min_epochs_after_best
+        and training[-1] < training[turn]
+    ):
+        return int(history["epoch"].iloc[turn]), float(rise)
+    return None, float(rise)
+
+
+def fit_evidence(
+    history: pd.DataFrame,
+    stop_reason: str,
+    validation_images: int,
+    params: DiagnosticsParams,
+) -> dict:
+    """The numbers a verdict rests on.
 
     Args:
-        history: Per-epoch ``accuracy``, ``crossentropy``, ``val_accuracy`` and
-            ``val_crossentropy``.
+        history: Per-epoch ``train_eval_*`` and ``val_*`` cross-entropy and accuracy.
+        stop_reason: ``early_stopping`` or ``max_epochs``.
+        validation_images: Size of the validation split: sets the noise of its accuracy.
         params: The thresholds.
 
     Returns:
-        The verdict and the numbers it rests on.
+        Best and last epoch, overfitting onset, accuracy and cross-entropy gaps at the
+        best epoch and at the end, the validation trend at the end, and more.
     """
-    best = history.loc[history["val_crossentropy"].idxmin()]
-    last = history.iloc[-1]
-    best_val_loss = float(best["val_crossentropy"])
-    evidence = {
+    best_row = int(history["val_crossentropy"].to_numpy().argmin())
+    best, last = history.iloc[best_row], history.iloc[-1]
+    onset, rise = _onset(history, params)
+    slope, error = _trend(history["val_crossentropy"].to_numpy()[-params.trend_epochs :])
+    accuracy = float(best["val_accuracy"])
+    return {
         "best_epoch": int(best["epoch"]),
         "last_epoch": int(last["epoch"]),
-        "train_accuracy_at_best": round(float(best["accuracy"]), 4),
-        "validation_accuracy_at_best": round(float(best["val_accuracy"]), 4),
-        "accuracy_gap_at_best": round(float(best["accuracy"] - best["val_accuracy"]), 4),
-        "accuracy_gap_at_end": round(float(last["accuracy"] - last["val_accuracy"]), 4),
-        "validation_loss_rise_after_best": round(
-            (float(last["val_crossentropy"]) - best_val_loss) / max(best_val_loss, 1e-12), 4
+        "onset_epoch": onset,
+        "train_accuracy_at_best": round(float(best["train_eval_accuracy"]), 4),
+        "validation_accuracy_at_best": round(accuracy, 4),
+        "best_train_accuracy": round(float(history["train_eval_accuracy"].max()), 4),
+        "accuracy_gap_at_best": round(
+            float(best["train_eval_accuracy"] - best["val_accuracy"]), 4
         ),
-        "train_loss_fell_after_best": bool(last["crossentropy"] < best["crossentropy"]),
-        "still_improving_at_end": int(best["epoch"]) == int(last["epoch"]),
+        "accuracy_gap_at_end": round(
+            float(last["train_eval_accuracy"] - last["val_accuracy"]), 4
+        ),
+        "crossentropy_gap_at_best": round(
+            float(best["val_crossentropy"] - best["train_eval_crossentropy"]), 4
+        ),
+        "crossentropy_gap_at_end": round(
+            float(last["val_crossentropy"] - last["train_eval_crossentropy"]), 4
+        ),
+        "validation_loss_rise_after_best": round(rise, 4),
+        # Relative to the best validation cross-entropy: comparable across datasets.
+        "validation_trend_per_epoch": round(slope / float(best["val_crossentropy"]), 5),
+        "early_stopping_fired": stop_reason == "early_stopping",
+        # Still falling, clearly: by more than a few standard errors of the fitted trend.
+        "stopped_while_improving": stop_reason == "early_stopping"
+        and slope + params.trend_standard_errors * error < 0,
+        "still_improving_at_end": best_row >= len(history) - params.smoothing_epochs,
+        "validation_images": validation_images,
+        # Two standard errors of the validation accuracy: a smaller gap is noise.
+        "gap_noise": round(
+            2 * math.sqrt(accuracy * (1 - accuracy) / max(validation_images, 1)), 4
+        ),
     }
-    memorizing = (
-        evidence["validation_loss_rise_after_best"] > params.overfit_val_loss_rise
-        and evidence["train_loss_fell_after_best"]
-        and evidence["last_epoch"] - evidence["best_epoch"]
-        >= params.overfit_min_epochs_after_best
-    )
-    # A model that cannot fit its training data is underfitting first, whatever its gap.
-    if float(last["accuracy"]) < params.underfit_train_accuracy:
-        return UNDERFITTING, evidence
-    if evidence["accuracy_gap_at_end"] > params.overfit_accuracy_gap or memorizing:
-        return OVERFITTING, evidence
-    return GOOD_FIT, evidence
 
 
-def explain(verdict: str, evidence: dict, params: DiagnosticsParams) -> str:
-    """One plain sentence saying why the verdict was given."""
-    if verdict == OVERFITTING:
-        return (
-            f"The model fits its training data better than new data: at the last epoch "
-            f"training accuracy is {evidence['accuracy_gap_at_end']:.0%} above validation "
-            f"(threshold {params.overfit_accuracy_gap:.0%}), and validation cross-entropy "
-            f"ended {evidence['validation_loss_rise_after_best']:.0%} above its best, "
-            f"reached at epoch {evidence['best_epoch']}."
-        )
-    if verdict == UNDERFITTING:
-        still = (
-            " and was still improving when training ended"
-            if evidence["still_improving_at_end"]
-            else ""
-        )
-        return (
-            "The model does not fit even its training data: training accuracy stayed "
-            f"below {params.underfit_train_accuracy:.0%}{still}."
-        )
-    return (
-        f"Training and validation accuracy stay within "
-        f"{params.overfit_accuracy_gap:.0%} of each other and validation cross-entropy did "
-        f"not turn up by more than {params.overfit_val_loss_rise:.0%}."
-    )
+def judge_fit(
+    history: pd.DataFrame,
+    stop_reason: str,
+    validation_images: int,
+    params: DiagnosticsParams,
+) -> tuple[str, str | None, dict]:
+    """Classify a run as overfitting, underfitting, a good fit or inconclusive.
+
+    Inconclusive when there are too few epochs to see a trend, when training diverged
+    (a non-finite loss), or when the validation split is too small to tell a gap of
+    ``overfit_accuracy_gap`` from noise and validation did not clearly turn up.
+    Underfitting comes before overfitting: a model that cannot fit its training data
+    is underfitting whatever its gap.
+
+    Returns:
+        The verdict, why it is inconclusive (None otherwise), and the evidence.
+    """
+    columns = ["train_eval_crossentropy", "val_crossentropy"]
+    if not np.isfinite(history[columns].to_numpy()).all():
+        return INCONCLUSIVE, DIVERGED, {"last_epoch": int(history["epoch"].iloc[-1])}
+    evidence = fit_evidence(history, stop_reason, validation_images, params)
+    if len(history) < params.min_epochs:
+        return INCONCLUSIVE, TOO_FEW_EPOCHS, evidence
+    if evidence["best_train_accuracy"] < params.underfit_train_accuracy:
+        return UNDERFITTING, None, evidence
+    if evidence["onset_epoch"] is not None:
+        return OVERFITTING, None, evidence
+    if evidence["gap_noise"] >= params.overfit_accuracy_gap:
+        return INCONCLUSIVE, VALIDATION_TOO_SMALL, evidence
+    if evidence["accuracy_gap_at_end"] > params.overfit_accuracy_gap:
+        return OVERFITTING, None, evidence
+    return GOOD_FIT, None, evidence

@@ -1,0 +1,217 @@
+"""The verdict in plain words, and what to try next given the evidence and settings.
+
+Advice names the parameter to change and its current value, so a reader can act on it
+without opening the configuration; it follows the evidence (an early stop while
+validation still improved calls for more patience, a turn of validation for an
+earlier stop) rather than listing every remedy.
+"""
+
+from __future__ import annotations
+
+from image_classification.pipelines.augmentation.input_pipeline import is_augmenting
+from image_classification.pipelines.augmentation.params import AugmentationParams
+from image_classification.pipelines.training.params import TrainingParams
+
+from .params import DiagnosticsParams
+from .verdict import (
+    DIVERGED,
+    GOOD_FIT,
+    OVERFITTING,
+    TOO_FEW_EPOCHS,
+    UNDERFITTING,
+    VALIDATION_TOO_SMALL,
+)
+
+
+def explain(
+    verdict: str, reason: str | None, evidence: dict, params: DiagnosticsParams
+) -> str:
+    """One plain paragraph saying why the verdict was given."""
+    if reason == DIVERGED:
+        return "Training diverged: a cross-entropy became infinite or NaN."
+    if reason == TOO_FEW_EPOCHS:
+        return (
+            f"Only {evidence['last_epoch']} epochs ran; at least {params.min_epochs} are "
+            "needed to see a trend."
+        )
+    gaps = (
+        f"Training accuracy (un-augmented training images) minus validation accuracy: "
+        f"{evidence['accuracy_gap_at_best']:+.1%} at the best epoch "
+        f"({evidence['best_epoch']}), {evidence['accuracy_gap_at_end']:+.1%} at the last "
+        f"({evidence['last_epoch']})."
+    )
+    if reason == VALIDATION_TOO_SMALL:
+        return (
+            f"{gaps} With {evidence['validation_images']} validation images, validation "
+            f"accuracy is only known to about ±{evidence['gap_noise']:.0%}, too coarse to "
+            f"tell a {params.overfit_accuracy_gap:.0%} gap from noise."
+        )
+    if verdict == UNDERFITTING:
+        return (
+            f"The model does not fit even its training data: its best training accuracy "
+            f"was {evidence['best_train_accuracy']:.0%}, below "
+            f"{params.underfit_train_accuracy:.0%}. {gaps}"
+        )
+    if verdict == OVERFITTING and evidence["onset_epoch"] is not None:
+        return (
+            f"The model started memorizing at epoch {evidence['onset_epoch']}: from there "
+            "validation cross-entropy rose "
+            f"{evidence['validation_loss_rise_after_best']:.0%} "
+            f"while training cross-entropy kept falling. {gaps}"
+        )
+    if verdict == OVERFITTING:
+        return (
+            f"The model fits its training images much better than new ones, by more than "
+            f"{params.overfit_accuracy_gap:.0%}, although validation did not turn up. "
+            f"{gaps}"
+        )
+    return (
+        f"Training and validation agree within {params.overfit_accuracy_gap:.0%} and "
+        f"validation cross-entropy did not turn up. {gaps}"
+    )
+
+
+def _overfitting_advice(
+    evidence: dict, training: TrainingParams, augmentation: AugmentationParams
+) -> list[str]:
+    layers = augmentation.layers
+    advice = []
+    if evidence["onset_epoch"] is not None:
+        stop = (
+            f"early stopping kept epoch {evidence['best_epoch']}'s weights; a patience "
+            f"below {training.patience} stops sooner"
+            if evidence["early_stopping_fired"]
+            else f"train for fewer epochs (about {evidence['onset_epoch']}) or with early "
+            f"stopping (training.patience {training.patience}, training.max_epochs "
+            f"{training.max_epochs})"
+        )
+        advice.append(
+            f"Validation stopped improving at epoch {evidence['onset_epoch']}: {stop}."
+        )
+    if is_augmenting(layers):
+        advice.append(
+            f"Augment more: rotation {layers.rotation_degrees:g}° and translation "
+            f"{layers.translation_fraction:g} now (augmentation.layers)."
+        )
+    else:
+        advice.append(
+            "Augmentation is off: turn on flips, rotation or translation "
+            "(augmentation.layers)."
+        )
+    advice.append(
+        f"Regularize more: training.dropout is {training.dropout:g}, training.l2 is "
+        f"{training.l2:g}; try dropout +0.2 or l2 1e-4."
+    )
+    advice.append(
+        f"Use a simpler model: training.conv_filters {list(training.conv_filters)}, "
+        f"training.dense_units {training.dense_units}."
+    )
+    return advice
+
+
+def _underfitting_advice(
+    evidence: dict, training: TrainingParams, augmentation: AugmentationParams
+) -> list[str]:
+    advice = [
+        "Give the model more capacity: more filters or another block in "
+        f"training.conv_filters (now {list(training.conv_filters)}), more "
+        f"training.dense_units (now {training.dense_units}).",
+        f"Regularize less: training.dropout is {training.dropout:g}, training.l2 is "
+        f"{training.l2:g}"
+        + (", and augmentation is on" if is_augmenting(augmentation.layers) else "")
+        + ".",
+    ]
+    if not evidence["early_stopping_fired"] and evidence["still_improving_at_end"]:
+        advice.append(
+            "Train longer: validation still improved at the last epoch "
+            f"(training.max_epochs {training.max_epochs})."
+        )
+    advice.append(
+        "If the curves fall slowly, try a larger training.learning_rate "
+        f"(now {training.learning_rate:g})."
+    )
+    return advice
+
+
+def advise(
+    verdict: str,
+    reason: str | None,
+    evidence: dict,
+    *,
+    training: TrainingParams,
+    augmentation: AugmentationParams,
+    train_images: int,
+) -> list[str]:
+    """What to try next, most specific first."""
+    if reason == DIVERGED:
+        return [
+            f"Lower training.learning_rate (now {training.learning_rate:g}), or turn on "
+            "training.batch_norm."
+        ]
+    if reason == TOO_FEW_EPOCHS:
+        return [
+            f"Train longer: raise training.max_epochs (now {training.max_epochs}) and "
+            f"training.patience (now {training.patience})."
+        ]
+    if reason == VALIDATION_TOO_SMALL:
+        return [
+            "Give validation more images: more data, or a larger validation fraction "
+            "(data_split.fractions)."
+        ]
+    advice = {
+        OVERFITTING: _overfitting_advice,
+        UNDERFITTING: _underfitting_advice,
+    }.get(verdict, lambda *_: [])(evidence, training, augmentation)
+    if evidence["stopped_while_improving"]:
+        advice.insert(
+            0,
+            f"Early stopping fired while validation was still improving: raise "
+            f"training.patience (now {training.patience}).",
+        )
+    if verdict in {OVERFITTING, GOOD_FIT}:
+        advice.append(
+            f"Get more training data: {train_images} images now; more images per class "
+            "is the most reliable cure for a gap."
+        )
+    if (
+        verdict == GOOD_FIT
+        and evidence["still_improving_at_end"]
+        and not evidence["early_stopping_fired"]
+    ):
+        advice.insert(
+            0,
+            "Validation still improved at the last epoch: raise training.max_epochs "
+            f"(now {training.max_epochs}).",
+        )
+    return advice
+
+
+def data_advice(validation_report: dict) -> list[str]:
+    """A "check your data" line with the validation report's counts, when it found
+    problems."""
+    flagged = {
+        check: found["files"]
+        for check, found in validation_report["findings_by_check"].items()
+        if found["action"] == "annotate"
+    }
+    if not validation_report["quarantined"] and not flagged:
+        return []
+    parts = []
+    if validation_report["quarantined"]:
+        reasons = ", ".join(
+            f"{count} {reason}"
+            for reason, count in validation_report["quarantined_by_reason"].items()
+        )
+        parts.append(
+            f"validation quarantined {validation_report['quarantined']} of "
+            f"{validation_report['files']} files ({reasons})"
+        )
+    if flagged:
+        parts.append(
+            "flagged " + ", ".join(f"{count} {check}" for check, count in flagged.items())
+        )
+    return [
+        f"Check your data: {'; '.join(parts)}. See validation_report.json, quarantine.csv "
+        "and flag_examples.png; `kedro run --pipeline label_audit` looks for mislabelled "
+        "images."
+    ]
