@@ -110,10 +110,11 @@ def test_viz_build_with_previews_shows_all_five_pipelines(demo_run):
         node = json.loads(path.read_text())
         if node.get("preview") is not None:
             preview_types[Path(node["filepath"]).name] = node["preview_type"]
+    # The model and the HTML report (opened in a browser) have no preview.
     expected = {
         Path(filepath).name
         for name, filepath in versioned_outputs().items()
-        if name != "model"
+        if name not in {"model", "run_report"}
     }
     assert set(preview_types) == expected | {"demo"}
     assert preview_types["learning_curves.png"] == "ImagePreview"

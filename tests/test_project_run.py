@@ -34,6 +34,8 @@ def _latest(project, name: str):
         return pd.read_parquet(path)
     if path.suffix == ".csv":
         return pd.read_csv(path)
+    if path.suffix == ".html":
+        return path.read_text()
     return json.loads(path.read_text())
 
 
@@ -123,7 +125,12 @@ def test_reports_describe_the_run(project):
     metrics = _latest(root, "training_metrics")
     assert metrics["epochs_run"] == 2
     diagnosis = _latest(root, "diagnosis")
-    assert diagnosis["verdict"] in {"overfitting", "underfitting", "good fit"}
+    # Two epochs show no trend: the honest answer is "inconclusive", and why.
+    assert diagnosis["verdict"] == "inconclusive"
+    assert diagnosis["inconclusive_reason"] == "too_few_epochs"
     assert any("Check your data" in line for line in diagnosis["advice"])
+    page = _latest(root, "run_report")
+    assert '<p class="verdict inconclusive">inconclusive</p>' in page
+    assert "Check your data" in page
     assert len(_latest(root, "training_history")) == 2
     assert _latest(root, "class_names") == list(TINY_CLASSES)

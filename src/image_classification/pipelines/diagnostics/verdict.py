@@ -44,6 +44,10 @@ def _onset(history: pd.DataFrame, params: DiagnosticsParams) -> tuple[int | None
     """The epoch where validation cross-entropy stopped improving while the training
     one kept falling, and the rise of validation cross-entropy after its minimum.
 
+    The onset is the epoch of lowest validation cross-entropy; whether the curves
+    moved apart after it is judged on the smoothed curves, so one noisy epoch at the
+    end neither makes nor hides a rise.
+
     Returns:
         The onset epoch, or None when validation did not turn up by more than
         ``overfit_val_loss_rise`` at least ``overfit_min_epochs_after_best`` epochs
@@ -51,7 +55,7 @@ def _onset(history: pd.DataFrame, params: DiagnosticsParams) -> tuple[int | None
     """
     validation = _smoothed(history["val_crossentropy"], params.smoothing_epochs)
     training = _smoothed(history["train_eval_crossentropy"], params.smoothing_epochs)
-    turn = int(validation.argmin())
+    turn = int(history["val_crossentropy"].to_numpy().argmin())
     rise = (validation[-1] - validation[turn]) / max(validation[turn], 1e-12)
     epochs_after = len(history) - 1 - turn
     if (
