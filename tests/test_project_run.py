@@ -91,7 +91,8 @@ def test_every_versioned_output_is_written_by_every_run(project):
 
 def test_two_runs_on_the_same_data_give_the_same_split_and_reports(project):
     root = project["root"]
-    for name in ("split_manifest", "split_report", "validation_report", "quarantine"):
+    reports = ("split_report", "validation_report", "quarantine", "diagnosis", "run_report")
+    for name in ("split_manifest", *reports):
         filepath = versioned_outputs()[name]
         first, second, _ = saved_versions(root, filepath)
         assert first.read_bytes() == second.read_bytes(), name
