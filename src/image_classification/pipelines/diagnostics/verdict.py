@@ -2,8 +2,8 @@
 
 The training side of every comparison is the honest one: a fixed sample of training
 images evaluated like the validation split (``train_eval_*``), not Keras' logs, which
-are measured with augmentation and dropout on. Curves are smoothed over a few epochs
-before looking for turns, so one noisy epoch neither makes nor hides a trend.
+are measured with augmentation and dropout on. Rises and falls are judged on curves
+smoothed over a few epochs, so one noisy epoch neither makes nor hides a trend.
 """
 
 from __future__ import annotations
