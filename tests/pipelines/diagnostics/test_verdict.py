@@ -215,3 +215,71 @@ def test_early_stopping_during_a_falling_validation_curve_is_reported():
     for seed in range(5):
         stopped = history_of(**flat, noise=0.02, seed=seed)
         assert judge(stopped, "early_stopping")[2]["stopped_while_improving"] is False
+
+
+def test_the_seed_recipe_on_cifar_stopped_early_while_underfitting():
+    """The seed recipe's run on the CIFAR-10 sample (patience 3), as it was logged."""
+    seed_run = pd.DataFrame(
+        {
+            "epoch": np.arange(1, 13),
+            "val_crossentropy": [
+                1.869,
+                1.665,
+                1.506,
+                1.593,
+                1.464,
+                1.432,
+                1.425,
+                1.548,
+                1.354,
+                1.373,
+                1.355,
+                1.390,
+            ],
+            "train_eval_crossentropy": [
+                1.860,
+                1.653,
+                1.504,
+                1.594,
+                1.451,
+                1.412,
+                1.391,
+                1.525,
+                1.313,
+                1.304,
+                1.294,
+                1.343,
+            ],
+            "val_accuracy": [
+                0.308,
+                0.397,
+                0.457,
+                0.424,
+                0.463,
+                0.478,
+                0.467,
+                0.470,
+                0.506,
+                0.490,
+                0.515,
+                0.496,
+            ],
+            "train_eval_accuracy": [
+                0.319,
+                0.400,
+                0.453,
+                0.420,
+                0.471,
+                0.506,
+                0.488,
+                0.480,
+                0.522,
+                0.522,
+                0.541,
+                0.528,
+            ],
+        }
+    )
+    verdict, _, evidence = judge(seed_run, "early_stopping", validation_images=1718)
+    assert verdict == UNDERFITTING
+    assert evidence["stopped_while_improving"] is True
