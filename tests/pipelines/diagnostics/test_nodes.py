@@ -99,16 +99,19 @@ def test_test_predictions_cover_every_test_file(tiny_manifest):
     assert isinstance(model, keras.Model)
 
 
-def test_confusion_matrix_counts_every_prediction():
-    predictions = pd.DataFrame(
-        {"label_index": [0, 0, 1, 2, 2, 2], "predicted_index": [0, 1, 1, 2, 2, 0]}
+def test_confusion_matrix_counts_every_prediction_beside_the_per_class_table():
+    predictions = _predictions(
+        [(0, 0, 1), (0, 1, 1), (1, 1, 1), (2, 2, 1), (2, 2, 1), (2, 0, 1)]
     )
-    figure = plot_confusion_matrix(predictions, list(TINY_CLASSES))
-    ax = figure.axes[0]
-    counts = sorted(int(text.get_text()) for text in ax.texts)
+    per_class = per_class_metrics(predictions, list(TINY_CLASSES))
+    figure = plot_confusion_matrix(predictions, list(TINY_CLASSES), per_class)
+    matrix_ax, table_ax = figure.axes
+    counts = sorted(int(text.get_text()) for text in matrix_ax.texts)
     assert sum(counts) == 6
-    assert "accuracy 66.7% on 6 images" in ax.get_title()
-    assert [label.get_text() for label in ax.get_xticklabels()] == list(TINY_CLASSES)
+    assert "accuracy 66.7% on 6 images" in matrix_ax.get_title()
+    assert [label.get_text() for label in matrix_ax.get_xticklabels()] == list(TINY_CLASSES)
+    cells = {cell.get_text().get_text() for cell in table_ax.tables[0].get_celld().values()}
+    assert {"circle", "macro average", "precision", "0.67"} <= cells
 
 
 def test_per_class_table_matches_scikit_learn_and_lists_empty_classes():

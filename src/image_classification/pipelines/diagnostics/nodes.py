@@ -141,9 +141,11 @@ def plot_learning_curves(training_history: pd.DataFrame, diagnosis: dict) -> Fig
     return learning_curves_figure(training_history, diagnosis)
 
 
-def plot_confusion_matrix(test_predictions: pd.DataFrame, class_names: list[str]) -> Figure:
-    """Confusion matrix of the test split, rows are true classes."""
-    return confusion_matrix_figure(test_predictions, class_names)
+def plot_confusion_matrix(
+    test_predictions: pd.DataFrame, class_names: list[str], per_class: pd.DataFrame
+) -> Figure:
+    """Confusion matrix of the test split beside the per-class table."""
+    return confusion_matrix_figure(test_predictions, class_names, per_class)
 
 
 def plot_confident_mistakes(
@@ -182,7 +184,9 @@ def build_report(  # noqa: PLR0917 - Kedro passes node inputs by position
     """
     figures = {
         "learning_curves": learning_curves_figure(training_history, diagnosis),
-        "confusion_matrix": confusion_matrix_figure(test_predictions, class_names),
+        "confusion_matrix": confusion_matrix_figure(
+            test_predictions, class_names, per_class
+        ),
         "confident_mistakes": confident_mistakes_figure(
             test_predictions, split_manifest, class_names, params.confident_mistakes
         ),

@@ -50,7 +50,7 @@ def create_pipeline(**kwargs) -> Pipeline:
             ),
             Node(
                 func=plot_confusion_matrix,
-                inputs=["test_predictions", "class_names"],
+                inputs=["test_predictions", "class_names", "per_class_metrics"],
                 outputs="confusion_matrix",
                 name="plot_confusion_matrix_node",
             ),

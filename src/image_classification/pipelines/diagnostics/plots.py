@@ -62,12 +62,13 @@ def learning_curves_figure(training_history: pd.DataFrame, diagnosis: dict) -> F
 
 
 def confusion_matrix_figure(
-    test_predictions: pd.DataFrame, class_names: list[str]
+    test_predictions: pd.DataFrame, class_names: list[str], per_class: pd.DataFrame
 ) -> Figure:
-    """Confusion matrix of the test split, rows are true classes."""
+    """Confusion matrix of the test split (rows are true classes) beside the per-class
+    precision, recall and F1 table."""
     size = max(5.0, 0.6 * len(class_names) + 2)
-    figure = Figure(figsize=(size, size))
-    ax = figure.subplots()
+    figure = Figure(figsize=(size + 4.5, size))
+    matrix_ax, table_ax = figure.subplots(1, 2, gridspec_kw={"width_ratios": [size, 4.5]})
     ConfusionMatrixDisplay.from_predictions(
         test_predictions["label_index"],
         test_predictions["predicted_index"],
@@ -75,12 +76,28 @@ def confusion_matrix_figure(
         display_labels=class_names,
         xticks_rotation="vertical",
         colorbar=False,
-        ax=ax,
+        ax=matrix_ax,
     )
     accuracy = float(
         (test_predictions["label_index"] == test_predictions["predicted_index"]).mean()
     )
-    ax.set_title(f"Test split: accuracy {accuracy:.1%} on {len(test_predictions)} images")
+    matrix_ax.set_title(
+        f"Test split: accuracy {accuracy:.1%} on {len(test_predictions)} images"
+    )
+    table_ax.set_axis_off()
+    shown = per_class.set_index("class")
+    table = table_ax.table(
+        cellText=[
+            [f"{row.precision:.2f}", f"{row.recall:.2f}", f"{row.f1:.2f}", int(row.support)]
+            for row in shown.itertuples()
+        ],
+        rowLabels=list(shown.index),
+        colLabels=["precision", "recall", "F1", "images"],
+        loc="center",
+    )
+    table.auto_set_font_size(False)
+    table.set_fontsize(8)
+    table_ax.set_title("Per class")
     figure.tight_layout()
     return figure
 
