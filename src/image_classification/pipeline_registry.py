@@ -13,7 +13,9 @@ def register_pipelines() -> dict[str, Pipeline]:
     """Register the project's pipelines.
 
     `kedro run --pipeline NAME` makes Kedro discover only the pipelines asked for, so
-    `__default__` is assembled only when every stage was found.
+    `__default__` is assembled only when every stage was found. `retraining` (what a
+    scheduled job runs: every stage, then the champion/challenger decision) builds
+    itself from the stages.
 
     Returns:
         A mapping from pipeline names to ``Pipeline`` objects.

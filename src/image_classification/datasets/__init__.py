@@ -1,6 +1,7 @@
 """Kedro datasets this project needs and kedro-datasets lacks."""
 
+from .champion import Champion, ChampionDataset
 from .image_folder import ImageFolderDataset
 from .labels_file import LabelsFileDataset
 
-__all__ = ["ImageFolderDataset", "LabelsFileDataset"]
+__all__ = ["Champion", "ChampionDataset", "ImageFolderDataset", "LabelsFileDataset"]

@@ -1,0 +1,95 @@
+"""The model in use, behind a pointer that changes atomically.
+
+A scheduled retraining may be killed at any moment. The champion's model file is
+written into a folder of its own first and made durable; only then is the small
+pointer file replaced, with ``os.replace`` (atomic on POSIX). A crash before the
+replace leaves the old pointer and the old model; after it, the new ones. Models of
+former champions are kept: nothing a pointer once named is deleted.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import keras
+from kedro.io import AbstractDataset, DatasetError
+
+_POINTER = "champion.json"
+_MODEL = "classifier.keras"
+
+
+@dataclass(frozen=True)
+class Champion:
+    """A model and what is known of it: ``record`` holds at least ``champion_id``."""
+
+    model: keras.Model = field(repr=False)
+    record: dict
+
+
+def _write_durably(path: Path, data: bytes) -> None:
+    with path.open("wb") as file:
+        file.write(data)
+        file.flush()
+        os.fsync(file.fileno())
+
+
+def _sync_directory(path: Path) -> None:
+    directory = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(directory)
+    finally:
+        os.close(directory)
+
+
+class ChampionDataset(AbstractDataset[Champion, Champion | None]):
+    """``<path>/champion.json`` names the champion's folder ``<path>/<champion_id>/``.
+
+    Loading gives ``None`` before the first promotion. Saving the champion that is
+    already in place does nothing.
+    """
+
+    def __init__(self, *, path: str, metadata: dict[str, Any] | None = None) -> None:
+        self._root = Path(path)
+        self.metadata = metadata
+
+    def load(self) -> Champion | None:
+        pointer = self._root / _POINTER
+        if not pointer.exists():
+            return None
+        record = json.loads(pointer.read_text())
+        model_path = self._root / record["champion_id"] / _MODEL
+        try:
+            model = keras.models.load_model(model_path)
+        except (OSError, ValueError) as error:
+            raise DatasetError(
+                f"champion model {model_path} cannot be loaded: {error}"
+            ) from error
+        return Champion(model=model, record=record)
+
+    def save(self, data: Champion) -> None:
+        pointer = self._root / _POINTER
+        current = json.loads(pointer.read_text()) if pointer.exists() else None
+        if current is not None and current["champion_id"] == data.record["champion_id"]:
+            return
+        folder = self._root / data.record["champion_id"]
+        if not folder.exists():
+            staged = self._root / f".partial-{folder.name}"
+            shutil.rmtree(staged, ignore_errors=True)  # left by a killed save
+            staged.mkdir(parents=True)
+            data.model.save(staged / _MODEL)
+            with (staged / _MODEL).open("rb") as file:
+                os.fsync(file.fileno())
+            staged.rename(folder)
+            _sync_directory(self._root)
+        staged_pointer = self._root / f".{_POINTER}.partial"
+        _write_durably(staged_pointer, json.dumps(data.record, indent=2).encode())
+        staged_pointer.replace(pointer)
+        _sync_directory(self._root)
+
+    def _describe(self) -> dict[str, Any]:
+        return {"path": str(self._root)}

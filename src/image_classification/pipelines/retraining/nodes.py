@@ -1,0 +1,178 @@
+"""Nodes of the retraining pipeline's last stage: champion/challenger."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+import pandas as pd
+from matplotlib.figure import Figure
+
+from image_classification.datasets import Champion
+from image_classification.pipelines.diagnostics.nodes import predict_test_split
+from image_classification.pipelines.diagnostics.params import DiagnosticsParams
+
+from .params import RetrainingParams
+
+logger = logging.getLogger(__name__)
+
+RUN_COLUMNS = [
+    "run_id",
+    "data_fingerprint",
+    "images",
+    "candidate_test_accuracy",
+    "champion_test_accuracy",
+    "candidate_verdict",
+    "decision",
+    "reason",
+    "champion_id",
+]
+
+
+def start_retraining_run() -> dict:
+    """Names this run by the time it reached the promotion stage (UTC).
+
+    The one node that reads the clock: the run table says when each run happened.
+    """
+    return {"run_id": datetime.now(UTC).strftime("%Y-%m-%dT%H.%M.%S.%fZ")}
+
+
+def data_fingerprint(split_manifest: pd.DataFrame) -> str:
+    """What the models were trained and tested on: files, pixels, labels and splits."""
+    columns = ["relative_path", "pixel_hash", "label_index", "split"]
+    text = split_manifest[columns].sort_values("relative_path").to_csv(index=False)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def score_champion(
+    current_champion: Champion | None,
+    split_manifest: pd.DataFrame,
+    params: DiagnosticsParams,
+) -> dict:
+    """The champion's accuracy on today's test split, the one the candidate was tested on.
+
+    Returns:
+        ``champion_id`` and ``test_accuracy``, both None before the first promotion.
+    """
+    if current_champion is None:
+        return {"champion_id": None, "test_accuracy": None}
+    predictions = predict_test_split(current_champion.model, split_manifest, params)
+    correct = predictions["label_index"] == predictions["predicted_index"]
+    return {
+        "champion_id": current_champion.record["champion_id"],
+        "test_accuracy": round(float(correct.mean()), 4),
+    }
+
+
+def decide_promotion(
+    run: dict,
+    training_metrics: dict,
+    diagnosis: dict,
+    champion_score: dict,
+    params: RetrainingParams,
+) -> dict:
+    """Promote the candidate, or keep the champion, and say why.
+
+    Args:
+        run: ``run_id`` of this run.
+        training_metrics: The candidate's ``test_accuracy``.
+        diagnosis: The candidate's ``verdict``.
+        champion_score: Output of ``score_champion``.
+        params: The margin and the verdicts that block a promotion.
+
+    Returns:
+        ``promote``, ``reason`` and the scores compared.
+    """
+    candidate = training_metrics["test_accuracy"]
+    champion = champion_score["test_accuracy"]
+    verdict = diagnosis["verdict"]
+    if champion is None:
+        promote, reason = True, "first run: there is no champion yet"
+    elif verdict in params.rejected_verdicts:
+        promote, reason = False, f"the candidate's diagnosis is {verdict!r}"
+    elif candidate >= champion + params.min_improvement:
+        promote, reason = (
+            True,
+            f"test accuracy {candidate:.4f} beats the champion's {champion:.4f} by at "
+            f"least {params.min_improvement}",
+        )
+    else:
+        promote, reason = (
+            False,
+            f"test accuracy {candidate:.4f} does not beat the champion's {champion:.4f} "
+            f"by {params.min_improvement}",
+        )
+    return {
+        "run_id": run["run_id"],
+        "promote": promote,
+        "reason": reason,
+        "candidate_test_accuracy": candidate,
+        "candidate_verdict": verdict,
+        "champion_test_accuracy": champion,
+        "previous_champion_id": champion_score["champion_id"],
+    }
+
+
+def crown_champion(
+    model, current_champion: Champion | None, promotion_decision: dict
+) -> Champion:
+    """The champion after this run: the candidate if promoted, else the one in use."""
+    if promotion_decision["promote"]:
+        record = {
+            "champion_id": promotion_decision["run_id"],
+            "test_accuracy": promotion_decision["candidate_test_accuracy"],
+            "verdict": promotion_decision["candidate_verdict"],
+        }
+        return Champion(model=model, record=record)
+    return current_champion
+
+
+def record_retraining_run(
+    promotion_decision: dict, champion: Champion, split_manifest: pd.DataFrame
+) -> dict[str, dict]:
+    """This run's row of the run table, as a new partition named by the run."""
+    row = {
+        "run_id": promotion_decision["run_id"],
+        "data_fingerprint": data_fingerprint(split_manifest),
+        "images": len(split_manifest),
+        "candidate_test_accuracy": promotion_decision["candidate_test_accuracy"],
+        "champion_test_accuracy": promotion_decision["champion_test_accuracy"],
+        "candidate_verdict": promotion_decision["candidate_verdict"],
+        "decision": "promoted" if promotion_decision["promote"] else "kept champion",
+        "reason": promotion_decision["reason"],
+        "champion_id": champion.record["champion_id"],
+    }
+    return {row["run_id"]: row}
+
+
+def summarize_retraining_runs(
+    retraining_run_log: dict[str, Callable[[], dict]],
+) -> tuple[pd.DataFrame, Figure]:
+    """All retraining runs in order, and the champion's test accuracy over time.
+
+    A row that cannot be read (a run killed while writing it) is skipped with a
+    warning rather than stopping every later run.
+    """
+    rows = []
+    for name, load in sorted(retraining_run_log.items()):
+        try:
+            rows.append(load())
+        except ValueError as error:
+            logger.warning("skipping unreadable retraining run record %s: %s", name, error)
+    runs = pd.DataFrame(rows, columns=RUN_COLUMNS)
+    champion_accuracy = runs["candidate_test_accuracy"].where(
+        runs["decision"] == "promoted", runs["champion_test_accuracy"]
+    )
+    figure = Figure(figsize=(8, 3.5))
+    ax = figure.subplots()
+    ax.step(range(len(runs)), champion_accuracy, where="post", label="champion")
+    ax.plot(range(len(runs)), runs["candidate_test_accuracy"], "o", label="candidate")
+    ax.set_xticks(range(len(runs)), runs["run_id"].str[:16], rotation=30, ha="right")
+    ax.set_ylabel("test accuracy")
+    ax.set_title("Champion's test accuracy per retraining run")
+    ax.grid(alpha=0.3)
+    ax.legend()
+    figure.tight_layout()
+    return runs, figure

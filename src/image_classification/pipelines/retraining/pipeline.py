@@ -1,0 +1,74 @@
+"""Wiring of the retraining pipeline: every stage of `__default__`, then promotion."""
+
+import importlib
+
+from kedro.pipeline import Node, Pipeline
+
+from image_classification.pipeline_registry import STAGES
+
+from .nodes import (
+    crown_champion,
+    decide_promotion,
+    record_retraining_run,
+    score_champion,
+    start_retraining_run,
+    summarize_retraining_runs,
+)
+
+
+def _stages() -> Pipeline:
+    """The stages are imported here too: `kedro run --pipeline retraining` makes Kedro
+    discover this module alone."""
+    return sum(
+        importlib.import_module(f"image_classification.pipelines.{name}").create_pipeline()
+        for name in STAGES
+    )
+
+
+def create_pipeline(**kwargs) -> Pipeline:
+    return _stages() + Pipeline(
+        [
+            Node(
+                func=start_retraining_run,
+                inputs=None,
+                outputs="retraining_run",
+                name="start_retraining_run_node",
+            ),
+            Node(
+                func=score_champion,
+                inputs=["current_champion", "split_manifest", "params:diagnostics"],
+                outputs="champion_score",
+                name="score_champion_node",
+            ),
+            Node(
+                func=decide_promotion,
+                inputs=[
+                    "retraining_run",
+                    "training_metrics",
+                    "diagnosis",
+                    "champion_score",
+                    "params:retraining",
+                ],
+                outputs="promotion_decision",
+                name="decide_promotion_node",
+            ),
+            Node(
+                func=crown_champion,
+                inputs=["model", "current_champion", "promotion_decision"],
+                outputs="champion",
+                name="crown_champion_node",
+            ),
+            Node(
+                func=record_retraining_run,
+                inputs=["promotion_decision", "champion", "split_manifest"],
+                outputs="retraining_run_log",
+                name="record_retraining_run_node",
+            ),
+            Node(
+                func=summarize_retraining_runs,
+                inputs="retraining_run_log",
+                outputs=["retraining_runs", "champion_history"],
+                name="summarize_retraining_runs_node",
+            ),
+        ]
+    )
