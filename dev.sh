@@ -12,7 +12,7 @@ VENV=${VENV:-.venv}
 PYTHON=${PYTHON:-python3.11}
 command -v "$PYTHON" >/dev/null || PYTHON=python3
 # No telemetry, ever: the project file .telemetry says the same to kedro-telemetry.
-export DO_NOT_TRACK=1 KEDRO_DISABLE_TELEMETRY=1
+export DO_NOT_TRACK=1 KEDRO_DISABLE_TELEMETRY=1 MLFLOW_DISABLE_TELEMETRY=true
 export TF_CPP_MIN_LOG_LEVEL=${TF_CPP_MIN_LOG_LEVEL:-2}
 
 ensure_environment() {

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
+from mlflow.tracking import MlflowClient
 from PIL import Image
 
 from image_classification.datasets import ChampionDataset
@@ -188,3 +189,27 @@ def test_a_killed_run_leaves_the_champion_loadable_and_the_next_run_completes(sc
     assert result.returncode == 0, result.stderr[-3000:]
     assert "up to date" not in result.stdout
     assert len(_runs(project)) == 4
+
+
+def test_runs_are_tracked_in_mlflow_and_the_champion_is_registered(schedule):
+    project = schedule["project"]
+    client = MlflowClient(f"sqlite:///{project}/data/09_tracking/mlflow.db")
+    experiment = client.get_experiment_by_name("image_classification")
+    runs = client.search_runs([experiment.experiment_id], order_by=["start_time ASC"])
+    finished = [run for run in runs if run.info.status == "FINISHED"]
+    assert [run.data.tags["decision"] for run in finished[:3]] == [
+        "promoted",
+        "kept champion",
+        "kept champion",
+    ]
+    first = finished[0]
+    assert first.data.params["training.max_epochs"] == "12"
+    assert first.data.tags["verdict"] == "good fit"
+    assert len(first.data.tags["data_fingerprint"]) == 16
+    epochs = client.get_metric_history(first.info.run_id, "val_accuracy")
+    assert [metric.step for metric in epochs] == list(range(1, 13))
+    assert first.data.metrics["final_test_accuracy"] == 1.0
+    artifacts = {artifact.path for artifact in client.list_artifacts(first.info.run_id)}
+    assert {"run_report.html", "learning_curves.png", "diagnosis.json"} <= artifacts
+    champion = client.get_model_version_by_alias("image_classification", "champion")
+    assert champion.run_id == first.info.run_id

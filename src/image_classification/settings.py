@@ -1,10 +1,16 @@
 """Project settings: see https://docs.kedro.org/en/stable/configure/configuration_basics/"""
 
+import os
+
 from kedro.config import OmegaConfigLoader
 
 from image_classification.hooks import SeedHooks
+from image_classification.tracking import MlflowReportHooks
 
-HOOKS = (SeedHooks(),)
+# MLflow sends usage data unless told not to (it reads DO_NOT_TRACK only as "true").
+os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
+
+HOOKS = (SeedHooks(), MlflowReportHooks())
 
 CONFIG_LOADER_CLASS = OmegaConfigLoader
 CONFIG_LOADER_ARGS = {
