@@ -4,7 +4,7 @@
 # the pipeline on the bundled demo images or runs the checks and tests.
 #
 #   ./dev.sh demo [kedro run options...]   e.g. ./dev.sh demo --pipeline data_validation
-#   ./dev.sh test [pytest options...]
+#   ./dev.sh test [pytest options...]       then the Airflow check (airflow/check.sh)
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -31,6 +31,19 @@ ensure_environment() {
   touch "$stamp"
 }
 
+# Airflow's pins clash with requirements.lock: the Airflow check has its own environment.
+ensure_airflow_environment() {
+  local venv=.venv-airflow stamp
+  stamp="$venv/.installed-$(cat airflow/requirements.lock pyproject.toml | sha256sum | cut -c1-16)"
+  [ -f "$stamp" ] && return 0
+  echo "dev.sh: installing the Airflow check's environment into $venv (first run only)" >&2
+  "$PYTHON" -m venv "$venv"
+  "$venv/bin/python" -m pip install --quiet --requirement airflow/requirements.lock
+  "$venv/bin/python" -m pip install --quiet --no-deps --editable .
+  rm -f "$venv"/.installed-*
+  touch "$stamp"
+}
+
 case "${1:-}" in
   demo)
     shift
@@ -42,7 +55,9 @@ case "${1:-}" in
     ensure_environment
     "$VENV/bin/ruff" check .
     "$VENV/bin/ruff" format --check .
-    exec "$VENV/bin/pytest" "$@"
+    "$VENV/bin/pytest" "$@"
+    ensure_airflow_environment
+    exec airflow/check.sh .venv-airflow
     ;;
   *)
     echo "usage: ./dev.sh demo [kedro run options] | ./dev.sh test [pytest options]" >&2
