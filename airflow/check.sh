@@ -41,4 +41,4 @@ test -d "$project/data/08_reporting/retraining_runs.csv"
 test -f "$project/data/06_models/champion/champion.json"
 echo "airflow/check.sh: $DAG_ID imports and runs to the end (champion $(
   python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["champion_id"])' \
-    "$project/data/06_models/champion/champion.json"))"
+    "$project/data/06_models/champion/champion.json")) in ${SECONDS} s"

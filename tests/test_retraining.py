@@ -109,6 +109,8 @@ def test_the_first_run_promotes_its_model(schedule):
     assert first["decision"] == "promoted"
     assert first["reason"] == "first run: there is no champion yet"
     assert schedule["champions"][0]["champion_id"] == first["run_id"]
+    said = schedule["results"][0].stdout
+    assert f"retraining {first['run_id']}: promoted: first run" in said
 
 
 def test_new_images_are_trained_on_and_old_ones_keep_their_split(schedule):

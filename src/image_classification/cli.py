@@ -61,7 +61,10 @@ def retrain(force: bool, wait: bool, env: str | None) -> None:
                     )
                     return
                 session.run(pipeline_name="retraining")
+                decision = context.catalog.load("promotion_decision")
             write_state(project / STATE_FILE, fingerprint)
+            verdict = "promoted" if decision["promote"] else "kept the champion"
+            click.echo(f"retraining {decision['run_id']}: {verdict}: {decision['reason']}")
     except LockHeld as error:
         click.echo(f"{error}: exiting; --wait waits for it instead", err=True)
         sys.exit(EXIT_LOCKED)
