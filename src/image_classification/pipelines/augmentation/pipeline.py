@@ -13,12 +13,14 @@ def create_pipeline(**kwargs) -> Pipeline:
                 inputs=["split_manifest", "params:augmentation", "params:seed"],
                 outputs=["train_dataset", "validation_dataset", "test_dataset"],
                 name="build_datasets_node",
+                tags="training",  # the input pipelines training needs
             ),
             Node(
                 func=build_train_sample_dataset,
                 inputs=["split_manifest", "params:augmentation", "params:seed"],
                 outputs="train_sample_dataset",
                 name="build_train_sample_dataset_node",
+                tags="training",
             ),
             Node(
                 func=preview_augmentation,

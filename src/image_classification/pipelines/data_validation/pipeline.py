@@ -80,5 +80,6 @@ def create_pipeline(**kwargs) -> Pipeline:
                 outputs="flag_examples",
                 name="plot_flag_examples_node",
             ),
-        ]
+        ],
+        tags="validation",  # kedro run --tags validation: the checks only
     )

@@ -83,5 +83,6 @@ def create_pipeline(**kwargs) -> Pipeline:
                 outputs="run_report",
                 name="build_report_node",
             ),
-        ]
+        ],
+        tags="report",  # kedro run --tags report: redraw from saved results
     )

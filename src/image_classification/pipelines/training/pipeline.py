@@ -34,5 +34,6 @@ def create_pipeline(**kwargs) -> Pipeline:
                 outputs="training_metrics",
                 name="evaluate_model_node",
             ),
-        ]
+        ],
+        tags="training",  # kedro run --tags training: retrain on the saved split
     )

@@ -1,0 +1,62 @@
+"""`kedro run --tags validation|training|report` runs one part on a project that has
+already run once, and writes only that part's outputs."""
+
+from __future__ import annotations
+
+import pytest
+import yaml
+
+from image_classification.demo_images import write_image_folder
+from tests.conftest import TINY_CLASSES
+from tests.project_copy import (
+    FAST_TRAINING,
+    make_project_copy,
+    saved_versions,
+    versioned_outputs,
+)
+from tests.test_cli import _kedro
+
+VALIDATION = {"image_index", "quarantine", "validation_report", "flag_examples"}
+TRAINING = {"model", "training_history", "training_metrics"}
+REPORT = {"diagnosis", "learning_curves", "confusion_matrix", "run_report"}
+SPLIT = {"split_manifest", "split_report"}
+
+
+def _version_counts(project) -> dict[str, int]:
+    return {
+        name: len(saved_versions(project, filepath))
+        for name, filepath in versioned_outputs().items()
+    }
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory):
+    """A project copy after one full run."""
+    parameters = FAST_TRAINING | {"data_validation": {"classes": list(TINY_CLASSES)}}
+    root = make_project_copy(tmp_path_factory.mktemp("partial"), parameters)
+    images = root / "data" / "01_raw" / "images"
+    write_image_folder(images, classes=TINY_CLASSES, images_per_class=20, seed=5)
+    (root / "conf" / "local" / "globals.yml").write_text(
+        yaml.safe_dump({"raw_image_dir": "data/01_raw/images"})
+    )
+    result = _kedro(root, "run")
+    assert result.returncode == 0, result.stderr[-3000:]
+    return root
+
+
+@pytest.mark.parametrize(
+    ("tag", "written", "untouched"),
+    [
+        ("validation", VALIDATION, SPLIT | TRAINING | REPORT),
+        ("training", TRAINING, VALIDATION | SPLIT | REPORT),
+        ("report", REPORT, VALIDATION | SPLIT | TRAINING),
+    ],
+)
+def test_a_tag_runs_its_part_only(project, tag, written, untouched):
+    before = _version_counts(project)
+    result = _kedro(project, "run", "--tags", tag)
+    assert result.returncode == 0, result.stderr[-3000:]
+    after = _version_counts(project)
+    changed = {name for name in after if after[name] != before[name]}
+    assert written <= changed
+    assert not changed & untouched
