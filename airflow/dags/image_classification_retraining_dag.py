@@ -116,13 +116,9 @@ def image_classification_retraining():
     def plot_learning_curves_node():
         _run_kedro_nodes(["plot_learning_curves_node"])
 
-    @task(task_id="crown-champion-node")
-    def crown_champion_node():
-        _run_kedro_nodes(["crown_champion_node"])
-
-    @task(task_id="record-retraining-run-node")
-    def record_retraining_run_node():
-        _run_kedro_nodes(["record_retraining_run_node"])
+    @task(task_id="crown-champion-node-record-retraining-run-node")
+    def crown_champion_node_record_retraining_run_node():
+        _run_kedro_nodes(["crown_champion_node", "record_retraining_run_node"])
 
     @task(task_id="summarize-retraining-runs-node")
     def summarize_retraining_runs_node():
@@ -146,8 +142,7 @@ def image_classification_retraining():
         "build-report-node": build_report_node(),
         "plot-confusion-matrix-node": plot_confusion_matrix_node(),
         "plot-learning-curves-node": plot_learning_curves_node(),
-        "crown-champion-node": crown_champion_node(),
-        "record-retraining-run-node": record_retraining_run_node(),
+        "crown-champion-node-record-retraining-run-node": crown_champion_node_record_retraining_run_node(),
         "summarize-retraining-runs-node": summarize_retraining_runs_node(),
     }
     tasks["assign-splits-node"] >> tasks["start-retraining-run-node-score-champion-node-decide-promotion-node"]
@@ -190,12 +185,10 @@ def image_classification_retraining():
     tasks["per-class-metrics-node"] >> tasks["plot-confusion-matrix-node"]
     tasks["build-datasets-node-build-train-sample-dataset-node-train-model-node-evaluate-model-node"] >> tasks["plot-learning-curves-node"]
     tasks["diagnose-fit-node"] >> tasks["plot-learning-curves-node"]
-    tasks["build-datasets-node-build-train-sample-dataset-node-train-model-node-evaluate-model-node"] >> tasks["crown-champion-node"]
-    tasks["start-retraining-run-node-score-champion-node-decide-promotion-node"] >> tasks["crown-champion-node"]
-    tasks["assign-splits-node"] >> tasks["record-retraining-run-node"]
-    tasks["start-retraining-run-node-score-champion-node-decide-promotion-node"] >> tasks["record-retraining-run-node"]
-    tasks["crown-champion-node"] >> tasks["record-retraining-run-node"]
-    tasks["record-retraining-run-node"] >> tasks["summarize-retraining-runs-node"]
+    tasks["assign-splits-node"] >> tasks["crown-champion-node-record-retraining-run-node"]
+    tasks["build-datasets-node-build-train-sample-dataset-node-train-model-node-evaluate-model-node"] >> tasks["crown-champion-node-record-retraining-run-node"]
+    tasks["start-retraining-run-node-score-champion-node-decide-promotion-node"] >> tasks["crown-champion-node-record-retraining-run-node"]
+    tasks["crown-champion-node-record-retraining-run-node"] >> tasks["summarize-retraining-runs-node"]
 
 
 image_classification_retraining()

@@ -37,21 +37,18 @@ def _digest_file(path: Path) -> str:
     return digest.hexdigest()
 
 
-def folder_fingerprint(folder: Path) -> str:
-    """Every file below ``folder`` (hidden ones too): relative path and content."""
+def folder_fingerprint(folder: Path, pattern: str = "*") -> str:
+    """Every file below ``folder`` matching ``pattern`` (hidden ones too): relative path
+    and content."""
     digest = hashlib.sha256()
-    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+    for path in sorted(p for p in folder.rglob(pattern) if p.is_file()):
         digest.update(f"{path.relative_to(folder)}\0{_digest_file(path)}\n".encode())
     return digest.hexdigest()
 
 
 def code_fingerprint() -> str:
     """The project's Python source as installed."""
-    package = Path(image_classification.__file__).parent
-    digest = hashlib.sha256()
-    for path in sorted(package.rglob("*.py")):
-        digest.update(f"{path.relative_to(package)}\0{_digest_file(path)}\n".encode())
-    return digest.hexdigest()
+    return folder_fingerprint(Path(image_classification.__file__).parent, "*.py")
 
 
 def inputs_fingerprint(

@@ -117,22 +117,28 @@ def decide_promotion(
 
 def crown_champion(
     model, current_champion: Champion | None, promotion_decision: dict
-) -> Champion:
-    """The champion after this run: the candidate if promoted, else the one in use."""
+) -> tuple[Champion, dict]:
+    """The champion after this run: the candidate if promoted, else the one in use.
+
+    Returns:
+        The champion to save, and its record, which the run table takes from here
+        rather than loading the saved model back.
+    """
     if promotion_decision["promote"]:
         record = {
             "champion_id": promotion_decision["run_id"],
             "test_accuracy": promotion_decision["candidate_test_accuracy"],
             "verdict": promotion_decision["candidate_verdict"],
         }
-        return Champion(model=model, record=record)
-    return current_champion
+        return Champion(model=model, record=record), record
+    return current_champion, current_champion.record
 
 
 def record_retraining_run(
-    promotion_decision: dict, champion: Champion, split_manifest: pd.DataFrame
+    promotion_decision: dict, champion_record: dict, split_manifest: pd.DataFrame
 ) -> dict[str, dict]:
-    """This run's row of the run table, as a new partition named by the run."""
+    """This run's row of the run table, as a new partition named by the run; written
+    after the champion was saved, so the row never names a champion not in place."""
     row = {
         "run_id": promotion_decision["run_id"],
         "data_fingerprint": data_fingerprint(split_manifest),
@@ -142,7 +148,7 @@ def record_retraining_run(
         "candidate_verdict": promotion_decision["candidate_verdict"],
         "decision": "promoted" if promotion_decision["promote"] else "kept champion",
         "reason": promotion_decision["reason"],
-        "champion_id": champion.record["champion_id"],
+        "champion_id": champion_record["champion_id"],
     }
     return {row["run_id"]: row}
 

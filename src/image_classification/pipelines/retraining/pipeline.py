@@ -55,12 +55,12 @@ def create_pipeline(**kwargs) -> Pipeline:
             Node(
                 func=crown_champion,
                 inputs=["model", "current_champion", "promotion_decision"],
-                outputs="champion",
+                outputs=["champion", "champion_record"],
                 name="crown_champion_node",
             ),
             Node(
                 func=record_retraining_run,
-                inputs=["promotion_decision", "champion", "split_manifest"],
+                inputs=["promotion_decision", "champion_record", "split_manifest"],
                 outputs="retraining_run_log",
                 name="record_retraining_run_node",
             ),
