@@ -23,5 +23,15 @@ def test_label_audit_is_registered_but_not_part_of_default():
     configure_project("image_classification")
     pipelines = register_pipelines()
     audit = {node.name for node in pipelines["label_audit"].nodes}
-    assert "predict_out_of_fold_node" in audit
+    assert "label_audit.predict_out_of_fold_node" in audit
     assert not audit & {node.name for node in pipelines["__default__"].nodes}
+
+
+def test_each_stage_is_one_namespace_over_shared_dataset_names():
+    """kedro-viz collapses a stage to one box; the catalog's names stay unprefixed."""
+    configure_project("image_classification")
+    pipelines = register_pipelines()
+    for name in (*STAGES, "label_audit"):
+        assert {node.namespace for node in pipelines[name].nodes} == {name}
+    assert "split_manifest" in pipelines["data_split"].all_outputs()
+    assert "split_manifest" in pipelines["augmentation"].inputs()

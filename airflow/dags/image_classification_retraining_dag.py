@@ -48,147 +48,147 @@ def _run_kedro_nodes(node_names):
 )
 def image_classification_retraining():
 
-    @task(task_id="resolve-class-names-node")
-    def resolve_class_names_node():
-        _run_kedro_nodes(["resolve_class_names_node"])
+    @task(task_id="data-validation-resolve-class-names-node")
+    def data_validation_resolve_class_names_node():
+        _run_kedro_nodes(["data_validation.resolve_class_names_node"])
 
-    @task(task_id="start-retraining-run-node-score-champion-node-decide-promotion-node")
-    def start_retraining_run_node_score_champion_node_decide_promotion_node():
-        _run_kedro_nodes(["start_retraining_run_node", "score_champion_node", "decide_promotion_node"])
+    @task(task_id="retraining-start-retraining-run-node-retraining-score-champion-node-retraining-decide-promotion-node")
+    def retraining_start_retraining_run_node_retraining_score_champion_node_retraining_decide_promotion_node():
+        _run_kedro_nodes(["retraining.start_retraining_run_node", "retraining.score_champion_node", "retraining.decide_promotion_node"])
 
-    @task(task_id="inspect-images-node-find-near-duplicates-node-flag-images-node")
-    def inspect_images_node_find_near_duplicates_node_flag_images_node():
-        _run_kedro_nodes(["inspect_images_node", "find_near_duplicates_node", "flag_images_node"])
+    @task(task_id="data-validation-inspect-images-node-data-validation-find-near-duplicates-node-data-validation-flag-images-node")
+    def data_validation_inspect_images_node_data_validation_find_near_duplicates_node_data_validation_flag_images_node():
+        _run_kedro_nodes(["data_validation.inspect_images_node", "data_validation.find_near_duplicates_node", "data_validation.flag_images_node"])
 
-    @task(task_id="plot-flag-examples-node")
-    def plot_flag_examples_node():
-        _run_kedro_nodes(["plot_flag_examples_node"])
+    @task(task_id="data-validation-plot-flag-examples-node")
+    def data_validation_plot_flag_examples_node():
+        _run_kedro_nodes(["data_validation.plot_flag_examples_node"])
 
-    @task(task_id="summarize-validation-node-select-clean-images-node")
-    def summarize_validation_node_select_clean_images_node():
-        _run_kedro_nodes(["summarize_validation_node", "select_clean_images_node"])
+    @task(task_id="data-validation-summarize-validation-node-data-validation-select-clean-images-node")
+    def data_validation_summarize_validation_node_data_validation_select_clean_images_node():
+        _run_kedro_nodes(["data_validation.summarize_validation_node", "data_validation.select_clean_images_node"])
 
-    @task(task_id="assign-splits-node")
-    def assign_splits_node():
-        _run_kedro_nodes(["assign_splits_node"])
+    @task(task_id="data-split-assign-splits-node")
+    def data_split_assign_splits_node():
+        _run_kedro_nodes(["data_split.assign_splits_node"])
 
-    @task(task_id="plot-class-samples-node")
-    def plot_class_samples_node():
-        _run_kedro_nodes(["plot_class_samples_node"])
+    @task(task_id="data-validation-plot-class-samples-node")
+    def data_validation_plot_class_samples_node():
+        _run_kedro_nodes(["data_validation.plot_class_samples_node"])
 
-    @task(task_id="build-datasets-node-build-train-sample-dataset-node-train-model-node-evaluate-model-node")
-    def build_datasets_node_build_train_sample_dataset_node_train_model_node_evaluate_model_node():
-        _run_kedro_nodes(["build_datasets_node", "build_train_sample_dataset_node", "train_model_node", "evaluate_model_node"])
+    @task(task_id="augmentation-build-datasets-node-augmentation-build-train-sample-dataset-node-training-train-model-node-training-evaluate-model-node")
+    def augmentation_build_datasets_node_augmentation_build_train_sample_dataset_node_training_train_model_node_training_evaluate_model_node():
+        _run_kedro_nodes(["augmentation.build_datasets_node", "augmentation.build_train_sample_dataset_node", "training.train_model_node", "training.evaluate_model_node"])
 
-    @task(task_id="preview-augmentation-node")
-    def preview_augmentation_node():
-        _run_kedro_nodes(["preview_augmentation_node"])
+    @task(task_id="augmentation-preview-augmentation-node")
+    def augmentation_preview_augmentation_node():
+        _run_kedro_nodes(["augmentation.preview_augmentation_node"])
 
-    @task(task_id="report-split-node")
-    def report_split_node():
-        _run_kedro_nodes(["report_split_node"])
+    @task(task_id="data-split-report-split-node")
+    def data_split_report_split_node():
+        _run_kedro_nodes(["data_split.report_split_node"])
 
-    @task(task_id="predict-test-split-node")
-    def predict_test_split_node():
-        _run_kedro_nodes(["predict_test_split_node"])
+    @task(task_id="diagnostics-predict-test-split-node")
+    def diagnostics_predict_test_split_node():
+        _run_kedro_nodes(["diagnostics.predict_test_split_node"])
 
-    @task(task_id="diagnose-fit-node")
-    def diagnose_fit_node():
-        _run_kedro_nodes(["diagnose_fit_node"])
+    @task(task_id="diagnostics-diagnose-fit-node")
+    def diagnostics_diagnose_fit_node():
+        _run_kedro_nodes(["diagnostics.diagnose_fit_node"])
 
-    @task(task_id="per-class-metrics-node")
-    def per_class_metrics_node():
-        _run_kedro_nodes(["per_class_metrics_node"])
+    @task(task_id="diagnostics-per-class-metrics-node")
+    def diagnostics_per_class_metrics_node():
+        _run_kedro_nodes(["diagnostics.per_class_metrics_node"])
 
-    @task(task_id="plot-confident-mistakes-node")
-    def plot_confident_mistakes_node():
-        _run_kedro_nodes(["plot_confident_mistakes_node"])
+    @task(task_id="diagnostics-plot-confident-mistakes-node")
+    def diagnostics_plot_confident_mistakes_node():
+        _run_kedro_nodes(["diagnostics.plot_confident_mistakes_node"])
 
-    @task(task_id="build-report-node")
-    def build_report_node():
-        _run_kedro_nodes(["build_report_node"])
+    @task(task_id="diagnostics-build-report-node")
+    def diagnostics_build_report_node():
+        _run_kedro_nodes(["diagnostics.build_report_node"])
 
-    @task(task_id="plot-confusion-matrix-node")
-    def plot_confusion_matrix_node():
-        _run_kedro_nodes(["plot_confusion_matrix_node"])
+    @task(task_id="diagnostics-plot-confusion-matrix-node")
+    def diagnostics_plot_confusion_matrix_node():
+        _run_kedro_nodes(["diagnostics.plot_confusion_matrix_node"])
 
-    @task(task_id="plot-learning-curves-node")
-    def plot_learning_curves_node():
-        _run_kedro_nodes(["plot_learning_curves_node"])
+    @task(task_id="diagnostics-plot-learning-curves-node")
+    def diagnostics_plot_learning_curves_node():
+        _run_kedro_nodes(["diagnostics.plot_learning_curves_node"])
 
-    @task(task_id="crown-champion-node-record-retraining-run-node")
-    def crown_champion_node_record_retraining_run_node():
-        _run_kedro_nodes(["crown_champion_node", "record_retraining_run_node"])
+    @task(task_id="retraining-crown-champion-node-retraining-record-retraining-run-node")
+    def retraining_crown_champion_node_retraining_record_retraining_run_node():
+        _run_kedro_nodes(["retraining.crown_champion_node", "retraining.record_retraining_run_node"])
 
-    @task(task_id="summarize-retraining-runs-node")
-    def summarize_retraining_runs_node():
-        _run_kedro_nodes(["summarize_retraining_runs_node"])
+    @task(task_id="retraining-summarize-retraining-runs-node")
+    def retraining_summarize_retraining_runs_node():
+        _run_kedro_nodes(["retraining.summarize_retraining_runs_node"])
 
     tasks = {
-        "resolve-class-names-node": resolve_class_names_node(),
-        "start-retraining-run-node-score-champion-node-decide-promotion-node": start_retraining_run_node_score_champion_node_decide_promotion_node(),
-        "inspect-images-node-find-near-duplicates-node-flag-images-node": inspect_images_node_find_near_duplicates_node_flag_images_node(),
-        "plot-flag-examples-node": plot_flag_examples_node(),
-        "summarize-validation-node-select-clean-images-node": summarize_validation_node_select_clean_images_node(),
-        "assign-splits-node": assign_splits_node(),
-        "plot-class-samples-node": plot_class_samples_node(),
-        "build-datasets-node-build-train-sample-dataset-node-train-model-node-evaluate-model-node": build_datasets_node_build_train_sample_dataset_node_train_model_node_evaluate_model_node(),
-        "preview-augmentation-node": preview_augmentation_node(),
-        "report-split-node": report_split_node(),
-        "predict-test-split-node": predict_test_split_node(),
-        "diagnose-fit-node": diagnose_fit_node(),
-        "per-class-metrics-node": per_class_metrics_node(),
-        "plot-confident-mistakes-node": plot_confident_mistakes_node(),
-        "build-report-node": build_report_node(),
-        "plot-confusion-matrix-node": plot_confusion_matrix_node(),
-        "plot-learning-curves-node": plot_learning_curves_node(),
-        "crown-champion-node-record-retraining-run-node": crown_champion_node_record_retraining_run_node(),
-        "summarize-retraining-runs-node": summarize_retraining_runs_node(),
+        "data-validation-resolve-class-names-node": data_validation_resolve_class_names_node(),
+        "retraining-start-retraining-run-node-retraining-score-champion-node-retraining-decide-promotion-node": retraining_start_retraining_run_node_retraining_score_champion_node_retraining_decide_promotion_node(),
+        "data-validation-inspect-images-node-data-validation-find-near-duplicates-node-data-validation-flag-images-node": data_validation_inspect_images_node_data_validation_find_near_duplicates_node_data_validation_flag_images_node(),
+        "data-validation-plot-flag-examples-node": data_validation_plot_flag_examples_node(),
+        "data-validation-summarize-validation-node-data-validation-select-clean-images-node": data_validation_summarize_validation_node_data_validation_select_clean_images_node(),
+        "data-split-assign-splits-node": data_split_assign_splits_node(),
+        "data-validation-plot-class-samples-node": data_validation_plot_class_samples_node(),
+        "augmentation-build-datasets-node-augmentation-build-train-sample-dataset-node-training-train-model-node-training-evaluate-model-node": augmentation_build_datasets_node_augmentation_build_train_sample_dataset_node_training_train_model_node_training_evaluate_model_node(),
+        "augmentation-preview-augmentation-node": augmentation_preview_augmentation_node(),
+        "data-split-report-split-node": data_split_report_split_node(),
+        "diagnostics-predict-test-split-node": diagnostics_predict_test_split_node(),
+        "diagnostics-diagnose-fit-node": diagnostics_diagnose_fit_node(),
+        "diagnostics-per-class-metrics-node": diagnostics_per_class_metrics_node(),
+        "diagnostics-plot-confident-mistakes-node": diagnostics_plot_confident_mistakes_node(),
+        "diagnostics-build-report-node": diagnostics_build_report_node(),
+        "diagnostics-plot-confusion-matrix-node": diagnostics_plot_confusion_matrix_node(),
+        "diagnostics-plot-learning-curves-node": diagnostics_plot_learning_curves_node(),
+        "retraining-crown-champion-node-retraining-record-retraining-run-node": retraining_crown_champion_node_retraining_record_retraining_run_node(),
+        "retraining-summarize-retraining-runs-node": retraining_summarize_retraining_runs_node(),
     }
-    tasks["assign-splits-node"] >> tasks["start-retraining-run-node-score-champion-node-decide-promotion-node"]
-    tasks["build-datasets-node-build-train-sample-dataset-node-train-model-node-evaluate-model-node"] >> tasks["start-retraining-run-node-score-champion-node-decide-promotion-node"]
-    tasks["diagnose-fit-node"] >> tasks["start-retraining-run-node-score-champion-node-decide-promotion-node"]
-    tasks["resolve-class-names-node"] >> tasks["inspect-images-node-find-near-duplicates-node-flag-images-node"]
-    tasks["inspect-images-node-find-near-duplicates-node-flag-images-node"] >> tasks["plot-flag-examples-node"]
-    tasks["resolve-class-names-node"] >> tasks["summarize-validation-node-select-clean-images-node"]
-    tasks["inspect-images-node-find-near-duplicates-node-flag-images-node"] >> tasks["summarize-validation-node-select-clean-images-node"]
-    tasks["resolve-class-names-node"] >> tasks["assign-splits-node"]
-    tasks["summarize-validation-node-select-clean-images-node"] >> tasks["assign-splits-node"]
-    tasks["resolve-class-names-node"] >> tasks["plot-class-samples-node"]
-    tasks["summarize-validation-node-select-clean-images-node"] >> tasks["plot-class-samples-node"]
-    tasks["resolve-class-names-node"] >> tasks["build-datasets-node-build-train-sample-dataset-node-train-model-node-evaluate-model-node"]
-    tasks["assign-splits-node"] >> tasks["build-datasets-node-build-train-sample-dataset-node-train-model-node-evaluate-model-node"]
-    tasks["resolve-class-names-node"] >> tasks["preview-augmentation-node"]
-    tasks["assign-splits-node"] >> tasks["preview-augmentation-node"]
-    tasks["resolve-class-names-node"] >> tasks["report-split-node"]
-    tasks["assign-splits-node"] >> tasks["report-split-node"]
-    tasks["assign-splits-node"] >> tasks["predict-test-split-node"]
-    tasks["build-datasets-node-build-train-sample-dataset-node-train-model-node-evaluate-model-node"] >> tasks["predict-test-split-node"]
-    tasks["summarize-validation-node-select-clean-images-node"] >> tasks["diagnose-fit-node"]
-    tasks["report-split-node"] >> tasks["diagnose-fit-node"]
-    tasks["build-datasets-node-build-train-sample-dataset-node-train-model-node-evaluate-model-node"] >> tasks["diagnose-fit-node"]
-    tasks["resolve-class-names-node"] >> tasks["per-class-metrics-node"]
-    tasks["predict-test-split-node"] >> tasks["per-class-metrics-node"]
-    tasks["resolve-class-names-node"] >> tasks["plot-confident-mistakes-node"]
-    tasks["assign-splits-node"] >> tasks["plot-confident-mistakes-node"]
-    tasks["predict-test-split-node"] >> tasks["plot-confident-mistakes-node"]
-    tasks["resolve-class-names-node"] >> tasks["build-report-node"]
-    tasks["summarize-validation-node-select-clean-images-node"] >> tasks["build-report-node"]
-    tasks["assign-splits-node"] >> tasks["build-report-node"]
-    tasks["report-split-node"] >> tasks["build-report-node"]
-    tasks["build-datasets-node-build-train-sample-dataset-node-train-model-node-evaluate-model-node"] >> tasks["build-report-node"]
-    tasks["predict-test-split-node"] >> tasks["build-report-node"]
-    tasks["diagnose-fit-node"] >> tasks["build-report-node"]
-    tasks["per-class-metrics-node"] >> tasks["build-report-node"]
-    tasks["resolve-class-names-node"] >> tasks["plot-confusion-matrix-node"]
-    tasks["predict-test-split-node"] >> tasks["plot-confusion-matrix-node"]
-    tasks["per-class-metrics-node"] >> tasks["plot-confusion-matrix-node"]
-    tasks["build-datasets-node-build-train-sample-dataset-node-train-model-node-evaluate-model-node"] >> tasks["plot-learning-curves-node"]
-    tasks["diagnose-fit-node"] >> tasks["plot-learning-curves-node"]
-    tasks["assign-splits-node"] >> tasks["crown-champion-node-record-retraining-run-node"]
-    tasks["build-datasets-node-build-train-sample-dataset-node-train-model-node-evaluate-model-node"] >> tasks["crown-champion-node-record-retraining-run-node"]
-    tasks["start-retraining-run-node-score-champion-node-decide-promotion-node"] >> tasks["crown-champion-node-record-retraining-run-node"]
-    tasks["crown-champion-node-record-retraining-run-node"] >> tasks["summarize-retraining-runs-node"]
+    tasks["data-split-assign-splits-node"] >> tasks["retraining-start-retraining-run-node-retraining-score-champion-node-retraining-decide-promotion-node"]
+    tasks["augmentation-build-datasets-node-augmentation-build-train-sample-dataset-node-training-train-model-node-training-evaluate-model-node"] >> tasks["retraining-start-retraining-run-node-retraining-score-champion-node-retraining-decide-promotion-node"]
+    tasks["diagnostics-diagnose-fit-node"] >> tasks["retraining-start-retraining-run-node-retraining-score-champion-node-retraining-decide-promotion-node"]
+    tasks["data-validation-resolve-class-names-node"] >> tasks["data-validation-inspect-images-node-data-validation-find-near-duplicates-node-data-validation-flag-images-node"]
+    tasks["data-validation-inspect-images-node-data-validation-find-near-duplicates-node-data-validation-flag-images-node"] >> tasks["data-validation-plot-flag-examples-node"]
+    tasks["data-validation-resolve-class-names-node"] >> tasks["data-validation-summarize-validation-node-data-validation-select-clean-images-node"]
+    tasks["data-validation-inspect-images-node-data-validation-find-near-duplicates-node-data-validation-flag-images-node"] >> tasks["data-validation-summarize-validation-node-data-validation-select-clean-images-node"]
+    tasks["data-validation-resolve-class-names-node"] >> tasks["data-split-assign-splits-node"]
+    tasks["data-validation-summarize-validation-node-data-validation-select-clean-images-node"] >> tasks["data-split-assign-splits-node"]
+    tasks["data-validation-resolve-class-names-node"] >> tasks["data-validation-plot-class-samples-node"]
+    tasks["data-validation-summarize-validation-node-data-validation-select-clean-images-node"] >> tasks["data-validation-plot-class-samples-node"]
+    tasks["data-validation-resolve-class-names-node"] >> tasks["augmentation-build-datasets-node-augmentation-build-train-sample-dataset-node-training-train-model-node-training-evaluate-model-node"]
+    tasks["data-split-assign-splits-node"] >> tasks["augmentation-build-datasets-node-augmentation-build-train-sample-dataset-node-training-train-model-node-training-evaluate-model-node"]
+    tasks["data-validation-resolve-class-names-node"] >> tasks["augmentation-preview-augmentation-node"]
+    tasks["data-split-assign-splits-node"] >> tasks["augmentation-preview-augmentation-node"]
+    tasks["data-validation-resolve-class-names-node"] >> tasks["data-split-report-split-node"]
+    tasks["data-split-assign-splits-node"] >> tasks["data-split-report-split-node"]
+    tasks["data-split-assign-splits-node"] >> tasks["diagnostics-predict-test-split-node"]
+    tasks["augmentation-build-datasets-node-augmentation-build-train-sample-dataset-node-training-train-model-node-training-evaluate-model-node"] >> tasks["diagnostics-predict-test-split-node"]
+    tasks["data-validation-summarize-validation-node-data-validation-select-clean-images-node"] >> tasks["diagnostics-diagnose-fit-node"]
+    tasks["data-split-report-split-node"] >> tasks["diagnostics-diagnose-fit-node"]
+    tasks["augmentation-build-datasets-node-augmentation-build-train-sample-dataset-node-training-train-model-node-training-evaluate-model-node"] >> tasks["diagnostics-diagnose-fit-node"]
+    tasks["data-validation-resolve-class-names-node"] >> tasks["diagnostics-per-class-metrics-node"]
+    tasks["diagnostics-predict-test-split-node"] >> tasks["diagnostics-per-class-metrics-node"]
+    tasks["data-validation-resolve-class-names-node"] >> tasks["diagnostics-plot-confident-mistakes-node"]
+    tasks["data-split-assign-splits-node"] >> tasks["diagnostics-plot-confident-mistakes-node"]
+    tasks["diagnostics-predict-test-split-node"] >> tasks["diagnostics-plot-confident-mistakes-node"]
+    tasks["data-validation-resolve-class-names-node"] >> tasks["diagnostics-build-report-node"]
+    tasks["data-validation-summarize-validation-node-data-validation-select-clean-images-node"] >> tasks["diagnostics-build-report-node"]
+    tasks["data-split-assign-splits-node"] >> tasks["diagnostics-build-report-node"]
+    tasks["data-split-report-split-node"] >> tasks["diagnostics-build-report-node"]
+    tasks["augmentation-build-datasets-node-augmentation-build-train-sample-dataset-node-training-train-model-node-training-evaluate-model-node"] >> tasks["diagnostics-build-report-node"]
+    tasks["diagnostics-predict-test-split-node"] >> tasks["diagnostics-build-report-node"]
+    tasks["diagnostics-diagnose-fit-node"] >> tasks["diagnostics-build-report-node"]
+    tasks["diagnostics-per-class-metrics-node"] >> tasks["diagnostics-build-report-node"]
+    tasks["data-validation-resolve-class-names-node"] >> tasks["diagnostics-plot-confusion-matrix-node"]
+    tasks["diagnostics-predict-test-split-node"] >> tasks["diagnostics-plot-confusion-matrix-node"]
+    tasks["diagnostics-per-class-metrics-node"] >> tasks["diagnostics-plot-confusion-matrix-node"]
+    tasks["augmentation-build-datasets-node-augmentation-build-train-sample-dataset-node-training-train-model-node-training-evaluate-model-node"] >> tasks["diagnostics-plot-learning-curves-node"]
+    tasks["diagnostics-diagnose-fit-node"] >> tasks["diagnostics-plot-learning-curves-node"]
+    tasks["data-split-assign-splits-node"] >> tasks["retraining-crown-champion-node-retraining-record-retraining-run-node"]
+    tasks["augmentation-build-datasets-node-augmentation-build-train-sample-dataset-node-training-train-model-node-training-evaluate-model-node"] >> tasks["retraining-crown-champion-node-retraining-record-retraining-run-node"]
+    tasks["retraining-start-retraining-run-node-retraining-score-champion-node-retraining-decide-promotion-node"] >> tasks["retraining-crown-champion-node-retraining-record-retraining-run-node"]
+    tasks["retraining-crown-champion-node-retraining-record-retraining-run-node"] >> tasks["retraining-summarize-retraining-runs-node"]
 
 
 image_classification_retraining()

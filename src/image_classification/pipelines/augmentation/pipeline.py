@@ -33,5 +33,7 @@ def create_pipeline(**kwargs) -> Pipeline:
                 outputs="augmentation_preview",
                 name="preview_augmentation_node",
             ),
-        ]
+        ],
+        namespace="augmentation",  # a group that kedro-viz can collapse
+        prefix_datasets_with_namespace=False,
     )

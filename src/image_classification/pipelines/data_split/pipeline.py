@@ -25,5 +25,7 @@ def create_pipeline(**kwargs) -> Pipeline:
                 outputs="split_report",
                 name="report_split_node",
             ),
-        ]
+        ],
+        namespace="data_split",  # a group that kedro-viz can collapse
+        prefix_datasets_with_namespace=False,
     )

@@ -82,4 +82,6 @@ def create_pipeline(**kwargs) -> Pipeline:
             ),
         ],
         tags="validation",  # kedro run --tags validation: the checks only
+        namespace="data_validation",  # a group that kedro-viz can collapse
+        prefix_datasets_with_namespace=False,
     )

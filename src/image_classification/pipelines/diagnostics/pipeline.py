@@ -85,4 +85,6 @@ def create_pipeline(**kwargs) -> Pipeline:
             ),
         ],
         tags="report",  # kedro run --tags report: redraw from saved results
+        namespace="diagnostics",  # a group that kedro-viz can collapse
+        prefix_datasets_with_namespace=False,
     )

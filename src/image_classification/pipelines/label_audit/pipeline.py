@@ -33,5 +33,7 @@ def create_pipeline(**kwargs) -> Pipeline:
                 outputs="label_suspects_grid",
                 name="plot_label_suspects_node",
             ),
-        ]
+        ],
+        namespace="label_audit",  # a group that kedro-viz can collapse
+        prefix_datasets_with_namespace=False,
     )

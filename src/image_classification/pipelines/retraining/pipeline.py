@@ -70,5 +70,7 @@ def create_pipeline(**kwargs) -> Pipeline:
                 outputs=["retraining_runs", "champion_history"],
                 name="summarize_retraining_runs_node",
             ),
-        ]
+        ],
+        namespace="retraining",  # a group that kedro-viz can collapse
+        prefix_datasets_with_namespace=False,
     )

@@ -36,4 +36,6 @@ def create_pipeline(**kwargs) -> Pipeline:
             ),
         ],
         tags="training",  # kedro run --tags training: retrain on the saved split
+        namespace="training",  # a group that kedro-viz can collapse
+        prefix_datasets_with_namespace=False,
     )
