@@ -5,6 +5,8 @@
 #
 #   ./dev.sh demo [kedro run options...]   e.g. ./dev.sh demo --pipeline data_validation
 #   ./dev.sh test [pytest options...]       then the Airflow check (airflow/check.sh)
+#
+# `test` also installs Debian's chromium for the kedro-viz browser test where it can.
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -44,6 +46,19 @@ ensure_airflow_environment() {
   touch "$stamp"
 }
 
+# The browser test drives Debian's chromium. Installed when missing and apt is usable
+# (root, or sudo without a password); elsewhere the test skips and says why.
+ensure_chromium() {
+  command -v chromium >/dev/null && return 0
+  local apt=(apt-get)
+  [ "$(id -u)" = 0 ] || { sudo -n true 2>/dev/null && apt=(sudo -n apt-get); } || return 0
+  command -v apt-get >/dev/null || return 0
+  echo "dev.sh: installing Debian's chromium for the browser test (first run only)" >&2
+  "${apt[@]}" install -y -q chromium >/dev/null ||
+    { "${apt[@]}" update -q >/dev/null && "${apt[@]}" install -y -q chromium >/dev/null; } ||
+    echo "dev.sh: could not install chromium; the browser test will skip" >&2
+}
+
 case "${1:-}" in
   demo)
     shift
@@ -53,6 +68,7 @@ case "${1:-}" in
   test)
     shift
     ensure_environment
+    ensure_chromium
     "$VENV/bin/ruff" check .
     "$VENV/bin/ruff" format --check .
     "$VENV/bin/pytest" "$@"

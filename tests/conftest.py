@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -21,13 +22,13 @@ from image_classification.pipelines.data_validation.nodes import (
     inspect_images,
 )
 from image_classification.pipelines.data_validation.params import DataValidationParams
+from tests.project_copy import PROJECT_ROOT, make_project_copy, run_kedro
 
 os.environ.setdefault("DO_NOT_TRACK", "1")
 os.environ.setdefault("KEDRO_DISABLE_TELEMETRY", "1")
 os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
 TINY_CLASSES = ("circle", "square", "triangle")
 NO_LABELS = pd.DataFrame(columns=["file", "label"])
 
@@ -81,3 +82,15 @@ def tiny_manifest(tiny_folder) -> pd.DataFrame:
     clean = index[index["status"] == "ok"]
     split_params = DataSplitParams(**base_parameters("data_split"))
     return assign_splits(clean, list(TINY_CLASSES), split_params, seed=3)
+
+
+@pytest.fixture(scope="session")
+def demo_run(tmp_path_factory):
+    """`kedro run` with the shipped configuration on a copy of the bundled demo images:
+    the project a newcomer has after the README's first command. Tests only read it,
+    or add versions they account for."""
+    project = make_project_copy(tmp_path_factory.mktemp("demo"))
+    raw = project / "data" / "01_raw"
+    shutil.copytree(PROJECT_ROOT / "data" / "01_raw" / "demo", raw / "demo")
+    shutil.copy(PROJECT_ROOT / "data" / "01_raw" / "demo_faults.json", raw)
+    return project, run_kedro(project, "run")

@@ -6,14 +6,19 @@ Runs write their versioned outputs into the copy, never into the repository's da
 from __future__ import annotations
 
 import hashlib
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import yaml
 from kedro.framework.project import configure_project
 
 from image_classification.pipeline_registry import register_pipelines
-from tests.conftest import PROJECT_ROOT
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+KEDRO = str(Path(sys.executable).with_name("kedro"))
 
 # Small and fast: the integration tests check the wiring, not the accuracy.
 FAST_TRAINING = {
@@ -35,6 +40,20 @@ def make_project_copy(root: Path, local_parameters: dict | None = None) -> Path:
         text = yaml.safe_dump(local_parameters)
         (root / "conf" / "local" / "parameters.yml").write_text(text)
     return root
+
+
+def run_kedro(project: Path, *args: str) -> subprocess.CompletedProcess:
+    """The real `kedro` command in ``project``, as a user runs it."""
+    # A wide terminal keeps Kedro's rich log lines unwrapped, so they can be searched.
+    return subprocess.run(
+        [KEDRO, *args],
+        cwd=project,
+        env=os.environ | {"COLUMNS": "300"},
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+    )
 
 
 def versioned_outputs(pipeline: str = "__default__") -> dict[str, str]:

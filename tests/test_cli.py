@@ -3,49 +3,25 @@
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
-import pytest
 from PIL import Image
 
 from image_classification.demo_images import render_shape
 from tests.conftest import PROJECT_ROOT
-from tests.project_copy import make_project_copy, saved_versions, versioned_outputs
+from tests.project_copy import (
+    make_project_copy,
+    run_kedro,
+    saved_versions,
+    versioned_outputs,
+)
 
-KEDRO = str(Path(sys.executable).with_name("kedro"))
 STAGES = ("data_validation", "data_split", "augmentation", "training", "diagnostics")
-
-
-def _kedro(project: Path, *args: str) -> subprocess.CompletedProcess:
-    # A wide terminal keeps Kedro's rich log lines unwrapped, so they can be searched.
-    return subprocess.run(
-        [KEDRO, *args],
-        cwd=project,
-        env=os.environ | {"COLUMNS": "300"},
-        capture_output=True,
-        text=True,
-        timeout=900,
-        check=False,
-    )
 
 
 def _latest_json(project: Path, name: str):
     return json.loads(saved_versions(project, versioned_outputs()[name])[-1].read_text())
-
-
-@pytest.fixture(scope="module")
-def demo_run(tmp_path_factory):
-    """`kedro run` with the shipped configuration on a copy of the bundled demo images."""
-    project = make_project_copy(tmp_path_factory.mktemp("demo"))
-    raw = project / "data" / "01_raw"
-    shutil.copytree(PROJECT_ROOT / "data" / "01_raw" / "demo", raw / "demo")
-    shutil.copy(PROJECT_ROOT / "data" / "01_raw" / "demo_faults.json", raw)
-    return project, _kedro(project, "run")
 
 
 def test_demo_run_exits_cleanly_and_shows_keras_progress(demo_run):
@@ -84,7 +60,7 @@ def test_demo_manifest_faults_are_quarantined_as_listed(demo_run):
 
 def test_viz_build_with_previews_shows_all_five_pipelines(demo_run):
     project, _ = demo_run
-    result = _kedro(project, "viz", "build", "--include-previews")
+    result = run_kedro(project, "viz", "build", "--include-previews")
     assert result.returncode == 0, result.stderr[-3000:]
     main = json.loads((project / "build" / "api" / "main").read_text())
     assert {p["id"] for p in main["pipelines"]} >= {"__default__", *STAGES}
@@ -141,7 +117,7 @@ def _user_style_folder(root: Path) -> Path:
 def test_own_image_folder_through_the_documented_option(tmp_path):
     project = make_project_copy(tmp_path / "project")
     images = _user_style_folder(tmp_path / "my photos")
-    result = _kedro(
+    result = run_kedro(
         project,
         "run",
         "--params",
@@ -160,7 +136,7 @@ def test_own_image_folder_through_the_documented_option(tmp_path):
 
 def test_bad_parameter_on_the_command_line_is_named(tmp_path):
     project = make_project_copy(tmp_path)
-    result = _kedro(project, "run", "--params", "training.dropout=1.5")
+    result = run_kedro(project, "run", "--params", "training.dropout=1.5")
     assert result.returncode != 0
     output = " ".join((result.stdout + result.stderr).split())
     assert "dropout" in output
@@ -176,7 +152,7 @@ def test_diagnostics_of_a_past_run_rebuild_from_load_versions(demo_run):
     inputs += ("class_names", "validation_report")
     version = saved_versions(project, versioned_outputs()["model"])[0].parent.name
     load_versions = ",".join(f"{name}:{version}" for name in inputs)
-    result = _kedro(
+    result = run_kedro(
         project, "run", "--pipeline", "diagnostics", "--load-versions", load_versions
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]

@@ -11,10 +11,10 @@ from tests.conftest import TINY_CLASSES
 from tests.project_copy import (
     FAST_TRAINING,
     make_project_copy,
+    run_kedro,
     saved_versions,
     versioned_outputs,
 )
-from tests.test_cli import _kedro
 
 VALIDATION = {"image_index", "quarantine", "validation_report", "flag_examples"}
 TRAINING = {"model", "training_history", "training_metrics"}
@@ -39,7 +39,7 @@ def project(tmp_path_factory):
     (root / "conf" / "local" / "globals.yml").write_text(
         yaml.safe_dump({"raw_image_dir": "data/01_raw/images"})
     )
-    result = _kedro(root, "run")
+    result = run_kedro(root, "run")
     assert result.returncode == 0, result.stderr[-3000:]
     return root
 
@@ -54,7 +54,7 @@ def project(tmp_path_factory):
 )
 def test_a_tag_runs_its_part_only(project, tag, written, untouched):
     before = _version_counts(project)
-    result = _kedro(project, "run", "--tags", tag)
+    result = run_kedro(project, "run", "--tags", tag)
     assert result.returncode == 0, result.stderr[-3000:]
     after = _version_counts(project)
     changed = {name for name in after if after[name] != before[name]}

@@ -17,8 +17,7 @@ from mlflow.tracking import MlflowClient
 from PIL import Image
 
 from image_classification.datasets import ChampionDataset
-from tests.project_copy import make_project_copy
-from tests.test_cli import KEDRO, _kedro
+from tests.project_copy import KEDRO, make_project_copy, run_kedro
 
 # Noisy images with a bright bar in the top, middle or bottom band: learnt in a few
 # epochs, so that a batch of swapped labels shows in the test accuracy.
@@ -80,14 +79,14 @@ def schedule(tmp_path_factory):
     results, manifests, champions = [], [], []
     for count, seed in ((40, 3), (30, 4)):  # the first images, then good new ones
         _add_batch(images, count, seed, KEPT)
-        results.append(_kedro(project, "retrain"))
+        results.append(run_kedro(project, "retrain"))
         manifests.append(_manifest(project))
         champions.append(_champion(project))
     _add_batch(images, 30, seed=5, folders=SWAPPED)
-    results.append(_kedro(project, "retrain"))
+    results.append(run_kedro(project, "retrain"))
     champions.append(_champion(project))
     started = time.perf_counter()
-    results.append(_kedro(project, "retrain"))
+    results.append(run_kedro(project, "retrain"))
     up_to_date_seconds = time.perf_counter() - started
     return {
         "project": project,
@@ -158,7 +157,7 @@ def test_a_second_run_started_meanwhile_exits_with_a_clear_message(schedule):
     )
     try:
         assert holder.stdout.readline().strip() == "held"
-        result = _kedro(project, "retrain")
+        result = run_kedro(project, "retrain")
     finally:
         holder.kill()
         holder.wait()
@@ -187,7 +186,7 @@ def test_a_killed_run_leaves_the_champion_loadable_and_the_next_run_completes(sc
     assert champion.record == schedule["champions"][-1]
     probabilities = champion.model.predict(np.zeros((1, 32, 32, 3)), verbose=0)
     assert probabilities.shape == (1, len(CLASSES))
-    result = _kedro(project, "retrain")  # no --force: the killed run recorded nothing
+    result = run_kedro(project, "retrain")  # no --force: the killed run recorded nothing
     assert result.returncode == 0, result.stderr[-3000:]
     assert "up to date" not in result.stdout
     assert len(_runs(project)) == 4
