@@ -23,6 +23,7 @@ _COARSE_SIDE = 4
 _SEARCH_DIMENSIONS = 5
 _PAIRS_PER_BATCH = 20_000  # bounds the memory of the thumbnail comparison
 _IMAGES_PER_CHUNK = 4096  # bounds the memory of the coarse pooling
+_QUERIES_PER_BLOCK = 4096  # keeps a block of the neighbour search in the cache
 # Approximate neighbours: each returned one lies within 1.5 times the true k-th
 # neighbour's distance. At 50k images the query is 1.7x faster; 99.9% of nearest
 # neighbours are still found, and a near duplicate lies far closer than the k-th.
@@ -71,6 +72,39 @@ def shift_tolerant_distance(first: np.ndarray, second: np.ndarray) -> np.ndarray
     return best
 
 
+def _candidate_pairs(coarse: np.ndarray, neighbors: int, radius: float) -> np.ndarray:
+    """Index pairs (first < second) among each image's approximate nearest neighbours
+    whose coarse descriptors lie within ``radius``.
+
+    The search runs in the tree's leaf order, where neighbours lie close in memory, and
+    in blocks of queries, so each block's neighbour lists and descriptors stay in the
+    cache: the work per image then hardly grows with the number of images.
+    """
+    count = len(coarse)
+    dimensions = min(_SEARCH_DIMENSIONS, count, coarse.shape[1])
+    projected = PCA(dimensions, random_state=0).fit_transform(coarse)
+    tree = cKDTree(projected)
+    order = tree.indices
+    position = np.argsort(order)
+    ordered = coarse[order]
+    candidates = []
+    for start in range(0, count, _QUERIES_PER_BLOCK):
+        rows = np.arange(start, min(start + _QUERIES_PER_BLOCK, count))
+        neighbours = tree.query(
+            projected[order[rows]],
+            k=min(neighbors + 1, count),
+            eps=_NEIGHBOUR_SLACK,
+            workers=-1,  # one thread per core
+        )[1]
+        columns = position[neighbours]
+        distance = np.linalg.norm(ordered[rows, None, :] - ordered[columns], axis=2)
+        close = (distance <= radius) & (columns != rows[:, None])
+        candidates.append(np.column_stack([np.repeat(rows, close.sum(1)), columns[close]]))
+    # A pair is often found from both ends: the few candidates are deduplicated before
+    # the costly comparison (at 50k synthetic images 2,412 candidates, 1,471 pairs).
+    return np.unique(np.sort(order[np.concatenate(candidates)], axis=1), axis=0)
+
+
 def near_duplicate_pairs(
     thumbnails: np.ndarray, max_distance: float, neighbors: int, candidate_radius: float
 ) -> np.ndarray:
@@ -89,32 +123,7 @@ def near_duplicate_pairs(
     count = len(thumbnails)
     if count < 2:
         return np.empty((0, 3))
-    coarse = _coarse(thumbnails)
-    dimensions = min(_SEARCH_DIMENSIONS, count, coarse.shape[1])
-    projected = PCA(dimensions, random_state=0).fit_transform(coarse)
-    tree = cKDTree(projected)
-    # Everything is done in the tree's leaf order, where neighbours lie close in
-    # memory: consecutive queries walk the same nodes and the gathers hit the cache
-    # (at 50k images this cut the search time by a quarter).
-    order = tree.indices
-    position = np.argsort(order)
-    neighbours = tree.query(
-        projected[order],
-        k=min(neighbors + 1, count),
-        eps=_NEIGHBOUR_SLACK,
-        workers=-1,  # one thread per core
-    )[1]
-    rows = np.repeat(np.arange(count), neighbours.shape[1])
-    columns = position[neighbours].ravel()
-    pairs = np.column_stack([np.minimum(rows, columns), np.maximum(rows, columns)])
-    pairs = pairs[pairs[:, 0] != pairs[:, 1]]
-    coarse = coarse[order]
-    coarse_distance = np.linalg.norm(coarse[pairs[:, 0]] - coarse[pairs[:, 1]], axis=1)
-    # A pair is often found from both ends: the few candidates are deduplicated before
-    # the costly comparison (at 50k synthetic images 2,412 candidates, 1,471 pairs).
-    pairs = np.unique(
-        np.sort(order[pairs[coarse_distance <= candidate_radius]], axis=1), axis=0
-    )
+    pairs = _candidate_pairs(_coarse(thumbnails), neighbors, candidate_radius)
     if len(pairs) == 0:
         return np.empty((0, 3))
     fine = np.concatenate(
