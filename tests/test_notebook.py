@@ -55,3 +55,6 @@ def test_notebook_runs_on_the_demo_project(demo_run):
         if "image/png" in output.get("data", {})
     ]
     assert len(figures) >= 3  # sample grid, learning curves, the test images
+    # The session opened from notebooks/ uses the project's MLflow database.
+    assert not (folder / "data").exists()
+    assert (project / "data" / "09_tracking" / "mlflow.db").is_file()

@@ -1,8 +1,10 @@
 """Project settings: see https://docs.kedro.org/en/stable/configure/configuration_basics/"""
 
 import os
+from pathlib import Path
 
 from kedro.config import OmegaConfigLoader
+from kedro.utils import find_kedro_project
 
 from image_classification.hooks import SeedHooks
 from image_classification.tracking import MlflowReportHooks
@@ -12,6 +14,17 @@ os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
 
 HOOKS = (SeedHooks(), MlflowReportHooks())
 
+
+def _project_path() -> str:
+    """The project Kedro works in, found as Kedro finds it: from the working folder up.
+
+    Kedro makes the catalog's relative paths absolute, but a relative SQLite URI in
+    mlflow.yml is opened from the working folder: a session started in `notebooks/`
+    made a second database there. mlflow.yml writes its paths with this instead.
+    """
+    return (find_kedro_project(Path.cwd()) or Path.cwd()).as_posix()
+
+
 CONFIG_LOADER_CLASS = OmegaConfigLoader
 CONFIG_LOADER_ARGS = {
     "base_env": "base",
@@ -19,4 +32,5 @@ CONFIG_LOADER_ARGS = {
     # `conf/local` (or `--env NAME`) overrides single keys, e.g. only
     # `data_validation.classes`, instead of replacing the whole parameter group.
     "merge_strategy": {"parameters": "soft", "globals": "soft"},
+    "custom_resolvers": {"project_path": _project_path},
 }
