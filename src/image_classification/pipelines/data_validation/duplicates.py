@@ -77,8 +77,9 @@ def _candidate_pairs(coarse: np.ndarray, neighbors: int, radius: float) -> np.nd
     whose coarse descriptors lie within ``radius``.
 
     The search runs in the tree's leaf order, where neighbours lie close in memory, and
-    in blocks of queries, so each block's neighbour lists and descriptors stay in the
-    cache: the work per image then hardly grows with the number of images.
+    in blocks of queries, so the temporaries of one block stay a few MB (about 70 MB
+    for 50k images at once). The tree query itself still costs more per image as the
+    set grows (n log n).
     """
     count = len(coarse)
     dimensions = min(_SEARCH_DIMENSIONS, count, coarse.shape[1])
