@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import keras
 import numpy as np
 import pandas as pd
@@ -273,6 +275,38 @@ def test_an_interrupted_training_resumes_from_the_last_finished_epoch(
     )
     # Finished: the checkpoints are gone, so the same inputs would train afresh.
     assert not any((tmp_path / params.checkpoint_dir).iterdir())
+
+
+def test_a_run_killed_while_writing_its_backup_resumes_from_the_last_whole_one(
+    monkeypatch, tmp_path
+):
+    params = _params(max_epochs=4, patience=10)
+    started, backups = [], []
+    save_weights = keras.Model.save_weights
+
+    class _RecordEpochs(keras.callbacks.Callback):
+        def on_epoch_begin(self, epoch, logs=None):
+            started.append(epoch + 1)
+
+    def dies_writing_the_second_backup(model, filepath, *args, **kwargs):
+        if "backup" in str(filepath):
+            backups.append(filepath)
+            if len(backups) == 2:
+                Path(filepath).write_bytes(b"\x89HDF\r\n\x1a\n")  # cut short
+                raise _Interrupted
+        return save_weights(model, filepath, *args, **kwargs)
+
+    def recorded_callbacks(*args):
+        return [_RecordEpochs(), *training_callbacks(*args)]
+
+    monkeypatch.setattr(nodes, "training_callbacks", recorded_callbacks)
+    monkeypatch.setattr(keras.Model, "save_weights", dies_writing_the_second_backup)
+    with pytest.raises(_Interrupted):
+        train_model(*_toy_datasets(), ["dark", "bright"], params, seed=0)
+    monkeypatch.setattr(keras.Model, "save_weights", save_weights)
+    _, history = train_model(*_toy_datasets(), ["dark", "bright"], params, seed=0)
+    assert started == [1, 2, 2, 3, 4]  # epoch 2's backup was never whole: it ran again
+    assert list(history["epoch"]) == [1, 2, 3, 4]
 
 
 def test_changed_parameters_do_not_resume_from_another_runs_checkpoints():

@@ -11,6 +11,8 @@ seed: a changed run never resumes from another's weights.
 from __future__ import annotations
 
 import hashlib
+import json
+import os
 import shutil
 import time
 from pathlib import Path
@@ -48,6 +50,27 @@ class EpochTimer(keras.callbacks.Callback):
         logs["epoch_seconds"] = round(time.perf_counter() - self._start, 3)
 
 
+class WholeFileBackup(keras.callbacks.BackupAndRestore):
+    """``BackupAndRestore`` whose files are replaced whole: each is written beside its
+    final name, then renamed over it.
+
+    Keras writes them in place; a run killed during that write left a weights file the
+    next run could not open ("bad object header"), and training could not resume at all.
+    Killed between the two renames, the weights are one epoch ahead of the recorded
+    epoch, so that epoch runs once more.
+    """
+
+    def _save_model(self):
+        os.makedirs(self.backup_dir, exist_ok=True)
+        partial_weights = f"{self._weights_path}.partial.weights.h5"
+        self.model.save_weights(partial_weights, overwrite=True)
+        os.replace(partial_weights, self._weights_path)
+        partial_metadata = f"{self._training_metadata_path}.partial"
+        with open(partial_metadata, "w") as file:
+            json.dump({"epoch": self._current_epoch, "batch": self._last_batch_seen}, file)
+        os.replace(partial_metadata, self._training_metadata_path)
+
+
 def training_callbacks(
     directory: Path, params: TrainingParams, train_sample: tf.data.Dataset
 ) -> list:
@@ -78,7 +101,7 @@ def training_callbacks(
         keras.callbacks.EarlyStopping(
             monitor="val_crossentropy", mode="min", patience=params.patience
         ),
-        keras.callbacks.BackupAndRestore(str(directory / "backup")),
+        WholeFileBackup(str(directory / "backup")),
     ]
 
 
