@@ -34,6 +34,12 @@ def _noisy(fmt: str, size=(64, 64)) -> bytes:
     return buffer.getvalue()
 
 
+def _without_dimensions(jpeg: bytes) -> bytes:
+    """A whole JPEG whose frame header says 0x0 pixels: damaged, not cut short."""
+    frame = jpeg.index(b"\xff\xc0")
+    return jpeg[: frame + 5] + bytes(4) + jpeg[frame + 9 :]
+
+
 def _inspect(tmp_path, name: str, content: bytes, label: str = "cats", **options):
     path = tmp_path / name
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -74,6 +80,11 @@ def test_non_rgb_modes_are_kept_and_marked_for_conversion(tmp_path, mode):
         ("jpeg_named.png", _encoded("RGB", "JPEG"), "extension_mismatch"),
         ("cut.jpg", _noisy("JPEG")[:2000], "truncated"),
         ("cut.png", _noisy("PNG")[:2000], "truncated"),
+        ("cut_in_header.jpg", _noisy("JPEG")[:20], "truncated"),
+        ("cut_in_header.gif", _noisy("GIF")[:300], "truncated"),
+        ("cut.bmp", _noisy("BMP")[:2000], "truncated"),
+        ("broken_header.jpg", _without_dimensions(_noisy("JPEG")), "unreadable"),
+        ("letter.jpg", b"BMW service notes\n", "not_an_image"),
         ("notes.txt", b"hello", "unsupported_extension"),
         ("scan.tiff", _encoded("RGB", "TIFF"), "unsupported_extension"),
     ],
@@ -82,6 +93,12 @@ def test_bad_files_are_quarantined_with_their_reason(tmp_path, name, content, re
     record = _inspect(tmp_path, name, content)
     assert (record["status"], record["reason"]) == (QUARANTINED, reason)
     assert record["detail"]
+
+
+def test_a_damaged_image_gets_the_same_detail_on_every_run(tmp_path):
+    first = _inspect(tmp_path, "a.jpg", _without_dimensions(_noisy("JPEG")))
+    second = _inspect(tmp_path, "b.jpg", _without_dimensions(_noisy("JPEG")))
+    assert first["detail"] == second["detail"]
 
 
 def test_hidden_files_and_files_outside_class_folders_are_reported(tmp_path):

@@ -25,6 +25,13 @@ FORMAT_BY_EXTENSION = {
     ".bmp": "BMP",
     ".gif": "GIF",
 }
+# Signatures at the start of a file, to tell a cut or damaged image from other content.
+_SIGNATURES = {
+    b"\xff\xd8\xff": "JPEG",
+    b"\x89PNG\r\n\x1a\n": "PNG",
+    b"GIF87a": "GIF",
+    b"GIF89a": "GIF",
+}
 OK = "ok"
 QUARANTINED = "quarantined"
 # Exposure, information and sharpness are measured on a thumbnail of at most this side,
@@ -81,6 +88,54 @@ def content_stats(image: Image.Image) -> dict[str, Any]:
         "sharpness": round(float(laplacian.var()) if laplacian.size else 0.0, 6),
         "thumbnail": thumbnail.tobytes(),
     }
+
+
+def _begins_as(content: bytes) -> str | None:
+    """The image format whose signature ``content`` starts with, if any; a BMP by "BM"
+    and its four reserved zero bytes (the two letters alone often begin text)."""
+    if content[:2] == b"BM":
+        return "BMP" if content[6:10] == bytes(4) else None
+    return next((fmt for sig, fmt in _SIGNATURES.items() if content.startswith(sig)), None)
+
+
+def _ends_early(image_format: str, content: bytes) -> bool:
+    """A JPEG without its end-of-image marker, a PNG without its IEND chunk, a GIF
+    without its trailer, a BMP shorter than its header says."""
+    if image_format == "JPEG":
+        return b"\xff\xd9" not in content
+    if image_format == "PNG":
+        return b"IEND" not in content
+    if image_format == "GIF":
+        return not content.endswith(b";")
+    return int.from_bytes(content[2:6], "little") > len(content)
+
+
+def _decoding_failure(content: bytes, error: Exception) -> tuple[str, str]:
+    """Reason and detail for content Pillow could not decode.
+
+    Pillow's message alone misleads: a JPEG or GIF cut inside its header fails with
+    "cannot identify", as text does, and text that begins with "BM" fails as a
+    truncated BMP. Content without the signature of a format the loader takes is
+    ``not_an_image``; an image cut before its format's end is ``truncated``; else it
+    is ``unreadable``.
+    """
+    begins_as = _begins_as(content)
+    if begins_as is None:
+        return "not_an_image", "no image format recognised in the content"
+    if _ends_early(begins_as, content):
+        return "truncated", (
+            f"begins as {begins_as} but ends after {len(content)} bytes, "
+            "before the image is complete"
+        )
+    if "truncated" in str(error).lower():
+        return "truncated", str(error)
+    # Pillow's "cannot identify" message names an object address: not reproducible.
+    cause = (
+        "Pillow cannot identify it"
+        if isinstance(error, UnidentifiedImageError)
+        else f"{type(error).__name__}: {error}"
+    )
+    return "unreadable", f"cannot decode this {begins_as}: {cause}"
 
 
 def inspect_file(
@@ -158,16 +213,10 @@ def inspect_file(
                 )
             image.load()
             rgb = image.convert("RGB")
-    except UnidentifiedImageError:
-        return quarantine("not_an_image", "no image format recognised in the content")
     except Image.DecompressionBombError as error:
         return quarantine("decompression_bomb", str(error))
-    except OSError as error:
-        if "truncated" in str(error).lower():
-            return quarantine("truncated", str(error))
-        return quarantine("unreadable", f"cannot decode: {error}")
-    except Exception as error:  # Pillow raises SyntaxError, ValueError... on broken data
-        return quarantine("unreadable", f"cannot decode: {type(error).__name__}: {error}")
+    except Exception as error:  # Pillow raises OSError, SyntaxError... on broken data
+        return quarantine(*_decoding_failure(content, error))
     size_tag = f"{record['width']}x{record['height']}:".encode()
     record["pixel_hash"] = hashlib.sha256(size_tag + rgb.tobytes()).hexdigest()
     record["converted_to_rgb"] = record["mode"] != "RGB"
