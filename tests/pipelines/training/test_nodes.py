@@ -11,10 +11,11 @@ import pytest
 import tensorflow as tf
 from pydantic import ValidationError
 
-from image_classification.pipelines.training import nodes
+from image_classification.pipelines.training import checkpoints, nodes
 from image_classification.pipelines.training.checkpoints import (
     checkpoint_directory,
     training_callbacks,
+    write_whole,
 )
 from image_classification.pipelines.training.model import (
     compiled_model,
@@ -307,6 +308,45 @@ def test_a_run_killed_while_writing_its_backup_resumes_from_the_last_whole_one(
     _, history = train_model(*_toy_datasets(), ["dark", "bright"], params, seed=0)
     assert started == [1, 2, 2, 3, 4]  # epoch 2's backup was never whole: it ran again
     assert list(history["epoch"]) == [1, 2, 3, 4]
+
+
+def test_a_checkpoint_write_that_dies_leaves_the_previous_file_whole(tmp_path):
+    target = tmp_path / "history.csv"
+    target.write_text("epoch,loss\n0,0.9\n")
+
+    def dies_halfway(path):
+        Path(path).write_text("epoch,loss\n0,0.9\n1,0.")
+        raise _Interrupted
+
+    with pytest.raises(_Interrupted):
+        write_whole(str(target), dies_halfway)
+    assert target.read_text() == "epoch,loss\n0,0.9\n"
+    write_whole(str(target), lambda path: Path(path).write_text("epoch,loss\n"))
+    assert target.read_text() == "epoch,loss\n"
+    assert [path.name for path in tmp_path.iterdir()] == ["history.csv"]
+
+
+def test_every_checkpoint_file_is_replaced_whole(monkeypatch, tmp_path):
+    """Log, best weights and backup: none is written in place, where a kill mid-write
+    would leave a file the resumed run cannot read."""
+    params = _params(max_epochs=5, patience=10)
+    replaced = set()
+
+    def recorded_write_whole(path, write, suffix=""):
+        replaced.add(Path(path).resolve())
+        write_whole(path, write, suffix)
+
+    def interrupted_callbacks(*args):
+        return [*training_callbacks(*args), _InterruptAfter(2)]
+
+    monkeypatch.setattr(checkpoints, "write_whole", recorded_write_whole)
+    monkeypatch.setattr(nodes, "training_callbacks", interrupted_callbacks)
+    with pytest.raises(_Interrupted):
+        train_model(*_toy_datasets(), ["dark", "bright"], params, seed=0)
+    written = {path.resolve() for path in tmp_path.rglob("*") if path.is_file()}
+    assert {path.name for path in written} >= {"history.csv", "best.weights.h5"}
+    assert any("backup" in str(path) for path in written)
+    assert written == replaced
 
 
 def test_changed_parameters_do_not_resume_from_another_runs_checkpoints():

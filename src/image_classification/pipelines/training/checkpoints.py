@@ -6,15 +6,20 @@ optimizer state and the epoch after each epoch; the per-epoch log and the best w
 are kept beside it, so that the history and the restored best model cover the epochs
 run before the interruption too. The directory is named by the data, parameters and
 seed: a changed run never resumes from another's weights.
+
+Every checkpoint file is written beside its name and renamed over it (Keras' callbacks
+write in place): a run killed mid-write leaves the previous version whole.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 import shutil
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import keras
@@ -50,9 +55,18 @@ class EpochTimer(keras.callbacks.Callback):
         logs["epoch_seconds"] = round(time.perf_counter() - self._start, 3)
 
 
+def write_whole(path: str, write: Callable[[str], None], suffix: str = "") -> None:
+    """Call ``write`` on a file beside ``path``, then rename it over ``path``.
+
+    ``suffix`` ends the temporary name (Keras wants ``.weights.h5`` on weights files).
+    """
+    partial = f"{path}.partial{suffix}"
+    write(partial)
+    os.replace(partial, path)
+
+
 class WholeFileBackup(keras.callbacks.BackupAndRestore):
-    """``BackupAndRestore`` whose files are replaced whole: each is written beside its
-    final name, then renamed over it.
+    """``BackupAndRestore`` whose files are replaced whole.
 
     Keras writes them in place; a run killed during that write left a weights file the
     next run could not open ("bad object header"), and training could not resume at all.
@@ -62,13 +76,59 @@ class WholeFileBackup(keras.callbacks.BackupAndRestore):
 
     def _save_model(self):
         os.makedirs(self.backup_dir, exist_ok=True)
-        partial_weights = f"{self._weights_path}.partial.weights.h5"
-        self.model.save_weights(partial_weights, overwrite=True)
-        os.replace(partial_weights, self._weights_path)
-        partial_metadata = f"{self._training_metadata_path}.partial"
-        with open(partial_metadata, "w") as file:
-            json.dump({"epoch": self._current_epoch, "batch": self._last_batch_seen}, file)
-        os.replace(partial_metadata, self._training_metadata_path)
+        write_whole(
+            self._weights_path,
+            lambda path: self.model.save_weights(path, overwrite=True),
+            ".weights.h5",
+        )
+        metadata = {"epoch": self._current_epoch, "batch": self._last_batch_seen}
+        write_whole(
+            self._training_metadata_path,
+            lambda path: Path(path).write_text(json.dumps(metadata)),
+        )
+
+
+class BestWeights(keras.callbacks.Callback):
+    """Saves the weights whenever the validation cross-entropy reaches a new low.
+
+    ``ModelCheckpoint(save_best_only=True)`` does this in place: a run killed while it
+    wrote left a file the end of training could not load. ``best_so_far`` carries the
+    low of the epochs run before an interruption.
+    """
+
+    def __init__(self, path: Path, best_so_far: float | None):
+        super().__init__()
+        self._path = str(path)
+        unknown = best_so_far is None or math.isnan(best_so_far)
+        self._best = math.inf if unknown else best_so_far
+
+    def on_epoch_end(self, epoch, logs=None):
+        if logs["val_crossentropy"] < self._best:  # False for NaN
+            self._best = logs["val_crossentropy"]
+            write_whole(
+                self._path,
+                lambda path: self.model.save_weights(path, overwrite=True),
+                ".weights.h5",
+            )
+
+
+class EpochLog(keras.callbacks.Callback):
+    """The per-epoch logs as CSV (epoch, then the metrics by name), rewritten whole
+    after each epoch, the rows of a run before an interruption first.
+
+    ``CSVLogger`` appends in place: a line cut by a kill ran into the resumed run's
+    first line, and the history could not be read.
+    """
+
+    def __init__(self, path: Path):
+        super().__init__()
+        self._path = path
+        self._rows = pd.read_csv(path).to_dict("records") if path.exists() else []
+
+    def on_epoch_end(self, epoch, logs=None):
+        self._rows.append({"epoch": epoch} | {key: logs[key] for key in sorted(logs)})
+        table = pd.DataFrame(self._rows)
+        write_whole(str(self._path), lambda path: table.to_csv(path, index=False))
 
 
 def training_callbacks(
@@ -89,15 +149,8 @@ def training_callbacks(
     return [
         TrainSampleEvaluation(train_sample),  # before the timer: its time counts
         EpochTimer(),
-        keras.callbacks.CSVLogger(str(history), append=True),
-        keras.callbacks.ModelCheckpoint(
-            str(directory / _BEST_WEIGHTS),
-            monitor="val_crossentropy",
-            mode="min",
-            save_best_only=True,
-            save_weights_only=True,
-            initial_value_threshold=best_so_far,
-        ),
+        EpochLog(history),
+        BestWeights(directory / _BEST_WEIGHTS, best_so_far),
         keras.callbacks.EarlyStopping(
             monitor="val_crossentropy", mode="min", patience=params.patience
         ),
