@@ -65,6 +65,12 @@ def write_whole(path: str, write: Callable[[str], None], suffix: str = "") -> No
     os.replace(partial, path)
 
 
+def _save_weights_whole(model: keras.Model, path: str) -> None:
+    write_whole(
+        path, lambda partial: model.save_weights(partial, overwrite=True), ".weights.h5"
+    )
+
+
 class WholeFileBackup(keras.callbacks.BackupAndRestore):
     """``BackupAndRestore`` whose files are replaced whole.
 
@@ -76,11 +82,7 @@ class WholeFileBackup(keras.callbacks.BackupAndRestore):
 
     def _save_model(self):
         os.makedirs(self.backup_dir, exist_ok=True)
-        write_whole(
-            self._weights_path,
-            lambda path: self.model.save_weights(path, overwrite=True),
-            ".weights.h5",
-        )
+        _save_weights_whole(self.model, self._weights_path)
         metadata = {"epoch": self._current_epoch, "batch": self._last_batch_seen}
         write_whole(
             self._training_metadata_path,
@@ -105,25 +107,21 @@ class BestWeights(keras.callbacks.Callback):
     def on_epoch_end(self, epoch, logs=None):
         if logs["val_crossentropy"] < self._best:  # False for NaN
             self._best = logs["val_crossentropy"]
-            write_whole(
-                self._path,
-                lambda path: self.model.save_weights(path, overwrite=True),
-                ".weights.h5",
-            )
+            _save_weights_whole(self.model, self._path)
 
 
 class EpochLog(keras.callbacks.Callback):
     """The per-epoch logs as CSV (epoch, then the metrics by name), rewritten whole
-    after each epoch, the rows of a run before an interruption first.
+    after each epoch, the rows ``earlier`` (of a run before an interruption) first.
 
     ``CSVLogger`` appends in place: a line cut by a kill ran into the resumed run's
     first line, and the history could not be read.
     """
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, earlier: pd.DataFrame):
         super().__init__()
         self._path = path
-        self._rows = pd.read_csv(path).to_dict("records") if path.exists() else []
+        self._rows = earlier.to_dict("records")
 
     def on_epoch_end(self, epoch, logs=None):
         self._rows.append({"epoch": epoch} | {key: logs[key] for key in sorted(logs)})
@@ -143,13 +141,12 @@ def training_callbacks(
     """
     directory.mkdir(parents=True, exist_ok=True)
     history = directory / _HISTORY
-    best_so_far = (
-        pd.read_csv(history)["val_crossentropy"].min() if history.exists() else None
-    )
+    earlier = pd.read_csv(history) if history.exists() else pd.DataFrame()
+    best_so_far = earlier["val_crossentropy"].min() if len(earlier) else None
     return [
         TrainSampleEvaluation(train_sample),  # before the timer: its time counts
         EpochTimer(),
-        EpochLog(history),
+        EpochLog(history, earlier),
         BestWeights(directory / _BEST_WEIGHTS, best_so_far),
         keras.callbacks.EarlyStopping(
             monitor="val_crossentropy", mode="min", patience=params.patience
