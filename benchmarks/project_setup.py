@@ -31,13 +31,20 @@ def validation_params(**overrides) -> DataValidationParams:
     return configured("data_validation", DataValidationParams, classes=None, **overrides)
 
 
+def inspect_folder(
+    folder: Path, params: DataValidationParams
+) -> tuple[list[str], pd.DataFrame]:
+    """Class names and every file inspected (decoded once), by the pipeline's nodes."""
+    listing = ImageFolderDataset(path=str(folder)).load()
+    classes = resolve_class_names(listing, NO_LABELS, params)
+    return classes, inspect_images(listing, classes, params)
+
+
 def validate_folder(
     folder: Path, params: DataValidationParams
 ) -> tuple[list[str], pd.DataFrame, pd.DataFrame]:
     """Class names, image index and findings of a folder, by the pipeline's nodes."""
-    listing = ImageFolderDataset(path=str(folder)).load()
-    classes = resolve_class_names(listing, NO_LABELS, params)
-    inspected = inspect_images(listing, classes, params)
+    classes, inspected = inspect_folder(folder, params)
     pairs = find_near_duplicates(inspected, params)
     index, findings, _ = flag_images(inspected, pairs, NO_LABELS, params)
     return classes, index, findings

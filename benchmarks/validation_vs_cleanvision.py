@@ -25,18 +25,13 @@ import numpy as np
 import pandas as pd
 from scipy import ndimage
 
-from image_classification.datasets import ImageFolderDataset
 from image_classification.pipelines.data_validation.checks import THUMBNAIL_SMOOTHING
 from image_classification.pipelines.data_validation.duplicates import near_duplicate_pairs
-from image_classification.pipelines.data_validation.nodes import (
-    find_near_duplicates,
-    inspect_images,
-    resolve_class_names,
-)
+from image_classification.pipelines.data_validation.nodes import find_near_duplicates
 
 sys.path.insert(0, str(Path(__file__).parent))
 from plant_faults import FILE_FAULTS, NEAR_DUPLICATES, plant
-from project_setup import NO_LABELS, validate_folder, validation_params
+from project_setup import inspect_folder, validate_folder, validation_params
 
 
 def run_ours(folder: Path) -> tuple[float, pd.DataFrame, pd.DataFrame]:
@@ -139,10 +134,7 @@ def _near_duplicate_search_on(folder: Path, rounds: int) -> None:
     backgrounds), which lets many more unrelated pairs near each other than the
     synthetic textures do."""
     params = validation_params()
-    listing = ImageFolderDataset(path=str(folder)).load()
-    inspected = inspect_images(
-        listing, resolve_class_names(listing, NO_LABELS, params), params
-    )
+    _, inspected = inspect_folder(folder, params)
     seconds = []
     for _ in range(rounds):
         start = time.perf_counter()
