@@ -77,7 +77,7 @@ def compare(folder: Path, rounds: int, limit: int | None) -> None:
         labels,
         params.image_size,
         params.batch_size,
-        shuffle_buffer=params.shuffle_buffer,
+        shuffle=True,
         seed=0,
         augmentation=params.layers,
     )

@@ -1,4 +1,4 @@
-"""Decoded images are cached in memory or, past the budget, in complete files on disk."""
+"""Decoded images are kept in memory or, past the budget, in complete files on disk."""
 
 from __future__ import annotations
 
@@ -6,6 +6,8 @@ import shutil
 
 import numpy as np
 import pandas as pd
+import pytest
+import tensorflow as tf
 
 from image_classification.pipelines.augmentation.input_pipeline import (
     images_fingerprint,
@@ -52,8 +54,9 @@ def test_past_the_budget_a_second_run_reads_the_files_cache(tiny_manifest, tmp_p
     first = [_images(dataset) for dataset in build_datasets(manifest, params, seed=0)[1:]]
     caches = sorted(path.name for path in cache_dir.iterdir())
     validation = manifest[manifest["split"] == "validation"]
-    assert images_fingerprint(validation["pixel_hash"], params.image_size) in caches
-    assert len(caches) == 3  # one complete cache per split, no partial directories
+    fingerprint = images_fingerprint(validation["pixel_hash"], params.image_size)
+    assert f"{fingerprint}.npy" in caches
+    assert len(caches) == 3  # one complete cache per split, no partial files
     # With the image files gone, only the cache can supply the pixels.
     shutil.rmtree(tmp_path / "images")
     train, *again = (_images(d) for d in build_datasets(manifest, params, seed=0))
@@ -66,17 +69,27 @@ def test_a_cache_half_written_by_a_killed_run_does_not_block_the_next(
     tiny_manifest, tmp_path
 ):
     rows = tiny_manifest[tiny_manifest["split"] == "test"]
-    directory = tmp_path / images_fingerprint(rows["pixel_hash"], (32, 32))
-    # A killed run leaves its partial directory, never the final one.
-    partial = directory.with_name(directory.name + ".partial-1")
-    partial.mkdir(parents=True)
-    (partial / "images_0.lockfile").write_text("")
+    cache = tmp_path / f"{images_fingerprint(rows['pixel_hash'], (32, 32))}.npy"
+    # A killed run leaves its partial file, never the final one.
+    partial = cache.with_name(cache.name + ".partial-1")
+    partial.write_bytes(b"\x93NUMPY half")
     in_memory = make_image_dataset(rows["path"], rows["label_index"], (32, 32), 4)
     on_disk = make_image_dataset(
-        rows["path"], rows["label_index"], (32, 32), 4, disk_cache=directory
+        rows["path"], rows["label_index"], (32, 32), 4, disk_cache=cache
     )
     np.testing.assert_array_equal(_images(in_memory), _images(on_disk))
-    assert (directory / "images.index").exists()
+    assert np.load(cache).shape == (len(rows), 32, 32, 3)
+
+
+def test_a_failed_cache_write_leaves_neither_the_cache_nor_a_partial_file(
+    tiny_manifest, tmp_path
+):
+    rows = tiny_manifest[tiny_manifest["split"] == "test"]
+    cache = tmp_path / "cache" / "images.npy"
+    missing = [*rows["path"][:-1], str(tmp_path / "gone.png")]
+    with pytest.raises(tf.errors.NotFoundError):
+        make_image_dataset(missing, rows["label_index"], (32, 32), 4, disk_cache=cache)
+    assert list(cache.parent.iterdir()) == []
 
 
 def test_the_fingerprint_changes_with_pixels_order_and_size():

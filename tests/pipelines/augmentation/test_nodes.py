@@ -9,10 +9,15 @@ import tensorflow as tf
 from matplotlib.figure import Figure
 from pydantic import ValidationError
 
-from image_classification.pipelines.augmentation.input_pipeline import random_affine
+from image_classification.pipelines.augmentation.class_mix import class_mix_report
+from image_classification.pipelines.augmentation.input_pipeline import (
+    image_batches,
+    random_affine,
+)
 from image_classification.pipelines.augmentation.nodes import (
     build_datasets,
     build_train_sample_dataset,
+    measure_batch_class_mix,
     preview_augmentation,
 )
 from image_classification.pipelines.augmentation.params import (
@@ -70,6 +75,73 @@ def test_training_sample_is_a_fixed_stratified_unaugmented_draw(tiny_manifest):
     np.testing.assert_array_equal(images, again)  # the same images, not augmented
     whole, _ = _all_batches(build_train_sample_dataset(tiny_manifest, _params(), seed=0))
     assert len(whole) == len(train)  # a sample size above the split takes it all
+
+
+def _numbered_images(count: int) -> np.ndarray:
+    """One-pixel images whose three channels spell their position in base 256."""
+    positions = np.arange(count)
+    digits = [positions // 65536, positions // 256 % 256, positions % 256]
+    return np.stack(digits, axis=-1).astype(np.uint8).reshape(count, 1, 1, 3)
+
+
+def _epoch(dataset: tf.data.Dataset) -> tuple[np.ndarray, list[np.ndarray]]:
+    """The positions of an epoch's images, in order, and its label batches."""
+    positions, label_batches = [], []
+    for images, labels in dataset.as_numpy_iterator():
+        digits = np.rint(images.reshape(-1, 3) * 255).astype(int)
+        positions.append(digits @ np.array([65536, 256, 1]))
+        label_batches.append(labels)
+    return np.concatenate(positions), label_batches
+
+
+def test_each_epoch_mixes_a_class_sorted_split_as_a_random_order_would():
+    # 20,000 files listed class by class, as folders give them: a shuffle buffer of a
+    # few thousand held one or two classes and batches were half one class.
+    count, classes, batch = 20_000, 10, 64
+    labels = np.repeat(np.arange(classes), count // classes)
+    dataset = image_batches(_numbered_images(count), labels, batch, shuffle=True, seed=3)
+    first, first_batches = _epoch(dataset)
+    second, _ = _epoch(dataset)
+    for order in (first, second):
+        assert sorted(order) == list(range(count))  # every image once per epoch
+    assert not np.array_equal(first, second)  # a fresh order each epoch
+    # The images and labels stay paired.
+    np.testing.assert_array_equal(np.concatenate(first_batches), labels[first])
+    largest = [np.bincount(b).max() / len(b) for b in first_batches if len(b) == batch]
+    assert np.median(largest) <= 2 * (1 / classes)
+    report = class_mix_report(first_batches, labels, batch, seed=0)
+    assert report["ratio"] <= 1.25
+    # Late batches are as mixed as early ones: no drift through the classes.
+    assert np.median(largest[-50:]) <= 2 * (1 / classes)
+    again = image_batches(_numbered_images(count), labels, batch, shuffle=True, seed=3)
+    np.testing.assert_array_equal(_epoch(again)[0], first)  # same seed, same orders
+    np.testing.assert_array_equal(_epoch(again)[0], second)
+
+
+def test_the_class_mix_report_tells_sorted_batches_from_random_ones():
+    labels = np.repeat(np.arange(10), 2_000)
+    sorted_batches = [labels[start : start + 64] for start in range(0, 64 * 200, 64)]
+    report = class_mix_report(sorted_batches, labels, 64, seed=0)
+    assert report["median_largest_class_share"] == 1.0
+    assert report["split_largest_class_share"] == 0.1
+    assert report["ratio"] > 4
+    shuffled = np.random.default_rng(1).permutation(labels)
+    random_batches = [shuffled[start : start + 64] for start in range(0, 64 * 200, 64)]
+    assert class_mix_report(random_batches, labels, 64, seed=0)["ratio"] < 1.25
+
+
+def test_the_batch_class_mix_is_measured_on_the_training_stream(tiny_manifest):
+    params = _params(batch_size=4, class_mix_batches=3)
+    train, _, _ = build_datasets(tiny_manifest, params, seed=0)
+    report = measure_batch_class_mix(train, tiny_manifest, params, seed=0)
+    assert report["batches"] == 3
+    assert report["batch_size"] == 4
+    assert 0.25 <= report["median_largest_class_share"] <= 1.0
+    assert report["ratio"] == pytest.approx(
+        report["median_largest_class_share"]
+        / report["random_order_median_largest_class_share"],
+        abs=1e-3,
+    )
 
 
 def test_training_batches_are_augmented_each_epoch(tiny_manifest):

@@ -25,7 +25,7 @@ from image_classification.pipelines.diagnostics.params import DiagnosticsParams
 from image_classification.pipelines.training.model import make_model
 from image_classification.pipelines.training.params import TrainingParams
 from tests.conftest import TINY_CLASSES, base_parameters
-from tests.pipelines.diagnostics.test_verdict import OVERFIT, UNDERFIT
+from tests.pipelines.diagnostics.test_verdict import OVERFIT, UNDERFIT, history_of
 
 PARAMS = DiagnosticsParams(**base_parameters("diagnostics"))
 TRAINING = TrainingParams(**base_parameters("training"))
@@ -44,11 +44,22 @@ CLEAN_REPORT = {
     "quarantined_by_reason": {},
     "findings_by_check": {},
 }
-SPLITS = {"counts": {"train": {"a": 400, "b": 400}, "validation": {"a": 250, "b": 250}}}
+CLASSES = "abcdefghij"
+SPLITS = {
+    "counts": {
+        "train": dict.fromkeys(CLASSES, 80),
+        "validation": dict.fromkeys(CLASSES, 50),
+    }
+}
+MIXED = {"ratio": 1.02}  # batch_class_mix of a random order
 
 
-def _diagnose(history=OVERFIT, metrics=METRICS, report=CLEAN_REPORT, training=TRAINING):
-    return diagnose_fit(history, metrics, report, SPLITS, PARAMS, training, AUGMENTATION)
+def _diagnose(
+    history=OVERFIT, metrics=METRICS, report=CLEAN_REPORT, training=TRAINING, mix=MIXED
+):
+    return diagnose_fit(
+        history, metrics, report, SPLITS, mix, PARAMS, training, AUGMENTATION
+    )
 
 
 def _predictions(rows: list[tuple[int, int, float]]) -> pd.DataFrame:
@@ -178,9 +189,38 @@ def test_diagnosis_gives_verdict_numbers_and_advice_naming_the_settings():
         **base_parameters("augmentation") | {"layers": off_layers}
     )
     off = diagnose_fit(
-        OVERFIT, METRICS, CLEAN_REPORT, SPLITS, PARAMS, TRAINING, no_augmentation
+        OVERFIT, METRICS, CLEAN_REPORT, SPLITS, MIXED, PARAMS, TRAINING, no_augmentation
     )
     assert any("Augmentation is off" in line for line in off["advice"])
+
+
+def test_batches_that_do_not_mix_the_classes_get_no_verdict():
+    # Class-sorted files through a small shuffle buffer: half of each batch one class.
+    unmixed = _diagnose(OVERFIT, mix={"ratio": 3.2})
+    assert unmixed["verdict"] == "inconclusive"
+    assert unmixed["inconclusive_reason"] == "batches_not_mixed"
+    assert "did not mix the classes" in unmixed["summary"]
+    assert "3.2 times" in unmixed["summary"]
+    assert any("random order of the whole split" in line for line in unmixed["advice"])
+    assert _diagnose(OVERFIT, mix={"ratio": 1.9})["verdict"] == "overfitting"
+
+
+def test_a_model_at_chance_with_a_large_validation_split_gets_no_verdict():
+    flat = history_of(
+        train_loss=[2.3] * 12,
+        val_loss=[2.3] * 12,
+        train_acc=[0.1, 0.11, 0.12] * 4,
+        val_acc=[0.1] * 12,
+    )
+    at_chance = _diagnose(flat, METRICS | {"best_epoch": 3})
+    assert at_chance["verdict"] == "inconclusive"
+    assert at_chance["inconclusive_reason"] == "at_chance"
+    assert "learned nothing" in at_chance["summary"]
+    assert "scores 10%" in at_chance["summary"]  # 10 balanced classes
+    assert any("labels match the images" in line for line in at_chance["advice"])
+    # Above chance by more than the margin, the same curves are plain underfitting.
+    learning = flat.assign(train_eval_accuracy=0.1 + PARAMS.chance_margin + 0.05)
+    assert _diagnose(learning)["verdict"] == "underfitting"
 
 
 def test_underfitting_advice_asks_for_capacity_and_less_regularization():

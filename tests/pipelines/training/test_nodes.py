@@ -161,6 +161,36 @@ def test_early_stopping_fires_after_patience_epochs_without_improvement():
     assert metrics["best_epoch"] == 1
 
 
+@pytest.mark.parametrize(
+    ("patience_batches", "epochs_between_cuts"), [(6, 2), (4, 2), (3, 1)]
+)
+def test_plateau_schedule_cuts_the_rate_after_its_patience_in_batches(
+    patience_batches, epochs_between_cuts
+):
+    train, sample, validation, manifest = _toy_datasets()  # 3 batches an epoch
+    # A vanishing learning rate leaves the validation loss unchanged: a plateau.
+    params = _params(
+        learning_rate=1e-12,
+        learning_rate_schedule="plateau",
+        plateau_patience_batches=patience_batches,
+        plateau_factor=0.5,
+        max_epochs=6,
+        patience=10,
+    )
+    _, history = train_model(train, sample, validation, manifest, ["a", "b"], params, 0)
+    # Each epoch logs the rate it trained with. The first epoch sets the best; the rate
+    # is cut after each run of ``epochs_between_cuts`` epochs without improvement.
+    cuts = [max(0, epoch - 2) // epochs_between_cuts for epoch in range(1, 7)]
+    expected = [1e-12 * 0.5**cut for cut in cuts]
+    np.testing.assert_allclose(history["learning_rate"], expected, rtol=1e-5)
+
+
+def test_constant_schedule_keeps_the_rate_and_logs_no_rate():
+    params = _params(learning_rate_schedule="constant")
+    _, history = train_model(*_toy_datasets(), ["a", "b"], params, seed=0)
+    assert "learning_rate" not in history.columns
+
+
 def test_same_seed_gives_the_same_history():
     first = train_model(*_toy_datasets(), ["dark", "bright"], _params(), seed=5)[1]
     second = train_model(*_toy_datasets(), ["dark", "bright"], _params(), seed=5)[1]

@@ -1,10 +1,12 @@
-"""tf.data pipelines from file paths: parallel decode, cache, shuffle, batch, augment.
+"""tf.data pipelines from file paths: decode once, shuffle, batch, augment.
 
-Images stay uint8 until a batch is formed, so the cache holds a quarter of what
-float32 would; scaling and augmentation run once per batch, not per image, and
-batches are augmented in parallel. The cache is in memory, or on disk for
-datasets larger than the memory budget: written once, complete, under a name derived
-from the decoded pixels, so a later run with the same images skips decoding.
+Every file is decoded once, in parallel, into one uint8 array (a quarter of what
+float32 would take), in memory or, for datasets larger than the memory budget, in a
+file mapped into memory: written once, complete, under a name derived from the decoded
+pixels, so a later run with the same images skips decoding. Batches gather their images
+from it by position, so an epoch can take the whole split in a fresh random order
+without holding images in a shuffle buffer. Scaling and augmentation run once per
+batch, not per image, and batches are augmented in parallel.
 """
 
 from __future__ import annotations
@@ -12,11 +14,11 @@ from __future__ import annotations
 import hashlib
 import math
 import os
-import shutil
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import keras
+import numpy as np
 import tensorflow as tf
 
 from .params import AugmentationLayers
@@ -24,6 +26,7 @@ from .params import AugmentationLayers
 AUTOTUNE = tf.data.AUTOTUNE
 _HORIZONTAL = ("horizontal", "horizontal_and_vertical")
 _VERTICAL = ("vertical", "horizontal_and_vertical")
+_DECODE_BATCH = 256
 
 
 def is_augmenting(layers: AugmentationLayers) -> bool:
@@ -112,68 +115,107 @@ def images_fingerprint(pixel_hashes: Iterable[str], image_size: Sequence[int]) -
     return digest.hexdigest()[:24]
 
 
-def _disk_cached(decoded: tf.data.Dataset, directory: Path) -> tf.data.Dataset:
-    """``decoded`` read from a file cache in ``directory``, written first if missing.
-
-    tf.data finishes a file cache only when a pass reaches the end, and a killed run
-    leaves a lock file that makes the next one fail. The cache is therefore written in
-    a directory of its own and renamed into place when complete: ``directory`` either
-    holds a whole cache or does not exist.
-    """
-    prefix = directory / "images"
-    if not prefix.with_suffix(".index").exists():
-        partial = directory.with_name(f"{directory.name}.partial-{os.getpid()}")
-        shutil.rmtree(partial, ignore_errors=True)
-        partial.mkdir(parents=True)
-        for _ in decoded.cache(str(partial / "images")):
-            pass
-        try:
-            partial.rename(directory)
-        except OSError:  # another run finished the same cache first
-            shutil.rmtree(partial)
-    return decoded.cache(str(prefix))
+def _decode_into(images: np.ndarray, paths: Sequence[str], image_size: Sequence[int]):
+    """Fill ``images`` with the decoded files, in order, decoding in parallel."""
+    size = tuple(image_size)
+    decoded = (
+        tf.data.Dataset.from_tensor_slices(tf.constant(list(paths), tf.string))
+        .map(lambda path: decode_image(path, size), num_parallel_calls=AUTOTUNE)
+        .batch(_DECODE_BATCH)
+        .prefetch(AUTOTUNE)
+    )
+    start = 0
+    for batch in decoded.as_numpy_iterator():
+        images[start : start + len(batch)] = batch
+        start += len(batch)
 
 
-def make_image_dataset(
-    paths: Sequence[str],
-    labels: Sequence[int],
-    image_size: Sequence[int],
-    batch_size: int,
-    *,
-    shuffle_buffer: int = 0,
-    seed: int = 0,
-    augmentation: AugmentationLayers | None = None,
-    disk_cache: Path | None = None,
-) -> tf.data.Dataset:
-    """Batches of ``(images in [0, 1], integer labels)`` read from ``paths``.
+def decoded_images(
+    paths: Sequence[str], image_size: Sequence[int], disk_cache: Path | None = None
+) -> np.ndarray:
+    """Every file decoded once into one uint8 array ``(files, height, width, 3)``.
+
+    The array is what the datasets draw batches from at random positions, so an epoch
+    can visit the images in any order without a second copy of them. In memory, or,
+    with ``disk_cache``, a ``.npy`` file mapped into memory: the operating system then
+    keeps the pages it has room for and reads the rest from disk. The file is written
+    beside its final name and renamed when complete, so ``disk_cache`` either holds
+    every image or does not exist, and a later run with the same images (the name comes
+    from ``images_fingerprint``) reads it instead of decoding again.
 
     Args:
         paths: Image files, already validated as decodable.
-        labels: Label index per file.
         image_size: ``(height, width)`` every image is resized to.
+        disk_cache: The ``.npy`` file of the decoded images; None keeps them in memory.
+    """
+    shape = (len(paths), *image_size, 3)
+    if disk_cache is None:
+        images = np.empty(shape, np.uint8)
+        _decode_into(images, paths, image_size)
+        return images
+    if not disk_cache.exists():
+        disk_cache.parent.mkdir(parents=True, exist_ok=True)
+        partial = disk_cache.with_name(f"{disk_cache.name}.partial-{os.getpid()}")
+        try:
+            writing = np.lib.format.open_memmap(partial, "w+", np.uint8, shape)
+            _decode_into(writing, paths, image_size)
+            writing.flush()
+            del writing
+            partial.replace(disk_cache)
+        finally:
+            partial.unlink(missing_ok=True)
+    return np.load(disk_cache, mmap_mode="r")
+
+
+def _epoch_order(count: int, shuffle: bool, seed: int) -> tf.data.Dataset:
+    """Positions ``0 .. count - 1``: in order, or a new uniformly random permutation of
+    all of them every epoch (the same sequence of permutations for the same seed).
+
+    The buffer holds every position (8 bytes each), never images: a buffer of images
+    smaller than the split only mixes neighbours, and files listed class by class then
+    reach the model one or two classes at a time.
+    """
+    order = tf.data.Dataset.range(count)
+    if shuffle:
+        order = order.shuffle(count, seed=seed, reshuffle_each_iteration=True)
+    return order
+
+
+def image_batches(
+    images: np.ndarray,
+    labels: Sequence[int],
+    batch_size: int,
+    *,
+    shuffle: bool = False,
+    seed: int = 0,
+    augmentation: AugmentationLayers | None = None,
+) -> tf.data.Dataset:
+    """Batches of ``(images in [0, 1], integer labels)`` gathered from ``images``.
+
+    Args:
+        images: uint8 ``(count, height, width, 3)``, in memory or mapped from a file.
+        labels: Label index per image.
         batch_size: Images per batch.
-        shuffle_buffer: 0 keeps file order (evaluation); otherwise reshuffled per epoch.
+        shuffle: False keeps the order (evaluation); True draws a new random order of
+            all images every epoch (training).
         seed: Seeds shuffling and augmentation.
-        augmentation: ``random_affine`` applied to each training batch, or None.
-        disk_cache: Directory of the decoded images' file cache (see
-            ``images_fingerprint``); None caches them in memory.
+        augmentation: ``random_affine`` applied to each batch, or None.
 
     Returns:
         A prefetched dataset.
     """
-    size = tuple(image_size)
-    decoded = tf.data.Dataset.from_tensor_slices(tf.constant(list(paths), tf.string)).map(
-        lambda path: decode_image(path, size), num_parallel_calls=AUTOTUNE
-    )
-    images = decoded.cache() if disk_cache is None else _disk_cached(decoded, disk_cache)
-    dataset = tf.data.Dataset.zip(
-        images, tf.data.Dataset.from_tensor_slices(tf.constant(list(labels), tf.int64))
-    )
-    if shuffle_buffer:
-        dataset = dataset.shuffle(shuffle_buffer, seed=seed, reshuffle_each_iteration=True)
-    dataset = dataset.batch(batch_size).map(
-        lambda images, labels: (tf.cast(images, tf.float32) / 255.0, labels),
-        num_parallel_calls=AUTOTUNE,
+    label_table = tf.constant(np.asarray(labels, np.int64))
+    image_shape = [None, *images.shape[1:]]
+
+    def gather(positions: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
+        batch = tf.numpy_function(lambda at: images[at], [positions], tf.uint8)
+        batch.set_shape(image_shape)
+        return tf.cast(batch, tf.float32) / 255.0, tf.gather(label_table, positions)
+
+    dataset = (
+        _epoch_order(len(images), shuffle, seed)
+        .batch(batch_size)
+        .map(gather, num_parallel_calls=AUTOTUNE)
     )
     if augmentation is not None and is_augmenting(augmentation):
         # One seed per batch, a new sequence each epoch, the same sequences each run.
@@ -186,3 +228,42 @@ def make_image_dataset(
             num_parallel_calls=AUTOTUNE,
         )
     return dataset.prefetch(AUTOTUNE)
+
+
+def make_image_dataset(
+    paths: Sequence[str],
+    labels: Sequence[int],
+    image_size: Sequence[int],
+    batch_size: int,
+    *,
+    shuffle: bool = False,
+    seed: int = 0,
+    augmentation: AugmentationLayers | None = None,
+    disk_cache: Path | None = None,
+) -> tf.data.Dataset:
+    """Batches of ``(images in [0, 1], integer labels)`` read from ``paths``: the files
+    decoded once (``decoded_images``), then batched by ``image_batches``.
+
+    Args:
+        paths: Image files, already validated as decodable.
+        labels: Label index per file.
+        image_size: ``(height, width)`` every image is resized to.
+        batch_size: Images per batch.
+        shuffle: False keeps file order (evaluation); True draws a new random order of
+            the whole split every epoch (training).
+        seed: Seeds shuffling and augmentation.
+        augmentation: ``random_affine`` applied to each training batch, or None.
+        disk_cache: The ``.npy`` file of the decoded images (see
+            ``images_fingerprint``); None keeps them in memory.
+
+    Returns:
+        A prefetched dataset.
+    """
+    return image_batches(
+        decoded_images(paths, image_size, disk_cache),
+        labels,
+        batch_size,
+        shuffle=shuffle,
+        seed=seed,
+        augmentation=augmentation,
+    )

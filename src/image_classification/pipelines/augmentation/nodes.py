@@ -12,6 +12,7 @@ from sklearn.utils import resample
 
 from image_classification.figures import image_grid
 
+from .class_mix import class_mix_report
 from .input_pipeline import (
     decode_image,
     images_fingerprint,
@@ -42,11 +43,11 @@ def _split_dataset(
         rows["label_index"],
         params.image_size,
         params.batch_size,
-        shuffle_buffer=params.shuffle_buffer if training else 0,
+        shuffle=training,
         seed=seed,
         augmentation=params.layers if training else None,
         disk_cache=Path(params.cache_dir)
-        / images_fingerprint(rows["pixel_hash"], params.image_size)
+        / f"{images_fingerprint(rows['pixel_hash'], params.image_size)}.npy"
         if cached_on_disk
         else None,
     )
@@ -57,13 +58,14 @@ def build_datasets(
 ) -> tuple[tf.data.Dataset, tf.data.Dataset, tf.data.Dataset]:
     """The three input pipelines; only training batches are shuffled and augmented.
 
-    Decoded images are cached in memory when all splits fit ``cache_memory_mb``, in
-    files under ``cache_dir`` otherwise.
+    Each epoch of training takes the whole training split in a new random order,
+    whatever the order of the manifest. Decoded images are kept in memory when all
+    splits fit ``cache_memory_mb``, in files under ``cache_dir`` otherwise.
 
     Args:
         split_manifest: Files with ``path``, ``label_index``, ``pixel_hash`` and
             ``split``.
-        params: Image size, batch size, shuffle buffer, cache and augmentation layers.
+        params: Image size, batch size, cache and augmentation layers.
         seed: Seeds shuffling and augmentation.
 
     Returns:
@@ -87,6 +89,39 @@ def build_datasets(
             )
         )
     return tuple(datasets)
+
+
+def measure_batch_class_mix(
+    train_dataset: tf.data.Dataset,
+    split_manifest: pd.DataFrame,
+    params: AugmentationParams,
+    seed: int,
+) -> dict:
+    """The class mix of the first ``class_mix_batches`` training batches, beside that
+    of a random order of the training labels: the diagnosis refuses a confident verdict
+    when batches are far less mixed than that.
+
+    It reads one epoch's batches of the very dataset training fits, so training then
+    starts at the next epoch's order (the same on every run).
+
+    Args:
+        train_dataset: Output of ``build_datasets``.
+        split_manifest: Files with ``label_index`` and ``split``.
+        params: ``class_mix_batches`` and ``batch_size``.
+        seed: Seeds the random reference order.
+
+    Returns:
+        See ``class_mix_report``.
+    """
+    labels = split_manifest.loc[split_manifest["split"] == "train", "label_index"]
+    full_batches = max(1, len(labels) // params.batch_size)
+    observed = (
+        batch_labels
+        for _, batch_labels in train_dataset.take(
+            min(params.class_mix_batches, full_batches)
+        ).as_numpy_iterator()
+    )
+    return class_mix_report(observed, labels.to_numpy(), params.batch_size, seed)
 
 
 def build_train_sample_dataset(

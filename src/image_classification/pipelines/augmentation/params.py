@@ -30,13 +30,15 @@ class AugmentationParams(BaseModel):
 
     image_size: tuple[_Side, _Side] = Field(description="height, width")
     batch_size: int = Field(ge=1)
-    shuffle_buffer: int = Field(ge=1)
     cache_memory_mb: float = Field(
         ge=0, description="decoded images up to this size are cached in memory"
     )
     cache_dir: str = Field(min_length=1, description="file cache of larger datasets")
     train_sample_size: int = Field(
         ge=1, description="training images evaluated un-augmented after every epoch"
+    )
+    class_mix_batches: int = Field(
+        ge=1, description="training batches whose class mix is measured"
     )
     layers: AugmentationLayers
     preview_images: int = Field(ge=1, le=16)

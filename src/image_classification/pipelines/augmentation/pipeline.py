@@ -2,7 +2,12 @@
 
 from kedro.pipeline import Node, Pipeline
 
-from .nodes import build_datasets, build_train_sample_dataset, preview_augmentation
+from .nodes import (
+    build_datasets,
+    build_train_sample_dataset,
+    measure_batch_class_mix,
+    preview_augmentation,
+)
 
 
 def create_pipeline(**kwargs) -> Pipeline:
@@ -14,6 +19,18 @@ def create_pipeline(**kwargs) -> Pipeline:
                 outputs=["train_dataset", "validation_dataset", "test_dataset"],
                 name="build_datasets_node",
                 tags="training",  # the input pipelines training needs
+            ),
+            Node(
+                func=measure_batch_class_mix,
+                inputs=[
+                    "train_dataset",
+                    "split_manifest",
+                    "params:augmentation",
+                    "params:seed",
+                ],
+                outputs="batch_class_mix",
+                name="measure_batch_class_mix_node",
+                tags="training",
             ),
             Node(
                 func=build_train_sample_dataset,

@@ -14,6 +14,8 @@ from image_classification.pipelines.training.params import TrainingParams
 
 from .params import DiagnosticsParams
 from .verdict import (
+    AT_CHANCE,
+    BATCHES_NOT_MIXED,
     DIVERGED,
     GOOD_FIT,
     OVERFITTING,
@@ -33,6 +35,21 @@ def explain(
         return (
             f"Only {evidence['last_epoch']} epochs ran; at least {params.min_epochs} are "
             "needed to see a trend."
+        )
+    if reason == BATCHES_NOT_MIXED:
+        return (
+            "Training batches did not mix the classes: in the median batch the largest "
+            f"class took {evidence['batch_class_mix_ratio']:.1f} times the share it takes "
+            "in a random order of the same images, so the model saw a drifting class mix "
+            "and these curves describe the input order, not the model. No verdict."
+        )
+    if reason == AT_CHANCE:
+        return (
+            "The model learned nothing: its best accuracy on training images was "
+            f"{evidence['best_train_accuracy']:.0%}, where always answering the largest "
+            f"class scores {evidence['chance_accuracy']:.0%}, although "
+            f"{evidence['validation_images']} validation images are enough to judge. "
+            "That points to a fault, not to the model's size. No verdict."
         )
     gaps = (
         f"Training accuracy (un-augmented training images) minus validation accuracy: "
@@ -152,6 +169,21 @@ def advise(
         return [
             f"Train longer: raise training.max_epochs (now {training.max_epochs}) and "
             f"training.patience (now {training.patience})."
+        ]
+    if reason == BATCHES_NOT_MIXED:
+        return [
+            "Feed training a random order of the whole split: see batch_class_mix.json; "
+            "a shuffle buffer smaller than the split only mixes neighbouring files."
+        ]
+    if reason == AT_CHANCE:
+        return [
+            "Check that the labels match the images (class_sample_grid.png, "
+            "augmentation_preview.png) and the class mix of training batches "
+            "(batch_class_mix.json).",
+            f"Lower training.learning_rate (now {training.learning_rate:g}): a rate too "
+            "high can leave every unit dead after the first updates.",
+            f"Train longer if the curves only start to rise late (training.patience "
+            f"{training.patience}, training.max_epochs {training.max_epochs}).",
         ]
     if reason == VALIDATION_TOO_SMALL:
         return [

@@ -91,6 +91,7 @@ def diagnose_fit(  # noqa: PLR0917 - Kedro passes node inputs by position
     training_metrics: dict,
     validation_report: dict,
     split_report: dict,
+    batch_class_mix: dict,
     params: DiagnosticsParams,
     training: TrainingParams,
     augmentation: AugmentationParams,
@@ -102,6 +103,7 @@ def diagnose_fit(  # noqa: PLR0917 - Kedro passes node inputs by position
         training_metrics: Validation and test results of the saved model.
         validation_report: Counts of the data_validation stage, for a data check.
         split_report: Images per class and split.
+        batch_class_mix: How well training batches mixed the classes.
         params: The thresholds of the verdict.
         training: The settings the advice names.
         augmentation: The settings the advice names.
@@ -114,8 +116,14 @@ def diagnose_fit(  # noqa: PLR0917 - Kedro passes node inputs by position
         split: sum(per_class.values())
         for split, per_class in split_report["counts"].items()
     }
+    train_counts = split_report["counts"]["train"].values()
     verdict, reason, evidence = judge_fit(
-        training_history, training_metrics["stop_reason"], counts["validation"], params
+        training_history,
+        training_metrics["stop_reason"],
+        counts["validation"],
+        params,
+        chance_accuracy=max(train_counts) / max(sum(train_counts), 1),
+        batch_class_mix_ratio=batch_class_mix["ratio"],
     )
     advice = advise(
         verdict,

@@ -25,6 +25,12 @@ class DiagnosticsParams(BaseModel):
     underfit_train_accuracy: float = Field(
         gt=0, le=1, description="below this, the model does not fit the data"
     )
+    chance_margin: float = Field(
+        gt=0, le=1, description="best honest training accuracy this near chance: at chance"
+    )
+    max_batch_class_mix_ratio: float = Field(
+        gt=1, description="training batches less mixed than random by more: inconclusive"
+    )
     trend_epochs: int = Field(ge=3, description="last epochs whose trend is measured")
     trend_standard_errors: float = Field(
         gt=0, description="how clearly the trend must fall to count as improving"

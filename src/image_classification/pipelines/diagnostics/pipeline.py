@@ -23,6 +23,7 @@ def create_pipeline(**kwargs) -> Pipeline:
                     "training_metrics",
                     "validation_report",
                     "split_report",
+                    "batch_class_mix",
                     "params:diagnostics",
                     "params:training",
                     "params:augmentation",

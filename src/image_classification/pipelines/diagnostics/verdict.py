@@ -23,6 +23,8 @@ INCONCLUSIVE = "inconclusive"
 TOO_FEW_EPOCHS = "too_few_epochs"
 DIVERGED = "diverged"
 VALIDATION_TOO_SMALL = "validation_too_small"
+BATCHES_NOT_MIXED = "batches_not_mixed"
+AT_CHANCE = "at_chance"
 
 
 def _smoothed(values: pd.Series, window: int) -> np.ndarray:
@@ -130,14 +132,30 @@ def judge_fit(
     stop_reason: str,
     validation_images: int,
     params: DiagnosticsParams,
+    *,
+    chance_accuracy: float = 0.0,
+    batch_class_mix_ratio: float = 1.0,
 ) -> tuple[str, str | None, dict]:
     """Classify a run as overfitting, underfitting, a good fit or inconclusive.
 
-    Inconclusive when there are too few epochs to see a trend, when training diverged
-    (a non-finite loss), or when the validation split is too small to tell a gap of
-    ``overfit_accuracy_gap`` from noise and validation did not clearly turn up.
-    Underfitting comes before overfitting: a model that cannot fit its training data
-    is underfitting whatever its gap.
+    Inconclusive when training diverged (a non-finite loss), when its batches mixed the
+    classes far less than a random order would (``batch_class_mix_ratio`` above
+    ``max_batch_class_mix_ratio``: the curves then describe the input pipeline, not the
+    model), when there are too few epochs to see a trend, when the honest training
+    accuracy never rose ``chance_margin`` above chance although validation is large
+    enough to judge (nothing was learned: a fault, not a fit), or when the validation
+    split is too small to tell a gap of ``overfit_accuracy_gap`` from noise and
+    validation did not clearly turn up. Underfitting comes before overfitting: a model
+    that cannot fit its training data is underfitting whatever its gap.
+
+    Args:
+        history: Per-epoch ``train_eval_*`` and ``val_*`` cross-entropy and accuracy.
+        stop_reason: ``early_stopping`` or ``max_epochs``.
+        validation_images: Size of the validation split.
+        params: The thresholds.
+        chance_accuracy: Accuracy of always predicting the largest training class.
+        batch_class_mix_ratio: Median largest-class share of training batches over
+            that of a random order (``batch_class_mix``).
 
     Returns:
         The verdict, why it is inconclusive (None otherwise), and the evidence.
@@ -145,9 +163,19 @@ def judge_fit(
     columns = ["train_eval_crossentropy", "val_crossentropy"]
     if not np.isfinite(history[columns].to_numpy()).all():
         return INCONCLUSIVE, DIVERGED, {"last_epoch": int(history["epoch"].iloc[-1])}
-    evidence = fit_evidence(history, stop_reason, validation_images, params)
+    evidence = fit_evidence(history, stop_reason, validation_images, params) | {
+        "chance_accuracy": round(chance_accuracy, 4),
+        "batch_class_mix_ratio": batch_class_mix_ratio,
+    }
+    if batch_class_mix_ratio > params.max_batch_class_mix_ratio:
+        return INCONCLUSIVE, BATCHES_NOT_MIXED, evidence
     if len(history) < params.min_epochs:
         return INCONCLUSIVE, TOO_FEW_EPOCHS, evidence
+    if (
+        evidence["best_train_accuracy"] < chance_accuracy + params.chance_margin
+        and evidence["gap_noise"] < params.overfit_accuracy_gap
+    ):
+        return INCONCLUSIVE, AT_CHANCE, evidence
     if evidence["best_train_accuracy"] < params.underfit_train_accuracy:
         return UNDERFITTING, None, evidence
     if evidence["onset_epoch"] is not None:

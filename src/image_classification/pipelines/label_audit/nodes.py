@@ -44,7 +44,7 @@ def _fold_model(
         train["label_index"],
         augmentation.image_size,
         audit.batch_size,
-        shuffle_buffer=augmentation.shuffle_buffer,
+        shuffle=True,
         seed=seed,
         augmentation=augmentation.layers,
     )

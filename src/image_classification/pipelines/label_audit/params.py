@@ -28,7 +28,7 @@ class FoldModel(BaseModel):
     dropout: float | None = Field(ge=0, lt=1)
     batch_norm: bool | None
     learning_rate: float | None = Field(gt=0, le=1)
-    learning_rate_schedule: Literal["constant", "cosine"] | None
+    learning_rate_schedule: Literal["constant", "cosine", "plateau"] | None
 
 
 class LabelAuditParams(BaseModel):

@@ -129,11 +129,39 @@ class EpochLog(keras.callbacks.Callback):
         write_whole(str(self._path), lambda path: table.to_csv(path, index=False))
 
 
+def _reduce_on_plateau(params: TrainingParams, batches_per_epoch: int) -> list:
+    """The ``plateau`` schedule's callback, or none for the other schedules.
+
+    Its patience is counted in batches, the updates the rate acts on: an epoch of a
+    small dataset is a handful of updates, and a few epochs of patience would lower the
+    rate before a model that starts slowly had learned anything.
+    """
+    if params.learning_rate_schedule != "plateau":
+        return []
+    patience = math.ceil(params.plateau_patience_batches / max(batches_per_epoch, 1))
+    return [
+        keras.callbacks.ReduceLROnPlateau(
+            monitor="val_crossentropy",
+            mode="min",
+            factor=params.plateau_factor,
+            patience=patience,
+        )
+    ]
+
+
 def training_callbacks(
-    directory: Path, params: TrainingParams, train_sample: tf.data.Dataset
+    directory: Path,
+    params: TrainingParams,
+    train_sample: tf.data.Dataset,
+    batches_per_epoch: int,
 ) -> list:
     """Early stopping on the plain validation cross-entropy, with resumable checkpoints,
     and the honest training metrics logged beside the validation ones.
+
+    With the ``plateau`` schedule the learning rate is multiplied by ``plateau_factor``
+    when the validation cross-entropy has not improved for ``plateau_patience_batches``
+    (in whole epochs of ``batches_per_epoch``); each epoch's rate is then logged
+    (``learning_rate``).
 
     The backup is saved last each epoch, so an interruption in between re-runs that
     epoch rather than skipping its log line or its best weights. After a resume, early
@@ -146,6 +174,7 @@ def training_callbacks(
     return [
         TrainSampleEvaluation(train_sample),  # before the timer: its time counts
         EpochTimer(),
+        *_reduce_on_plateau(params, batches_per_epoch),
         EpochLog(history, earlier),
         BestWeights(directory / _BEST_WEIGHTS, best_so_far),
         keras.callbacks.EarlyStopping(

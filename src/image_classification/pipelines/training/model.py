@@ -64,7 +64,11 @@ def learning_rate(
     """The configured rate, constant or cosine-decayed to zero over ``steps`` batches.
 
     A decayed rate ends training with small steps that settle the weights, so the last
-    epochs gain accuracy and the predicted probabilities become sharper.
+    epochs gain accuracy and the predicted probabilities become sharper. ``plateau``
+    starts at the configured rate; training lowers it when validation stalls (see
+    ``training_callbacks``), so its decay follows the data rather than an epoch budget
+    fixed in advance. Fitted without validation data (the label audit's fold models),
+    ``plateau`` keeps the rate constant.
     """
     if params.learning_rate_schedule == "cosine":
         if steps < 1:

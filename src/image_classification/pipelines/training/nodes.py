@@ -43,18 +43,21 @@ def train_model(  # noqa: PLR0917 - Kedro passes node inputs by position
         The trained model and a per-epoch history table.
     """
     keras.utils.set_random_seed(seed)
+    batches_per_epoch = int(train_dataset.cardinality())
     model = compiled_model(
         params,
         input_shape=train_dataset.element_spec[0].shape[1:],
         num_classes=len(class_names),
-        steps=params.max_epochs * int(train_dataset.cardinality()),
+        steps=params.max_epochs * batches_per_epoch,
     )
     directory = checkpoint_directory(split_manifest, params, seed)
     model.fit(
         train_dataset,
         validation_data=validation_dataset,
         epochs=params.max_epochs,
-        callbacks=training_callbacks(directory, params, train_sample_dataset),
+        callbacks=training_callbacks(
+            directory, params, train_sample_dataset, batches_per_epoch
+        ),
         shuffle=False,  # the training dataset reshuffles itself every epoch
         verbose=params.verbose,
     )

@@ -23,9 +23,15 @@ class TrainingParams(BaseModel):
     l2: float = Field(ge=0, le=1)
     batch_norm: bool = Field(description="batch normalization after each convolution")
     learning_rate: float = Field(gt=0, le=1)
-    learning_rate_schedule: Literal["constant", "cosine"] = Field(
-        description="cosine decays the rate to zero over max_epochs"
+    learning_rate_schedule: Literal["constant", "cosine", "plateau"] = Field(
+        description="cosine decays the rate to zero over max_epochs; plateau multiplies "
+        "it by plateau_factor after plateau_patience_batches without a better "
+        "validation cross-entropy"
     )
+    plateau_patience_batches: int = Field(
+        ge=1, description="training batches, rounded up to whole epochs"
+    )
+    plateau_factor: float = Field(gt=0, lt=1)
     max_epochs: int = Field(ge=1)
     patience: int = Field(ge=0)
     mixed_precision: bool = Field(description="float16 compute: for GPUs, slow on CPU")
