@@ -13,7 +13,8 @@ most a fifth of the seed's time); the best validation accuracy ours had at the s
 total wall time (target: 15 points higher); the peak RSS of each process (target: ours
 at most 1 GB).
 
-    python benchmarks/time_to_accuracy.py [--folder PATH] [--quick]
+    python benchmarks/time_to_accuracy.py [--folder PATH] [--quick] [--xla]
+        [--mixed-precision]
 
 The folder defaults to the full CIFAR-10 training set beside the project
 (``../shared/datasets/cifar10-train``); ``--quick`` takes 3,000 images of the 10,000
@@ -37,10 +38,13 @@ import pandas as pd
 from image_classification.pipelines.augmentation.nodes import (
     build_datasets,
     build_train_sample_dataset,
+    measure_batch_class_mix,
 )
 from image_classification.pipelines.augmentation.params import AugmentationParams
 from image_classification.pipelines.data_split.nodes import assign_splits
 from image_classification.pipelines.data_split.params import DataSplitParams
+from image_classification.pipelines.diagnostics.params import DiagnosticsParams
+from image_classification.pipelines.diagnostics.verdict import judge_fit
 from image_classification.pipelines.training.nodes import train_model
 from image_classification.pipelines.training.params import TrainingParams
 
@@ -85,15 +89,14 @@ def run_seed(manifest: pd.DataFrame, max_epochs: int) -> dict:
     return {"epochs": clock.epochs}
 
 
-def run_ours(manifest: pd.DataFrame, max_epochs: int | None, scratch: str) -> dict:
+def run_ours(manifest: pd.DataFrame, overrides: dict, scratch: str) -> dict:
     """(seconds since start, validation accuracy) per epoch, from the history's
-    ``epoch_seconds`` plus the time spent before training began, and the training
-    images/s of the median epoch."""
+    ``epoch_seconds`` plus the time spent before training began, the training
+    images/s of the median epoch, and the diagnosis' verdict, as the pipeline gives it."""
     start = time.perf_counter()
     augmentation = configured(
         "augmentation", AugmentationParams, cache_dir=f"{scratch}/cache"
     )
-    overrides = {"max_epochs": max_epochs} if max_epochs else {}
     training = configured(
         "training",
         TrainingParams,
@@ -103,35 +106,47 @@ def run_ours(manifest: pd.DataFrame, max_epochs: int | None, scratch: str) -> di
     )
     classes = sorted(manifest["label_index"].unique())
     train, validation, _ = build_datasets(manifest, augmentation, seed=0)
+    class_mix = measure_batch_class_mix(train, manifest, augmentation, seed=0)
     sample = build_train_sample_dataset(manifest, augmentation, seed=0)
     before_training = time.perf_counter() - start
     _, history = train_model(train, sample, validation, manifest, classes, training, 0)
     elapsed = before_training + history["epoch_seconds"].cumsum()
-    rate = (manifest["split"] == "train").sum() / history["epoch_seconds"].median()
+    train_labels = manifest.loc[manifest["split"] == "train", "label_index"]
+    rate = len(train_labels) / history["epoch_seconds"].median()
+    verdict, reason, _ = judge_fit(
+        history,
+        "early_stopping" if len(history) < training.max_epochs else "max_epochs",
+        int((manifest["split"] == "validation").sum()),
+        configured("diagnostics", DiagnosticsParams),
+        chance_accuracy=float(train_labels.value_counts(normalize=True).max()),
+        batch_class_mix_ratio=class_mix["ratio"],
+    )
     return {
         "epochs": list(zip(elapsed, history["val_accuracy"], strict=True)),
         "images_per_s": rate,
-        "train_eval_accuracy": history["train_eval_accuracy"].tolist(),
+        "verdict": verdict if reason is None else f"{verdict} ({reason})",
     }
 
 
-def child(side: str, manifest_path: str, max_epochs: int | None) -> None:
-    """One side's training in this process; prints its result as JSON, peak RSS included."""
+def child(side: str, manifest_path: str, overrides: dict) -> None:
+    """One side's training in this process; prints its result as JSON, peak RSS included.
+
+    ``overrides`` of the training parameters apply to ours; ``max_epochs`` to both.
+    """
     manifest = pd.read_parquet(manifest_path)
     with tempfile.TemporaryDirectory() as scratch:
         result = (
-            run_seed(manifest, max_epochs or 200)
+            run_seed(manifest, overrides.get("max_epochs", 200))
             if side == "seed"
-            else run_ours(manifest, max_epochs, scratch)
+            else run_ours(manifest, overrides, scratch)
         )
     result["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps(result))
 
 
-def _in_fresh_process(side: str, manifest_path: Path, max_epochs: int | None) -> dict:
+def _in_fresh_process(side: str, manifest_path: Path, overrides: dict) -> dict:
     command = [sys.executable, __file__, "--child", side, str(manifest_path)]
-    if max_epochs:
-        command += ["--max-epochs", str(max_epochs)]
+    command += ["--overrides", json.dumps(overrides)]
     output = subprocess.run(command, check=True, capture_output=True, text=True).stdout
     return json.loads(output.splitlines()[-1])
 
@@ -146,11 +161,13 @@ def main() -> None:
     parser.add_argument(
         "--quick", action="store_true", help="3,000 images of the sample, 4 epochs"
     )
-    parser.add_argument("--max-epochs", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--mixed-precision", action="store_true", help="ours: float16")
+    parser.add_argument("--xla", action="store_true", help="ours: XLA compilation")
+    parser.add_argument("--overrides", default="{}", help=argparse.SUPPRESS)
     parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        child(*args.child, args.max_epochs)
+        child(*args.child, json.loads(args.overrides))
         return
     folder = DATASETS / "cifar10-sample" if args.quick else args.folder
     classes, index, _ = validate_folder(folder, validation_params())
@@ -158,12 +175,14 @@ def main() -> None:
     if args.quick:
         clean = clean.sample(n=min(3_000, len(clean)), random_state=0)
     manifest = assign_splits(clean, classes, configured("data_split", DataSplitParams), 42)
-    max_epochs = 4 if args.quick else None
+    overrides = {"mixed_precision": args.mixed_precision, "jit_compile": args.xla}
+    if args.quick:
+        overrides["max_epochs"] = 4
     with tempfile.TemporaryDirectory() as scratch:
         manifest_path = Path(scratch) / "manifest.parquet"
         manifest.to_parquet(manifest_path)
-        seed = _in_fresh_process("seed", manifest_path, max_epochs)
-        ours = _in_fresh_process("ours", manifest_path, max_epochs)
+        seed = _in_fresh_process("seed", manifest_path, overrides)
+        ours = _in_fresh_process("ours", manifest_path, overrides)
 
     seed_best_time, seed_best = max(seed["epochs"], key=lambda e: (e[1], -e[0]))
     seed_total = seed["epochs"][-1][0]
@@ -178,10 +197,11 @@ def main() -> None:
         f"{seed_total:.0f} s; peak RSS {seed['peak_rss_mb']:.0f} MB"
     )
     print(
-        f"ours: best {max(acc for _, acc in ours['epochs']):.3f}; stopped after "
+        f"ours (mixed precision {args.mixed_precision}, XLA {args.xla}): best "
+        f"{max(acc for _, acc in ours['epochs']):.3f}; stopped after "
         f"{len(ours['epochs'])} epochs, {ours['epochs'][-1][0]:.0f} s; "
-        f"{ours['images_per_s']:.0f} training images/s (median epoch); "
-        f"peak RSS {ours['peak_rss_mb']:.0f} MB (target <= 1024)"
+        f"{ours['images_per_s']:.0f} training images/s (median epoch); verdict "
+        f"{ours['verdict']}; peak RSS {ours['peak_rss_mb']:.0f} MB (target <= 1024)"
     )
     if reached is None:
         print("ours never reached the seed's best validation accuracy")
