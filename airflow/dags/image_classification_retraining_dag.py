@@ -76,9 +76,9 @@ def image_classification_retraining():
     def data_validation_plot_class_samples_node():
         _run_kedro_nodes(["data_validation.plot_class_samples_node"])
 
-    @task(task_id="augmentation-build-datasets-node-augmentation-build-train-sample-dataset-node-training-train-model-node-training-evaluate-model-node")
-    def augmentation_build_datasets_node_augmentation_build_train_sample_dataset_node_training_train_model_node_training_evaluate_model_node():
-        _run_kedro_nodes(["augmentation.build_datasets_node", "augmentation.build_train_sample_dataset_node", "training.train_model_node", "training.evaluate_model_node"])
+    @task(task_id="augmentation-build-datasets-node-augmentation-build-train-sample-dataset-node-augmentation-measure-batch-class-mix-node-training-train-model-node-training-evaluate-model-node")
+    def augmentation_build_datasets_node_augmentation_build_train_sample_dataset_node_augmentation_measure_batch_class_mix_node_training_train_model_node_training_evaluate_model_node():
+        _run_kedro_nodes(["augmentation.build_datasets_node", "augmentation.build_train_sample_dataset_node", "augmentation.measure_batch_class_mix_node", "training.train_model_node", "training.evaluate_model_node"])
 
     @task(task_id="augmentation-preview-augmentation-node")
     def augmentation_preview_augmentation_node():
@@ -132,7 +132,7 @@ def image_classification_retraining():
         "data-validation-summarize-validation-node-data-validation-select-clean-images-node": data_validation_summarize_validation_node_data_validation_select_clean_images_node(),
         "data-split-assign-splits-node": data_split_assign_splits_node(),
         "data-validation-plot-class-samples-node": data_validation_plot_class_samples_node(),
-        "augmentation-build-datasets-node-augmentation-build-train-sample-dataset-node-training-train-model-node-training-evaluate-model-node": augmentation_build_datasets_node_augmentation_build_train_sample_dataset_node_training_train_model_node_training_evaluate_model_node(),
+        "augmentation-build-datasets-node-augmentation-build-train-sample-dataset-node-augmentation-measure-batch-class-mix-node-training-train-model-node-training-evaluate-model-node": augmentation_build_datasets_node_augmentation_build_train_sample_dataset_node_augmentation_measure_batch_class_mix_node_training_train_model_node_training_evaluate_model_node(),
         "augmentation-preview-augmentation-node": augmentation_preview_augmentation_node(),
         "data-split-report-split-node": data_split_report_split_node(),
         "diagnostics-predict-test-split-node": diagnostics_predict_test_split_node(),
@@ -146,7 +146,7 @@ def image_classification_retraining():
         "retraining-summarize-retraining-runs-node": retraining_summarize_retraining_runs_node(),
     }
     tasks["data-split-assign-splits-node"] >> tasks["retraining-start-retraining-run-node-retraining-score-champion-node-retraining-decide-promotion-node"]
-    tasks["augmentation-build-datasets-node-augmentation-build-train-sample-dataset-node-training-train-model-node-training-evaluate-model-node"] >> tasks["retraining-start-retraining-run-node-retraining-score-champion-node-retraining-decide-promotion-node"]
+    tasks["augmentation-build-datasets-node-augmentation-build-train-sample-dataset-node-augmentation-measure-batch-class-mix-node-training-train-model-node-training-evaluate-model-node"] >> tasks["retraining-start-retraining-run-node-retraining-score-champion-node-retraining-decide-promotion-node"]
     tasks["diagnostics-diagnose-fit-node"] >> tasks["retraining-start-retraining-run-node-retraining-score-champion-node-retraining-decide-promotion-node"]
     tasks["data-validation-resolve-class-names-node"] >> tasks["data-validation-inspect-images-node-data-validation-find-near-duplicates-node-data-validation-flag-images-node"]
     tasks["data-validation-inspect-images-node-data-validation-find-near-duplicates-node-data-validation-flag-images-node"] >> tasks["data-validation-plot-flag-examples-node"]
@@ -156,17 +156,17 @@ def image_classification_retraining():
     tasks["data-validation-summarize-validation-node-data-validation-select-clean-images-node"] >> tasks["data-split-assign-splits-node"]
     tasks["data-validation-resolve-class-names-node"] >> tasks["data-validation-plot-class-samples-node"]
     tasks["data-validation-summarize-validation-node-data-validation-select-clean-images-node"] >> tasks["data-validation-plot-class-samples-node"]
-    tasks["data-validation-resolve-class-names-node"] >> tasks["augmentation-build-datasets-node-augmentation-build-train-sample-dataset-node-training-train-model-node-training-evaluate-model-node"]
-    tasks["data-split-assign-splits-node"] >> tasks["augmentation-build-datasets-node-augmentation-build-train-sample-dataset-node-training-train-model-node-training-evaluate-model-node"]
+    tasks["data-validation-resolve-class-names-node"] >> tasks["augmentation-build-datasets-node-augmentation-build-train-sample-dataset-node-augmentation-measure-batch-class-mix-node-training-train-model-node-training-evaluate-model-node"]
+    tasks["data-split-assign-splits-node"] >> tasks["augmentation-build-datasets-node-augmentation-build-train-sample-dataset-node-augmentation-measure-batch-class-mix-node-training-train-model-node-training-evaluate-model-node"]
     tasks["data-validation-resolve-class-names-node"] >> tasks["augmentation-preview-augmentation-node"]
     tasks["data-split-assign-splits-node"] >> tasks["augmentation-preview-augmentation-node"]
     tasks["data-validation-resolve-class-names-node"] >> tasks["data-split-report-split-node"]
     tasks["data-split-assign-splits-node"] >> tasks["data-split-report-split-node"]
     tasks["data-split-assign-splits-node"] >> tasks["diagnostics-predict-test-split-node"]
-    tasks["augmentation-build-datasets-node-augmentation-build-train-sample-dataset-node-training-train-model-node-training-evaluate-model-node"] >> tasks["diagnostics-predict-test-split-node"]
+    tasks["augmentation-build-datasets-node-augmentation-build-train-sample-dataset-node-augmentation-measure-batch-class-mix-node-training-train-model-node-training-evaluate-model-node"] >> tasks["diagnostics-predict-test-split-node"]
     tasks["data-validation-summarize-validation-node-data-validation-select-clean-images-node"] >> tasks["diagnostics-diagnose-fit-node"]
     tasks["data-split-report-split-node"] >> tasks["diagnostics-diagnose-fit-node"]
-    tasks["augmentation-build-datasets-node-augmentation-build-train-sample-dataset-node-training-train-model-node-training-evaluate-model-node"] >> tasks["diagnostics-diagnose-fit-node"]
+    tasks["augmentation-build-datasets-node-augmentation-build-train-sample-dataset-node-augmentation-measure-batch-class-mix-node-training-train-model-node-training-evaluate-model-node"] >> tasks["diagnostics-diagnose-fit-node"]
     tasks["data-validation-resolve-class-names-node"] >> tasks["diagnostics-per-class-metrics-node"]
     tasks["diagnostics-predict-test-split-node"] >> tasks["diagnostics-per-class-metrics-node"]
     tasks["data-validation-resolve-class-names-node"] >> tasks["diagnostics-plot-confident-mistakes-node"]
@@ -176,17 +176,17 @@ def image_classification_retraining():
     tasks["data-validation-summarize-validation-node-data-validation-select-clean-images-node"] >> tasks["diagnostics-build-report-node"]
     tasks["data-split-assign-splits-node"] >> tasks["diagnostics-build-report-node"]
     tasks["data-split-report-split-node"] >> tasks["diagnostics-build-report-node"]
-    tasks["augmentation-build-datasets-node-augmentation-build-train-sample-dataset-node-training-train-model-node-training-evaluate-model-node"] >> tasks["diagnostics-build-report-node"]
+    tasks["augmentation-build-datasets-node-augmentation-build-train-sample-dataset-node-augmentation-measure-batch-class-mix-node-training-train-model-node-training-evaluate-model-node"] >> tasks["diagnostics-build-report-node"]
     tasks["diagnostics-predict-test-split-node"] >> tasks["diagnostics-build-report-node"]
     tasks["diagnostics-diagnose-fit-node"] >> tasks["diagnostics-build-report-node"]
     tasks["diagnostics-per-class-metrics-node"] >> tasks["diagnostics-build-report-node"]
     tasks["data-validation-resolve-class-names-node"] >> tasks["diagnostics-plot-confusion-matrix-node"]
     tasks["diagnostics-predict-test-split-node"] >> tasks["diagnostics-plot-confusion-matrix-node"]
     tasks["diagnostics-per-class-metrics-node"] >> tasks["diagnostics-plot-confusion-matrix-node"]
-    tasks["augmentation-build-datasets-node-augmentation-build-train-sample-dataset-node-training-train-model-node-training-evaluate-model-node"] >> tasks["diagnostics-plot-learning-curves-node"]
+    tasks["augmentation-build-datasets-node-augmentation-build-train-sample-dataset-node-augmentation-measure-batch-class-mix-node-training-train-model-node-training-evaluate-model-node"] >> tasks["diagnostics-plot-learning-curves-node"]
     tasks["diagnostics-diagnose-fit-node"] >> tasks["diagnostics-plot-learning-curves-node"]
     tasks["data-split-assign-splits-node"] >> tasks["retraining-crown-champion-node-retraining-record-retraining-run-node"]
-    tasks["augmentation-build-datasets-node-augmentation-build-train-sample-dataset-node-training-train-model-node-training-evaluate-model-node"] >> tasks["retraining-crown-champion-node-retraining-record-retraining-run-node"]
+    tasks["augmentation-build-datasets-node-augmentation-build-train-sample-dataset-node-augmentation-measure-batch-class-mix-node-training-train-model-node-training-evaluate-model-node"] >> tasks["retraining-crown-champion-node-retraining-record-retraining-run-node"]
     tasks["retraining-start-retraining-run-node-retraining-score-champion-node-retraining-decide-promotion-node"] >> tasks["retraining-crown-champion-node-retraining-record-retraining-run-node"]
     tasks["retraining-crown-champion-node-retraining-record-retraining-run-node"] >> tasks["retraining-summarize-retraining-runs-node"]
 
