@@ -50,8 +50,6 @@ def class_mix_report(
         "batch_size": batch_size,
         "median_largest_class_share": round(observed_median, 4),
         "random_order_median_largest_class_share": round(random_median, 4),
-        "split_largest_class_share": round(
-            float(np.bincount(labels).max() / len(labels)), 4
-        ),
+        "split_largest_class_share": round(float(largest_class_shares([labels])[0]), 4),
         "ratio": round(observed_median / random_median, 3),
     }
