@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import hashlib
+
 import numpy as np
 import pandas as pd
 import pytest
 import tensorflow as tf
 from matplotlib.figure import Figure
+from PIL import Image
 from pydantic import ValidationError
 
 from image_classification.pipelines.augmentation.class_mix import class_mix_report
 from image_classification.pipelines.augmentation.input_pipeline import (
     image_batches,
+    make_image_dataset,
     random_affine,
 )
 from image_classification.pipelines.augmentation.nodes import (
@@ -24,7 +28,9 @@ from image_classification.pipelines.augmentation.params import (
     AugmentationLayers,
     AugmentationParams,
 )
+from image_classification.pipelines.data_validation.checks import inspect_file
 from tests.conftest import TINY_CLASSES, base_parameters
+from tests.core.test_decoding import QUADRANTS, _bmp_4bit, _quadrant_rgb, _saved
 
 
 def _params(layers: dict | None = None, **overrides) -> AugmentationParams:
@@ -269,3 +275,37 @@ def test_preview_shows_each_image_with_its_variants(tiny_manifest):
     shown = [ax for ax in figure.axes if ax.images]
     assert len(shown) == 3 * (1 + 4)
     assert {ax.get_ylabel() for ax in figure.axes if ax.get_ylabel()} <= set(TINY_CLASSES)
+
+
+def test_training_learns_the_pixels_validation_checked(tmp_path):
+    """Files whose pixels TensorFlow's decoder got wrong or could not read: the batches
+    training draws hash to the very ``pixel_hash`` validation recorded."""
+    quadrants = _quadrant_rgb()
+    indices = np.zeros((8, 8), np.uint8)
+    indices[:4, 4:], indices[4:, :4], indices[4:, 4:] = 1, 2, 3
+    exif = Image.Exif()
+    exif[0x0112] = 8
+    alpha = np.dstack([quadrants, np.full((8, 8), 128, np.uint8)])
+    contents = {
+        "one_bit.bmp": _saved(Image.fromarray(indices > 1).convert("1"), "BMP"),
+        "four_bit.bmp": _bmp_4bit(indices, QUADRANTS),
+        "sixteen_bit.png": _saved(
+            Image.fromarray(indices.astype(np.uint16) * 20000), "PNG"
+        ),
+        "rotated.jpg": _saved(Image.fromarray(quadrants), "JPEG", exif=exif.tobytes()),
+        "translucent.png": _saved(Image.fromarray(alpha, "RGBA"), "PNG"),
+    }
+    for name, content in contents.items():
+        (tmp_path / name).write_bytes(content)
+    records = [
+        inspect_file(f"shapes/{name}", str(tmp_path / name), "shapes", False, 10_000)
+        for name in contents
+    ]
+    assert [record["status"] for record in records] == ["ok"] * len(contents)
+    paths = [record["path"] for record in records]
+    dataset = make_image_dataset(paths, [0] * len(paths), (8, 8), batch_size=2)
+    images, _ = _all_batches(dataset)
+    trained_on = np.rint(images * 255).astype(np.uint8)
+    assert [
+        hashlib.sha256(b"8x8:" + pixels.tobytes()).hexdigest() for pixels in trained_on
+    ] == [record["pixel_hash"] for record in records]

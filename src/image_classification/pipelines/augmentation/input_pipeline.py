@@ -1,6 +1,7 @@
 """tf.data pipelines from file paths: decode once, shuffle, batch, augment.
 
-Every file is decoded once, in parallel, into one uint8 array (a quarter of what
+Every file is decoded once, in parallel, by the project's one decoder (the pixels
+validation checked), into one uint8 array (a quarter of what
 float32 would take), in memory or, for datasets larger than the memory budget, in a
 file mapped into memory: written once, complete, under a name derived from the decoded
 pixels, so a later run with the same images skips decoding. Batches gather their images
@@ -15,18 +16,20 @@ import hashlib
 import math
 import os
 from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import keras
 import numpy as np
 import tensorflow as tf
 
+from image_classification.core.decoding import decode_file
+
 from .params import AugmentationLayers
 
 AUTOTUNE = tf.data.AUTOTUNE
 _HORIZONTAL = ("horizontal", "horizontal_and_vertical")
 _VERTICAL = ("vertical", "horizontal_and_vertical")
-_DECODE_BATCH = 256
 
 
 def is_augmenting(layers: AugmentationLayers) -> bool:
@@ -97,16 +100,6 @@ def random_affine(
     )
 
 
-def decode_image(path: tf.Tensor, image_size: Sequence[int]) -> tf.Tensor:
-    """Read one file and return it as uint8 RGB of ``image_size``."""
-    image = tf.io.decode_image(
-        tf.io.read_file(path), channels=3, dtype=tf.uint8, expand_animations=False
-    )
-    image.set_shape([None, None, 3])
-    resized = tf.image.resize(image, image_size, antialias=True)
-    return tf.cast(tf.clip_by_value(tf.round(resized), 0, 255), tf.uint8)
-
-
 def images_fingerprint(pixel_hashes: Iterable[str], image_size: Sequence[int]) -> str:
     """A name for the decoded images of a split: their pixel hashes, in order, and size."""
     digest = hashlib.sha256("x".join(map(str, image_size)).encode())
@@ -116,18 +109,12 @@ def images_fingerprint(pixel_hashes: Iterable[str], image_size: Sequence[int]) -
 
 
 def _decode_into(images: np.ndarray, paths: Sequence[str], image_size: Sequence[int]):
-    """Fill ``images`` with the decoded files, in order, decoding in parallel."""
-    size = tuple(image_size)
-    decoded = (
-        tf.data.Dataset.from_tensor_slices(tf.constant(list(paths), tf.string))
-        .map(lambda path: decode_image(path, size), num_parallel_calls=AUTOTUNE)
-        .batch(_DECODE_BATCH)
-        .prefetch(AUTOTUNE)
-    )
-    start = 0
-    for batch in decoded.as_numpy_iterator():
-        images[start : start + len(batch)] = batch
-        start += len(batch)
+    """Fill ``images`` with the decoded files, in order, decoding in parallel (Pillow
+    releases the interpreter lock while it decodes)."""
+    with ThreadPoolExecutor() as pool:
+        decoded = pool.map(lambda path: decode_file(path, image_size), paths)
+        for position, pixels in enumerate(decoded):
+            images[position] = pixels
 
 
 def decoded_images(

@@ -10,11 +10,11 @@ import tensorflow as tf
 from matplotlib.figure import Figure
 from sklearn.utils import resample
 
+from image_classification.core.decoding import decode_file
 from image_classification.figures import image_grid
 
 from .class_mix import class_mix_report
 from .input_pipeline import (
-    decode_image,
     images_fingerprint,
     is_augmenting,
     make_image_dataset,
@@ -175,8 +175,8 @@ def preview_augmentation(
     """
     train = split_manifest[split_manifest["split"] == "train"]
     picked = train.sample(n=min(params.preview_images, len(train)), random_state=seed)
-    originals = tf.stack([decode_image(path, params.image_size) for path in picked["path"]])
-    originals = tf.cast(originals, tf.float32) / 255.0
+    originals = np.stack([decode_file(path, params.image_size) for path in picked["path"]])
+    originals = tf.constant(originals, tf.float32) / 255.0
     variants = [
         random_affine(originals, tf.constant([seed, k]), params.layers)
         if is_augmenting(params.layers)

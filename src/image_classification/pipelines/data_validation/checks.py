@@ -1,22 +1,22 @@
 """Per-file checks: each file is read and decoded exactly once, here.
 
-The extension table lists the formats the training input pipeline can decode
-(``tf.io.decode_image``: JPEG, PNG, BMP, GIF); anything else is quarantined now, with
-its path and reason, instead of stopping ``fit`` mid-epoch later. The same decode
-yields the content statistics the quality flags and the near-duplicate search use, so
-no later step opens the file again.
+The extension table lists the formats the project takes (JPEG, PNG, BMP, GIF);
+anything else is quarantined now, with its path and reason. Decoding is the project's
+one decoder (``core.decoding``), so the pixels checked here are the pixels trained on;
+the same decode yields the content statistics the quality flags and the near-duplicate
+search use.
 """
 
 from __future__ import annotations
 
 import hashlib
-import io
-import warnings
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 import numpy as np
 from PIL import Image, ImageFilter, UnidentifiedImageError
+
+from image_classification.core.decoding import UndecodableImageError, decode, open_image
 
 FORMAT_BY_EXTENSION = {
     ".jpg": "JPEG",
@@ -167,6 +167,7 @@ def inspect_file(
         "content_hash": None,
         "pixel_hash": None,
         "converted_to_rgb": False,
+        "decode_notes": None,
         **_EMPTY_STATS,
         "status": OK,
         "reason": None,
@@ -197,10 +198,7 @@ def inspect_file(
     if not content:
         return quarantine("empty_file", "the file has 0 bytes")
     try:
-        with warnings.catch_warnings():
-            # The pixel limit below is the project's own; Pillow's warning adds nothing.
-            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            image = Image.open(io.BytesIO(content))
+        image = open_image(content)
         with image:
             record.update(format=image.format, mode=image.mode)
             record.update(width=image.width, height=image.height)
@@ -211,12 +209,15 @@ def inspect_file(
                     f"{image.width}x{image.height} pixels exceed "
                     f"data_validation.max_pixels ({max_pixels})",
                 )
-            image.load()
-            rgb = image.convert("RGB")
+            decoded = decode(image, content)
     except Image.DecompressionBombError as error:
         return quarantine("decompression_bomb", str(error))
+    except UndecodableImageError as error:
+        return quarantine("unsupported_mode", str(error))
     except Exception as error:  # Pillow raises OSError, SyntaxError... on broken data
         return quarantine(*_decoding_failure(content, error))
+    rgb = decoded.rgb
+    record.update(width=rgb.width, height=rgb.height, decode_notes=";".join(decoded.notes))
     size_tag = f"{record['width']}x{record['height']}:".encode()
     record["pixel_hash"] = hashlib.sha256(size_tag + rgb.tobytes()).hexdigest()
     record["converted_to_rgb"] = record["mode"] != "RGB"

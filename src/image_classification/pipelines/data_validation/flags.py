@@ -111,7 +111,35 @@ def content_findings(index: pd.DataFrame, flags: QualityFlags) -> pd.DataFrame:
             detail=[f"{int(n)} frames: only the first is used" for n in frames[multi]],
         )
     )
+    found.extend(_decode_note_findings(decoded, flags))
     return pd.concat(found, ignore_index=True)
+
+
+# What the decoder did to reach RGB (``core.decoding.DecodedImage.notes``), in words.
+_DECODE_NOTES = {
+    "exif_rotated": "turned upright as its EXIF orientation says",
+    "high_bit_depth": "16 bits per channel, scaled to 8",
+    "transparent": "transparent pixels composited on white",
+}
+
+
+def _decode_note_findings(decoded: pd.DataFrame, flags: QualityFlags) -> list:
+    notes = decoded.get("decode_notes", pd.Series("", index=decoded.index)).fillna("")
+    noted = notes.str.split(";")
+    found = []
+    for note, detail in _DECODE_NOTES.items():
+        hit = noted.map(lambda names, note=note: note in names)
+        found.append(
+            _rows(
+                decoded[hit],
+                note,
+                score=np.ones(int(hit.sum())),
+                threshold=1,
+                action=getattr(flags, note).action,
+                detail=detail,
+            )
+        )
+    return found
 
 
 def duplicate_findings(

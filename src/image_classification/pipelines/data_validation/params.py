@@ -52,6 +52,9 @@ class QualityFlags(_Strict):
     odd_size: SizeFlag
     odd_aspect_ratio: SizeFlag
     multi_frame: FlagAction
+    exif_rotated: FlagAction
+    high_bit_depth: FlagAction
+    transparent: FlagAction
     near_duplicate: NearDuplicateFlag
     near_duplicate_label_conflict: FlagAction
     labels_file_disagreement: FlagAction

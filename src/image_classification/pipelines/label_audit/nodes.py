@@ -15,9 +15,9 @@ import pandas as pd
 from cleanlab.filter import find_label_issues
 from cleanlab.rank import get_label_quality_scores
 from matplotlib.figure import Figure
-from PIL import Image
 from sklearn.model_selection import StratifiedKFold
 
+from image_classification.core.decoding import decode_file
 from image_classification.figures import image_grid
 from image_classification.pipelines.augmentation.input_pipeline import make_image_dataset
 from image_classification.pipelines.augmentation.params import AugmentationParams
@@ -159,9 +159,7 @@ def plot_label_suspects(
     """
     path_of = split_manifest.set_index("relative_path")["path"]
     top = label_suspects.head(params.top_suspects)
-    images = [
-        np.asarray(Image.open(path_of[p]).convert("RGB")) for p in top["relative_path"]
-    ]
+    images = [decode_file(path_of[p]) for p in top["relative_path"]]
     titles = [
         f"{g} -> {s}"
         for g, s in zip(top["given_label"], top["suggested_label"], strict=True)

@@ -1,0 +1,1 @@
+"""Kedro-free code that several stages share."""
