@@ -12,6 +12,7 @@ import pytest
 import yaml
 from PIL import Image
 
+from image_classification.core.image_pack import ImagePack
 from image_classification.datasets import ImageFolderDataset
 from image_classification.demo_images import write_image_folder
 from image_classification.pipelines.data_split.nodes import assign_splits
@@ -22,6 +23,8 @@ from image_classification.pipelines.data_validation.nodes import (
     inspect_images,
 )
 from image_classification.pipelines.data_validation.params import DataValidationParams
+from image_classification.pipelines.packing.nodes import pack_images
+from image_classification.pipelines.packing.params import PackingParams
 from tests.project_copy import PROJECT_ROOT, make_project_copy, run_kedro
 
 os.environ.setdefault("DO_NOT_TRACK", "1")
@@ -53,15 +56,27 @@ def validation_params(**overrides) -> DataValidationParams:
     return DataValidationParams(**(values | overrides))
 
 
+def decode_and_flag(
+    root: Path, params: DataValidationParams, class_names=TINY_CLASSES, labels=None
+) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
+    """The image index, findings and decoded pixels (at the configured
+    ``image_size``) of a folder, made by the real nodes in order."""
+    labels = NO_LABELS if labels is None else labels
+    listing = ImageFolderDataset(path=str(root)).load()
+    image_size = yaml.safe_load(
+        (PROJECT_ROOT / "conf" / "base" / "parameters.yml").read_text()
+    )["image_size"]
+    inspected, pixels = inspect_images(listing, list(class_names), params, image_size)
+    pairs = find_near_duplicates(inspected, params)
+    index, findings, _ = flag_images(inspected, pairs, labels, params)
+    return index, findings, pixels
+
+
 def run_validation(
     root: Path, params: DataValidationParams, class_names=TINY_CLASSES, labels=None
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The image index and findings of a folder, made by the real nodes in order."""
-    labels = NO_LABELS if labels is None else labels
-    listing = ImageFolderDataset(path=str(root)).load()
-    inspected = inspect_images(listing, list(class_names), params)
-    pairs = find_near_duplicates(inspected, params)
-    index, findings, _ = flag_images(inspected, pairs, labels, params)
+    index, findings, _ = decode_and_flag(root, params, class_names, labels)
     return index, findings
 
 
@@ -76,12 +91,26 @@ def tiny_folder(tmp_path_factory) -> tuple[Path, list]:
 
 
 @pytest.fixture(scope="session")
-def tiny_manifest(tiny_folder) -> pd.DataFrame:
-    """Split manifest of the clean images of ``tiny_folder``, made by the real nodes."""
-    index, _ = run_validation(tiny_folder[0], validation_params())
+def tiny_validated(tiny_folder) -> tuple[pd.DataFrame, dict]:
+    """Split manifest of the clean images of ``tiny_folder`` and their decoded pixels,
+    made by the real nodes."""
+    index, _, pixels = decode_and_flag(tiny_folder[0], validation_params())
     clean = index[index["status"] == "ok"]
     split_params = DataSplitParams(**base_parameters("data_split"))
-    return assign_splits(clean, list(TINY_CLASSES), split_params, seed=3)
+    return assign_splits(clean, list(TINY_CLASSES), split_params, seed=3), pixels
+
+
+@pytest.fixture(scope="session")
+def tiny_manifest(tiny_validated) -> pd.DataFrame:
+    """Split manifest of the clean images of ``tiny_folder``, made by the real nodes."""
+    return tiny_validated[0]
+
+
+@pytest.fixture(scope="session")
+def tiny_pack(tiny_validated) -> ImagePack:
+    """The image pack of ``tiny_manifest``, shards of 8 images, by the packing node."""
+    manifest, pixels = tiny_validated
+    return pack_images(manifest, pixels, PackingParams(shard_size=8))
 
 
 @pytest.fixture(scope="session")

@@ -6,7 +6,14 @@ from kedro.framework.project import find_pipelines
 from kedro.pipeline import Pipeline
 
 # The stages in the order data flows through them; `__default__` runs them all.
-STAGES = ("data_validation", "data_split", "augmentation", "training", "diagnostics")
+STAGES = (
+    "data_validation",
+    "data_split",
+    "packing",
+    "augmentation",
+    "training",
+    "diagnostics",
+)
 
 
 def register_pipelines() -> dict[str, Pipeline]:

@@ -12,10 +12,10 @@ from matplotlib.figure import Figure
 from PIL import Image
 from pydantic import ValidationError
 
+from image_classification.datasets import ImageFolderDataset
 from image_classification.pipelines.augmentation.class_mix import class_mix_report
 from image_classification.pipelines.augmentation.input_pipeline import (
     image_batches,
-    make_image_dataset,
     random_affine,
 )
 from image_classification.pipelines.augmentation.nodes import (
@@ -28,8 +28,10 @@ from image_classification.pipelines.augmentation.params import (
     AugmentationLayers,
     AugmentationParams,
 )
-from image_classification.pipelines.data_validation.checks import inspect_file
-from tests.conftest import TINY_CLASSES, base_parameters
+from image_classification.pipelines.data_validation.nodes import inspect_images
+from image_classification.pipelines.packing.nodes import pack_images
+from image_classification.pipelines.packing.params import PackingParams
+from tests.conftest import TINY_CLASSES, base_parameters, validation_params
 from tests.core.test_decoding import QUADRANTS, _bmp_4bit, _quadrant_rgb, _saved
 
 
@@ -45,32 +47,33 @@ def _all_batches(dataset: tf.data.Dataset) -> tuple[np.ndarray, np.ndarray]:
     return np.concatenate(images), np.concatenate(labels)
 
 
-def test_datasets_hold_every_split_image_resized_and_scaled(tiny_manifest):
-    params = _params(image_size=(20, 24))
-    datasets = build_datasets(tiny_manifest, params, seed=0)
+def test_datasets_hold_every_packed_image_scaled_to_the_unit_range(tiny_pack):
+    datasets = build_datasets(tiny_pack, _params(), seed=0)
     for split, dataset in zip(("train", "validation", "test"), datasets, strict=True):
         images, labels = _all_batches(dataset)
-        rows = tiny_manifest[tiny_manifest["split"] == split]
-        assert images.shape == (len(rows), 20, 24, 3)
+        rows = tiny_pack.rows(split)
+        assert images.shape == (len(rows), 32, 32, 3)
         assert images.dtype == np.float32
         assert images.min() >= 0.0
         assert images.max() <= 1.0
         assert sorted(labels) == sorted(rows["label_index"])
 
 
-def test_evaluation_splits_keep_manifest_order_and_are_not_augmented(tiny_manifest):
-    _, validation, _ = build_datasets(tiny_manifest, _params(), seed=0)
+def test_evaluation_splits_are_the_packed_pixels_in_pack_order(tiny_pack):
+    _, validation, _ = build_datasets(tiny_pack, _params(), seed=0)
     first, labels = _all_batches(validation)
     second, _ = _all_batches(validation)
-    rows = tiny_manifest[tiny_manifest["split"] == "validation"]
+    rows = tiny_pack.rows("validation")
     assert list(labels) == list(rows["label_index"])
+    packed = tiny_pack.images["validation"][np.arange(len(rows))]
+    np.testing.assert_array_equal(np.rint(first * 255).astype(np.uint8), packed)
     np.testing.assert_array_equal(first, second)
 
 
-def test_training_sample_is_a_fixed_stratified_unaugmented_draw(tiny_manifest):
-    train = tiny_manifest[tiny_manifest["split"] == "train"]
+def test_training_sample_is_a_fixed_stratified_unaugmented_draw(tiny_pack):
+    train = tiny_pack.rows("train")
     params = _params(train_sample_size=len(train) // 2)
-    sample = build_train_sample_dataset(tiny_manifest, params, seed=0)
+    sample = build_train_sample_dataset(tiny_pack, params, seed=0)
     images, labels = _all_batches(sample)
     assert len(labels) == len(train) // 2
     # Stratified: each class keeps its share of the training split, to one image.
@@ -79,7 +82,7 @@ def test_training_sample_is_a_fixed_stratified_unaugmented_draw(tiny_manifest):
     assert (shares - expected).abs().max() <= 1 / len(labels) + 1e-9
     again, _ = _all_batches(sample)
     np.testing.assert_array_equal(images, again)  # the same images, not augmented
-    whole, _ = _all_batches(build_train_sample_dataset(tiny_manifest, _params(), seed=0))
+    whole, _ = _all_batches(build_train_sample_dataset(tiny_pack, _params(), seed=0))
     assert len(whole) == len(train)  # a sample size above the split takes it all
 
 
@@ -136,10 +139,10 @@ def test_the_class_mix_report_tells_sorted_batches_from_random_ones():
     assert class_mix_report(random_batches, labels, 64, seed=0)["ratio"] < 1.25
 
 
-def test_the_batch_class_mix_is_measured_on_the_training_stream(tiny_manifest):
+def test_the_batch_class_mix_is_measured_on_the_training_stream(tiny_pack):
     params = _params(batch_size=4, class_mix_batches=3)
-    train, _, _ = build_datasets(tiny_manifest, params, seed=0)
-    report = measure_batch_class_mix(train, tiny_manifest, params, seed=0)
+    train, _, _ = build_datasets(tiny_pack, params, seed=0)
+    report = measure_batch_class_mix(train, tiny_pack, params, seed=0)
     assert report["batches"] == 3
     assert report["batch_size"] == 4
     assert 0.25 <= report["median_largest_class_share"] <= 1.0
@@ -150,16 +153,16 @@ def test_the_batch_class_mix_is_measured_on_the_training_stream(tiny_manifest):
     )
 
 
-def test_training_batches_are_augmented_each_epoch(tiny_manifest):
-    train, _, _ = build_datasets(tiny_manifest, _params(), seed=0)
+def test_training_batches_are_augmented_each_epoch(tiny_pack):
+    train, _, _ = build_datasets(tiny_pack, _params(), seed=0)
     first, _ = _all_batches(train)
     second, _ = _all_batches(train)
     assert not np.array_equal(np.sort(first, axis=None), np.sort(second, axis=None))
 
 
-def test_without_augmentation_training_images_are_unchanged(tiny_manifest):
+def test_without_augmentation_training_images_are_unchanged(tiny_pack):
     off = {"flip": None, "rotation_degrees": 0, "translation_fraction": 0}
-    train, _, _ = build_datasets(tiny_manifest, _params(layers=off), seed=0)
+    train, _, _ = build_datasets(tiny_pack, _params(layers=off), seed=0)
     first, _ = _all_batches(train)
     second, _ = _all_batches(train)
     np.testing.assert_allclose(np.sort(first, axis=None), np.sort(second, axis=None))
@@ -237,9 +240,9 @@ def test_the_same_seed_gives_the_same_transforms():
     )
 
 
-def test_two_builds_with_the_same_seed_augment_every_epoch_alike(tiny_manifest):
-    first, _, _ = build_datasets(tiny_manifest, _params(), seed=0)
-    second, _, _ = build_datasets(tiny_manifest, _params(), seed=0)
+def test_two_builds_with_the_same_seed_augment_every_epoch_alike(tiny_pack):
+    first, _, _ = build_datasets(tiny_pack, _params(), seed=0)
+    second, _, _ = build_datasets(tiny_pack, _params(), seed=0)
     for _ in range(2):
         np.testing.assert_array_equal(_all_batches(first)[0], _all_batches(second)[0])
 
@@ -262,15 +265,18 @@ def test_unknown_or_out_of_range_augmentation_is_refused(layers):
         _params(layers=layers)
 
 
-def test_empty_split_is_a_clear_error(tiny_manifest):
-    no_test = tiny_manifest[tiny_manifest["split"] != "test"]
+def test_empty_split_is_a_clear_error(tiny_validated):
+    manifest, pixels = tiny_validated
+    no_test = pack_images(
+        manifest[manifest["split"] != "test"], pixels, PackingParams(shard_size=8)
+    )
     with pytest.raises(ValueError, match="the test split has no images"):
         build_datasets(no_test, _params(), seed=0)
 
 
-def test_preview_shows_each_image_with_its_variants(tiny_manifest):
+def test_preview_shows_each_image_with_its_variants(tiny_pack):
     params = _params(preview_images=3, preview_variants=4)
-    figure = preview_augmentation(tiny_manifest, list(TINY_CLASSES), params, seed=0)
+    figure = preview_augmentation(tiny_pack, list(TINY_CLASSES), params, seed=0)
     assert isinstance(figure, Figure)
     shown = [ax for ax in figure.axes if ax.images]
     assert len(shown) == 3 * (1 + 4)
@@ -278,8 +284,9 @@ def test_preview_shows_each_image_with_its_variants(tiny_manifest):
 
 
 def test_training_learns_the_pixels_validation_checked(tmp_path):
-    """Files whose pixels TensorFlow's decoder got wrong or could not read: the batches
-    training draws hash to the very ``pixel_hash`` validation recorded."""
+    """Files whose pixels TensorFlow's decoder got wrong or could not read, through
+    validation, packing and the input pipelines: every image training draws hashes to
+    the very ``pixel_hash`` validation recorded."""
     quadrants = _quadrant_rgb()
     indices = np.zeros((8, 8), np.uint8)
     indices[:4, 4:], indices[4:, :4], indices[4:, 4:] = 1, 2, 3
@@ -296,16 +303,24 @@ def test_training_learns_the_pixels_validation_checked(tmp_path):
         "translucent.png": _saved(Image.fromarray(alpha, "RGBA"), "PNG"),
     }
     for name, content in contents.items():
-        (tmp_path / name).write_bytes(content)
-    records = [
-        inspect_file(f"shapes/{name}", str(tmp_path / name), "shapes", False, 10_000)
-        for name in contents
-    ]
-    assert [record["status"] for record in records] == ["ok"] * len(contents)
-    paths = [record["path"] for record in records]
-    dataset = make_image_dataset(paths, [0] * len(paths), (8, 8), batch_size=2)
-    images, _ = _all_batches(dataset)
-    trained_on = np.rint(images * 255).astype(np.uint8)
-    assert [
-        hashlib.sha256(b"8x8:" + pixels.tobytes()).hexdigest() for pixels in trained_on
-    ] == [record["pixel_hash"] for record in records]
+        (tmp_path / "shapes" / name).parent.mkdir(exist_ok=True)
+        (tmp_path / "shapes" / name).write_bytes(content)
+    listing = ImageFolderDataset(path=str(tmp_path)).load()
+    params = validation_params(classes=["shapes", "other"])
+    index, pixels = inspect_images(listing, ["shapes"], params, [8, 8])
+    assert set(index["status"]) == {"ok"}
+    manifest = index.assign(
+        label_index=0, split=["train", "train", "validation", "test", "test"]
+    )
+    off = {"flip": None, "rotation_degrees": 0, "translation_fraction": 0}
+    datasets = build_datasets(
+        pack_images(manifest, pixels, PackingParams(shard_size=2)),
+        _params(layers=off),
+        seed=0,
+    )
+    trained_on = np.concatenate([_all_batches(dataset)[0] for dataset in datasets])
+    hashes = {
+        hashlib.sha256(b"8x8:" + pixels.tobytes()).hexdigest()
+        for pixels in np.rint(trained_on * 255).astype(np.uint8)
+    }
+    assert hashes == set(index["pixel_hash"])

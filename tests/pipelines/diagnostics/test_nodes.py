@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import keras
+import numpy as np
 import pandas as pd
 import pytest
 from matplotlib.figure import Figure
@@ -90,9 +91,9 @@ def test_learning_curves_mark_the_best_stop_and_onset_epochs_and_shade_the_gap()
         assert len(ax.collections) == 1  # the shaded gap
 
 
-def test_test_predictions_cover_every_test_file(tiny_manifest):
-    model = make_model(
-        input_shape=(24, 24, 3),
+def _small_model(side: int) -> keras.Model:
+    return make_model(
+        input_shape=(side, side, 3),
         num_classes=len(TINY_CLASSES),
         conv_filters=[4],
         kernel_size=3,
@@ -100,14 +101,26 @@ def test_test_predictions_cover_every_test_file(tiny_manifest):
         dropout=0.0,
         l2=0.0,
     )
-    predictions = predict_test_split(model, tiny_manifest, PARAMS)
-    test = tiny_manifest[tiny_manifest["split"] == "test"]
+
+
+def test_test_predictions_cover_every_packed_test_image(tiny_pack):
+    model = _small_model(32)
+    predictions = predict_test_split(model, tiny_pack, PARAMS)
+    test = tiny_pack.rows("test")
     assert list(predictions["relative_path"]) == list(test["relative_path"])
     assert list(predictions["label_index"]) == list(test["label_index"])
+    pixels = tiny_pack.images["test"][np.arange(len(test))] / 255.0
+    expected = model.predict(pixels, verbose=0)
+    assert list(predictions["predicted_index"]) == list(expected.argmax(axis=1))
+    np.testing.assert_allclose(predictions["confidence"], expected.max(axis=1), atol=1e-4)
+
+
+def test_a_model_of_another_image_size_gets_the_packed_images_resized(tiny_pack):
+    predictions = predict_test_split(_small_model(24), tiny_pack, PARAMS)
+    assert len(predictions) == len(tiny_pack.rows("test"))
     assert predictions["predicted_index"].between(0, len(TINY_CLASSES) - 1).all()
     # The top probability is at least 1 / classes (rounded to 4 places).
     assert predictions["confidence"].between(1 / len(TINY_CLASSES) - 1e-4, 1).all()
-    assert isinstance(model, keras.Model)
 
 
 def test_confusion_matrix_counts_every_prediction_beside_the_per_class_table():

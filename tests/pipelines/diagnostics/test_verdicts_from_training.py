@@ -13,8 +13,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from PIL import Image
 
+from image_classification.core.image_pack import ImagePack, pack_split
 from image_classification.pipelines.augmentation.nodes import (
     build_datasets,
     build_train_sample_dataset,
@@ -34,7 +34,7 @@ CLASSES = ["band0", "band1", "band2", "band3"]
 SIDE = 16
 SPLIT_SIZES = {"train": 120, "validation": 200, "test": 40}
 RANDOM_LABELS = 0.25
-AUGMENTED = base_parameters("augmentation") | {"image_size": [SIDE, SIDE], "batch_size": 32}
+AUGMENTED = base_parameters("augmentation") | {"batch_size": 32}
 NOT_AUGMENTED = AUGMENTED | {
     "layers": {"flip": None, "rotation_degrees": 0, "translation_fraction": 0}
 }
@@ -49,41 +49,39 @@ def _bar_image(rng: np.random.Generator, label: int) -> np.ndarray:
 
 
 @pytest.fixture(scope="module")
-def noisy_bars(tmp_path_factory) -> pd.DataFrame:
-    """A split manifest of the generated images."""
-    root = tmp_path_factory.mktemp("bars")
+def noisy_bars() -> ImagePack:
+    """The generated images, packed by split."""
     rng = np.random.default_rng(0)
-    rows = []
+    rows, pixels_of = [], {}
     for split, count in SPLIT_SIZES.items():
         for index in range(count):
             label = index % len(CLASSES)
-            path = root / f"{split}_{index}.png"
-            Image.fromarray(_bar_image(rng, label)).save(path)
+            name = f"{split}_{index}.png"
+            pixels_of[name] = _bar_image(rng, label)
             if rng.random() < RANDOM_LABELS:
                 label = int(rng.integers(len(CLASSES)))
             rows.append(
                 {
-                    "relative_path": path.name,
-                    "path": str(path),
-                    "pixel_hash": path.stem,
+                    "relative_path": name,
+                    "pixel_hash": name,
                     "label_index": label,
                     "split": split,
                 }
             )
-    return pd.DataFrame(rows)
+    return pack_split(pd.DataFrame(rows), pixels_of, 64, (SIDE, SIDE, 3))
 
 
-def _verdict(manifest: pd.DataFrame, augmentation: dict, training: dict, tmp: Path):
-    augmentation_params = AugmentationParams(**augmentation | {"cache_dir": str(tmp)})
+def _verdict(pack: ImagePack, augmentation: dict, training: dict, tmp: Path):
+    augmentation_params = AugmentationParams(**augmentation)
     training_params = TrainingParams(
         **base_parameters("training")
         | training
         | {"verbose": 0, "checkpoint_dir": str(tmp / "checkpoints")}
     )
-    train, validation, test = build_datasets(manifest, augmentation_params, seed=0)
-    sample = build_train_sample_dataset(manifest, augmentation_params, seed=0)
+    train, validation, test = build_datasets(pack, augmentation_params, seed=0)
+    sample = build_train_sample_dataset(pack, augmentation_params, seed=0)
     model, history = train_model(
-        train, sample, validation, manifest, CLASSES, training_params, 0
+        train, sample, validation, pack.index, CLASSES, training_params, 0
     )
     metrics = evaluate_model(model, history, validation, test, training_params)
     params = DiagnosticsParams(**base_parameters("diagnostics"))

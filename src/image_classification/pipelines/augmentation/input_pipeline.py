@@ -1,29 +1,22 @@
-"""tf.data pipelines from file paths: decode once, shuffle, batch, augment.
+"""tf.data pipelines over packed images: shuffle, batch, augment.
 
-Every file is decoded once, in parallel, by the project's one decoder (the pixels
-validation checked), into one uint8 array (a quarter of what
-float32 would take), in memory or, for datasets larger than the memory budget, in a
-file mapped into memory: written once, complete, under a name derived from the decoded
-pixels, so a later run with the same images skips decoding. Batches gather their images
-from it by position, so an epoch can take the whole split in a fresh random order
-without holding images in a shuffle buffer. Scaling and augmentation run once per
-batch, not per image, and batches are augmented in parallel.
+The images are uint8 arrays (a quarter of what float32 would take): the pack's shards,
+in memory or mapped from disk, holding the very pixels validation checked. Batches
+gather their images by position, so an epoch can take the whole split in a fresh
+random order without holding images in a shuffle buffer. Scaling and augmentation run
+once per batch, not per image, and batches are augmented in parallel.
 """
 
 from __future__ import annotations
 
-import hashlib
 import math
-import os
-from collections.abc import Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
+from collections.abc import Sequence
 
 import keras
 import numpy as np
 import tensorflow as tf
 
-from image_classification.core.decoding import decode_file
+from image_classification.core.image_pack import ShardedImages
 
 from .params import AugmentationLayers
 
@@ -100,60 +93,6 @@ def random_affine(
     )
 
 
-def images_fingerprint(pixel_hashes: Iterable[str], image_size: Sequence[int]) -> str:
-    """A name for the decoded images of a split: their pixel hashes, in order, and size."""
-    digest = hashlib.sha256("x".join(map(str, image_size)).encode())
-    for pixel_hash in pixel_hashes:
-        digest.update(pixel_hash.encode())
-    return digest.hexdigest()[:24]
-
-
-def _decode_into(images: np.ndarray, paths: Sequence[str], image_size: Sequence[int]):
-    """Fill ``images`` with the decoded files, in order, decoding in parallel (Pillow
-    releases the interpreter lock while it decodes)."""
-    with ThreadPoolExecutor() as pool:
-        decoded = pool.map(lambda path: decode_file(path, image_size), paths)
-        for position, pixels in enumerate(decoded):
-            images[position] = pixels
-
-
-def decoded_images(
-    paths: Sequence[str], image_size: Sequence[int], disk_cache: Path | None = None
-) -> np.ndarray:
-    """Every file decoded once into one uint8 array ``(files, height, width, 3)``.
-
-    The array is what the datasets draw batches from at random positions, so an epoch
-    can visit the images in any order without a second copy of them. In memory, or,
-    with ``disk_cache``, a ``.npy`` file mapped into memory: the operating system then
-    keeps the pages it has room for and reads the rest from disk. The file is written
-    beside its final name and renamed when complete, so ``disk_cache`` either holds
-    every image or does not exist, and a later run with the same images (the name comes
-    from ``images_fingerprint``) reads it instead of decoding again.
-
-    Args:
-        paths: Image files, already validated as decodable.
-        image_size: ``(height, width)`` every image is resized to.
-        disk_cache: The ``.npy`` file of the decoded images; None keeps them in memory.
-    """
-    shape = (len(paths), *image_size, 3)
-    if disk_cache is None:
-        images = np.empty(shape, np.uint8)
-        _decode_into(images, paths, image_size)
-        return images
-    if not disk_cache.exists():
-        disk_cache.parent.mkdir(parents=True, exist_ok=True)
-        partial = disk_cache.with_name(f"{disk_cache.name}.partial-{os.getpid()}")
-        try:
-            writing = np.lib.format.open_memmap(partial, "w+", np.uint8, shape)
-            _decode_into(writing, paths, image_size)
-            writing.flush()
-            del writing
-            partial.replace(disk_cache)
-        finally:
-            partial.unlink(missing_ok=True)
-    return np.load(disk_cache, mmap_mode="r")
-
-
 def _epoch_order(count: int, shuffle: bool, seed: int) -> tf.data.Dataset:
     """Positions ``0 .. count - 1``: in order, or a new uniformly random permutation of
     all of them every epoch (the same sequence of permutations for the same seed).
@@ -169,7 +108,7 @@ def _epoch_order(count: int, shuffle: bool, seed: int) -> tf.data.Dataset:
 
 
 def image_batches(
-    images: np.ndarray,
+    images: np.ndarray | ShardedImages,
     labels: Sequence[int],
     batch_size: int,
     *,
@@ -180,7 +119,8 @@ def image_batches(
     """Batches of ``(images in [0, 1], integer labels)`` gathered from ``images``.
 
     Args:
-        images: uint8 ``(count, height, width, 3)``, in memory or mapped from a file.
+        images: uint8 ``(count, height, width, 3)``: an array, or a split of the pack
+            (its shards in memory or mapped from disk).
         labels: Label index per image.
         batch_size: Images per batch.
         shuffle: False keeps the order (evaluation); True draws a new random order of
@@ -215,42 +155,3 @@ def image_batches(
             num_parallel_calls=AUTOTUNE,
         )
     return dataset.prefetch(AUTOTUNE)
-
-
-def make_image_dataset(
-    paths: Sequence[str],
-    labels: Sequence[int],
-    image_size: Sequence[int],
-    batch_size: int,
-    *,
-    shuffle: bool = False,
-    seed: int = 0,
-    augmentation: AugmentationLayers | None = None,
-    disk_cache: Path | None = None,
-) -> tf.data.Dataset:
-    """Batches of ``(images in [0, 1], integer labels)`` read from ``paths``: the files
-    decoded once (``decoded_images``), then batched by ``image_batches``.
-
-    Args:
-        paths: Image files, already validated as decodable.
-        labels: Label index per file.
-        image_size: ``(height, width)`` every image is resized to.
-        batch_size: Images per batch.
-        shuffle: False keeps file order (evaluation); True draws a new random order of
-            the whole split every epoch (training).
-        seed: Seeds shuffling and augmentation.
-        augmentation: ``random_affine`` applied to each training batch, or None.
-        disk_cache: The ``.npy`` file of the decoded images (see
-            ``images_fingerprint``); None keeps them in memory.
-
-    Returns:
-        A prefetched dataset.
-    """
-    return image_batches(
-        decoded_images(paths, image_size, disk_cache),
-        labels,
-        batch_size,
-        shuffle=shuffle,
-        seed=seed,
-        augmentation=augmentation,
-    )

@@ -2,70 +2,30 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
-import pandas as pd
 import tensorflow as tf
 from matplotlib.figure import Figure
 from sklearn.utils import resample
 
-from image_classification.core.decoding import decode_file
+from image_classification.core.image_pack import SPLITS, ImagePack
 from image_classification.figures import image_grid
 
 from .class_mix import class_mix_report
-from .input_pipeline import (
-    images_fingerprint,
-    is_augmenting,
-    make_image_dataset,
-    random_affine,
-)
+from .input_pipeline import image_batches, is_augmenting, random_affine
 from .params import AugmentationParams
-
-SPLITS = ("train", "validation", "test")
-
-
-def _fits_in_memory(split_manifest: pd.DataFrame, params: AugmentationParams) -> bool:
-    height, width = params.image_size
-    return len(split_manifest) * height * width * 3 <= params.cache_memory_mb * 2**20
-
-
-def _split_dataset(
-    rows: pd.DataFrame,
-    params: AugmentationParams,
-    seed: int,
-    *,
-    training: bool,
-    cached_on_disk: bool,
-) -> tf.data.Dataset:
-    return make_image_dataset(
-        rows["path"],
-        rows["label_index"],
-        params.image_size,
-        params.batch_size,
-        shuffle=training,
-        seed=seed,
-        augmentation=params.layers if training else None,
-        disk_cache=Path(params.cache_dir)
-        / f"{images_fingerprint(rows['pixel_hash'], params.image_size)}.npy"
-        if cached_on_disk
-        else None,
-    )
 
 
 def build_datasets(
-    split_manifest: pd.DataFrame, params: AugmentationParams, seed: int
+    image_pack: ImagePack, params: AugmentationParams, seed: int
 ) -> tuple[tf.data.Dataset, tf.data.Dataset, tf.data.Dataset]:
     """The three input pipelines; only training batches are shuffled and augmented.
 
     Each epoch of training takes the whole training split in a new random order,
-    whatever the order of the manifest. Decoded images are kept in memory when all
-    splits fit ``cache_memory_mb``, in files under ``cache_dir`` otherwise.
+    whatever the order of the pack.
 
     Args:
-        split_manifest: Files with ``path``, ``label_index``, ``pixel_hash`` and
-            ``split``.
-        params: Image size, batch size, cache and augmentation layers.
+        image_pack: The pixels validation decoded, by split.
+        params: Batch size and augmentation layers.
         seed: Seeds shuffling and augmentation.
 
     Returns:
@@ -74,18 +34,23 @@ def build_datasets(
     Raises:
         ValueError: A split has no images.
     """
-    on_disk = not _fits_in_memory(split_manifest, params)
     datasets = []
     for split in SPLITS:
-        rows = split_manifest[split_manifest["split"] == split]
+        rows = image_pack.rows(split)
         if rows.empty:
             raise ValueError(
-                f"the {split} split has no images ({len(split_manifest)} in all): add "
+                f"the {split} split has no images ({len(image_pack.index)} in all): add "
                 "images or change data_split.fractions"
             )
+        training = split == "train"
         datasets.append(
-            _split_dataset(
-                rows, params, seed, training=split == "train", cached_on_disk=on_disk
+            image_batches(
+                image_pack.images[split],
+                rows["label_index"],
+                params.batch_size,
+                shuffle=training,
+                seed=seed,
+                augmentation=params.layers if training else None,
             )
         )
     return tuple(datasets)
@@ -93,7 +58,7 @@ def build_datasets(
 
 def measure_batch_class_mix(
     train_dataset: tf.data.Dataset,
-    split_manifest: pd.DataFrame,
+    image_pack: ImagePack,
     params: AugmentationParams,
     seed: int,
 ) -> dict:
@@ -106,14 +71,14 @@ def measure_batch_class_mix(
 
     Args:
         train_dataset: Output of ``build_datasets``.
-        split_manifest: Files with ``label_index`` and ``split``.
+        image_pack: Its index gives the training labels.
         params: ``class_mix_batches`` and ``batch_size``.
         seed: Seeds the random reference order.
 
     Returns:
         See ``class_mix_report``.
     """
-    labels = split_manifest.loc[split_manifest["split"] == "train", "label_index"]
+    labels = image_pack.rows("train")["label_index"]
     full_batches = max(1, len(labels) // params.batch_size)
     observed = (
         batch_labels
@@ -125,7 +90,7 @@ def measure_batch_class_mix(
 
 
 def build_train_sample_dataset(
-    split_manifest: pd.DataFrame, params: AugmentationParams, seed: int
+    image_pack: ImagePack, params: AugmentationParams, seed: int
 ) -> tf.data.Dataset:
     """A fixed, stratified sample of training images, not augmented and not shuffled.
 
@@ -135,15 +100,14 @@ def build_train_sample_dataset(
     in inference mode, as it evaluates the validation split, so the two compare.
 
     Args:
-        split_manifest: Files with ``path``, ``label_index``, ``pixel_hash`` and
-            ``split``.
-        params: ``train_sample_size`` caps the sample; image size, batch size, cache.
+        image_pack: The pixels validation decoded, by split.
+        params: ``train_sample_size`` caps the sample; batch size.
         seed: Which images are drawn.
 
     Returns:
         Batches of ``(images, labels)``.
     """
-    train = split_manifest[split_manifest["split"] == "train"]
+    train = image_pack.rows("train")
     if len(train) > params.train_sample_size:
         train = resample(
             train,
@@ -152,12 +116,12 @@ def build_train_sample_dataset(
             random_state=seed,
             stratify=train["label_index"],
         ).sort_index()
-    on_disk = not _fits_in_memory(split_manifest, params)
-    return _split_dataset(train, params, seed, training=False, cached_on_disk=on_disk)
+    images = image_pack.images["train"][train.index.to_numpy()]
+    return image_batches(images, train["label_index"], params.batch_size)
 
 
 def preview_augmentation(
-    split_manifest: pd.DataFrame,
+    image_pack: ImagePack,
     class_names: list[str],
     params: AugmentationParams,
     seed: int,
@@ -165,7 +129,7 @@ def preview_augmentation(
     """A few training images, each shown as loaded and then augmented several times.
 
     Args:
-        split_manifest: Files with ``path``, ``label_index`` and ``split``.
+        image_pack: The pixels validation decoded, by split.
         class_names: To label each row.
         params: Augmentation layers and preview size.
         seed: Which images are shown and how they are transformed.
@@ -173,9 +137,9 @@ def preview_augmentation(
     Returns:
         The figure: one row per image, the original first.
     """
-    train = split_manifest[split_manifest["split"] == "train"]
+    train = image_pack.rows("train")
     picked = train.sample(n=min(params.preview_images, len(train)), random_state=seed)
-    originals = np.stack([decode_file(path, params.image_size) for path in picked["path"]])
+    originals = image_pack.images["train"][picked.index.to_numpy()]
     originals = tf.constant(originals, tf.float32) / 255.0
     variants = [
         random_affine(originals, tf.constant([seed, k]), params.layers)

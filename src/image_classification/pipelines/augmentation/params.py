@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
-
-_Side = Annotated[int, Field(ge=8, le=1024)]
 
 
 class AugmentationLayers(BaseModel):
@@ -28,12 +26,7 @@ class AugmentationParams(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    image_size: tuple[_Side, _Side] = Field(description="height, width")
     batch_size: int = Field(ge=1)
-    cache_memory_mb: float = Field(
-        ge=0, description="decoded images up to this size are cached in memory"
-    )
-    cache_dir: str = Field(min_length=1, description="file cache of larger datasets")
     train_sample_size: int = Field(
         ge=1, description="training images evaluated un-augmented after every epoch"
     )

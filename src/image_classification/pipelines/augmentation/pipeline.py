@@ -15,7 +15,7 @@ def create_pipeline(**kwargs) -> Pipeline:
         [
             Node(
                 func=build_datasets,
-                inputs=["split_manifest", "params:augmentation", "params:seed"],
+                inputs=["image_pack", "params:augmentation", "params:seed"],
                 outputs=["train_dataset", "validation_dataset", "test_dataset"],
                 name="build_datasets_node",
                 tags="training",  # the input pipelines training needs
@@ -24,7 +24,7 @@ def create_pipeline(**kwargs) -> Pipeline:
                 func=measure_batch_class_mix,
                 inputs=[
                     "train_dataset",
-                    "split_manifest",
+                    "image_pack",
                     "params:augmentation",
                     "params:seed",
                 ],
@@ -34,7 +34,7 @@ def create_pipeline(**kwargs) -> Pipeline:
             ),
             Node(
                 func=build_train_sample_dataset,
-                inputs=["split_manifest", "params:augmentation", "params:seed"],
+                inputs=["image_pack", "params:augmentation", "params:seed"],
                 outputs="train_sample_dataset",
                 name="build_train_sample_dataset_node",
                 tags="training",
@@ -42,7 +42,7 @@ def create_pipeline(**kwargs) -> Pipeline:
             Node(
                 func=preview_augmentation,
                 inputs=[
-                    "split_manifest",
+                    "image_pack",
                     "class_names",
                     "params:augmentation",
                     "params:seed",

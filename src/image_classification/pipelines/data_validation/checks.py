@@ -10,13 +10,19 @@ search use.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 import numpy as np
 from PIL import Image, ImageFilter, UnidentifiedImageError
 
-from image_classification.core.decoding import UndecodableImageError, decode, open_image
+from image_classification.core.decoding import (
+    UndecodableImageError,
+    decode,
+    open_image,
+    resized_pixels,
+)
 
 FORMAT_BY_EXTENSION = {
     ".jpg": "JPEG",
@@ -138,8 +144,13 @@ def _decoding_failure(content: bytes, error: Exception) -> tuple[str, str]:
     return "unreadable", f"cannot decode this {begins_as}: {cause}"
 
 
-def inspect_file(
-    relative_path: str, path: str, label: str, outside_root: bool, max_pixels: int
+def inspect_file(  # noqa: PLR0917 - the listing row by position, then the limits
+    relative_path: str,
+    path: str,
+    label: str,
+    outside_root: bool,
+    max_pixels: int,
+    image_size: Sequence[int] | None = None,
 ) -> dict[str, Any]:
     """Read, hash and decode one file; never raises for a bad file.
 
@@ -149,11 +160,14 @@ def inspect_file(
         label: Class folder the file is in (``""`` at the root).
         outside_root: The path is a link that resolves outside the image folder.
         max_pixels: Larger images are refused as decompression bombs before decoding.
+        image_size: ``(height, width)`` to keep the decoded pixels at, for training.
 
     Returns:
         One image-index row: size, format, mode, frames, width, height, hashes, content
-        statistics, whether it is converted to RGB for training, ``status`` and, when
-        quarantined, ``reason`` and ``detail``.
+        statistics, whether it is converted to RGB for training, ``decode_notes``,
+        ``status`` and, when quarantined, ``reason`` and ``detail``. With
+        ``image_size``, a decoded file's row also holds ``pixels``: uint8 ``(height,
+        width, 3)``, what training will learn from.
     """
     record: dict[str, Any] = {
         "relative_path": relative_path,
@@ -222,6 +236,8 @@ def inspect_file(
     record["pixel_hash"] = hashlib.sha256(size_tag + rgb.tobytes()).hexdigest()
     record["converted_to_rgb"] = record["mode"] != "RGB"
     record.update(content_stats(rgb))
+    if image_size is not None:
+        record["pixels"] = resized_pixels(rgb, image_size)
     if record["format"] != expected_format:
         return quarantine(
             "extension_mismatch",

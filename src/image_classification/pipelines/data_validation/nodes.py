@@ -20,6 +20,8 @@ from .flags import (
 from .params import DataValidationParams
 
 logger = logging.getLogger(__name__)
+# Training image sides: below 8 the three pooling blocks leave nothing.
+_MIN_SIDE, _MAX_SIDE = 8, 1024
 
 
 def resolve_class_names(
@@ -75,30 +77,52 @@ def _class_folders(raw_images: pd.DataFrame, params: DataValidationParams) -> li
 
 
 def inspect_images(
-    raw_images: pd.DataFrame, class_names: list[str], params: DataValidationParams
-) -> pd.DataFrame:
+    raw_images: pd.DataFrame,
+    class_names: list[str],
+    params: DataValidationParams,
+    image_size: list[int],
+) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
     """Decode every file once, in parallel, and record what it is and whether it is usable.
 
     Exact duplicates (same decoded pixels) filed under different classes are all
     quarantined: no label can be trusted. Duplicates within a class stay; the split
-    keeps them on one side.
+    keeps them on one side. The same decode gives the pixels training learns from,
+    resized to ``image_size``; they are packed once the split is known.
 
     Args:
         raw_images: Listing of the image folder.
         class_names: Output of ``resolve_class_names`` (ties the node to that check).
         params: ``workers`` sets the number of decoding threads, ``max_pixels`` the
             decompression-bomb limit.
+        image_size: ``(height, width)`` every image is trained at, 8 to 1024 each.
 
     Returns:
         One row per file with checks, content statistics, a grayscale thumbnail,
-        ``status`` and ``reason``.
+        ``status`` and ``reason``; and the pixels of each decoded file by relative path.
+
+    Raises:
+        ValueError: ``image_size`` is not two sides of 8 to 1024 pixels.
     """
+    if len(image_size) != 2 or not all(
+        isinstance(side, int) and _MIN_SIDE <= side <= _MAX_SIDE for side in image_size
+    ):
+        raise ValueError(
+            f"image_size must be [height, width], each {_MIN_SIDE} to {_MAX_SIDE} "
+            f"pixels, got {image_size}"
+        )
     columns = [
         raw_images[name] for name in ("relative_path", "path", "label", "outside_root")
     ]
     limits = [params.max_pixels] * len(raw_images)
+    sizes = [tuple(image_size)] * len(raw_images)
+    pixels_of = {}
+    records = []
     with ThreadPoolExecutor(max_workers=params.workers) as pool:
-        records = list(pool.map(inspect_file, *columns, limits))
+        for record in pool.map(inspect_file, *columns, limits, sizes):
+            pixels = record.pop("pixels", None)
+            if pixels is not None:
+                pixels_of[record["relative_path"]] = pixels
+            records.append(record)
     inspected = _quarantine_conflicting_duplicates(pd.DataFrame.from_records(records))
     counts = inspected["status"].value_counts().to_dict()
     logger.info(
@@ -108,7 +132,7 @@ def inspect_images(
         counts.get(OK, 0),
         counts.get(QUARANTINED, 0),
     )
-    return inspected
+    return inspected, pixels_of
 
 
 def _quarantine_conflicting_duplicates(index: pd.DataFrame) -> pd.DataFrame:

@@ -24,8 +24,13 @@ def create_pipeline(**kwargs) -> Pipeline:
             ),
             Node(
                 func=inspect_images,
-                inputs=["raw_images", "class_names", "params:data_validation"],
-                outputs="inspected_images",
+                inputs=[
+                    "raw_images",
+                    "class_names",
+                    "params:data_validation",
+                    "params:image_size",
+                ],
+                outputs=["inspected_images", "decoded_pixels"],
                 name="inspect_images_node",
             ),
             Node(

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import keras
 import pandas as pd
+import tensorflow as tf
 from matplotlib.figure import Figure
 from sklearn.metrics import precision_recall_fscore_support
 
-from image_classification.pipelines.augmentation.input_pipeline import make_image_dataset
+from image_classification.core.image_pack import ImagePack
+from image_classification.pipelines.augmentation.input_pipeline import image_batches
 from image_classification.pipelines.augmentation.params import AugmentationParams
 from image_classification.pipelines.training.params import TrainingParams
 
@@ -23,26 +25,33 @@ from .verdict import judge_fit
 
 
 def predict_test_split(
-    model: keras.Model, split_manifest: pd.DataFrame, params: DiagnosticsParams
+    model: keras.Model, image_pack: ImagePack, params: DiagnosticsParams
 ) -> pd.DataFrame:
     """Predict every test image with the saved model.
 
-    Reads the test files from the split manifest rather than taking the in-memory
-    dataset, so ``kedro run --tags report`` or ``--load-versions`` can rebuild the
-    report of any past run from its saved model and manifest.
+    Reads the test images from the pack rather than taking the in-memory dataset, so
+    ``kedro run --tags report`` or ``--load-versions`` can rebuild the report of any
+    past run from its saved model and pack. A model trained at another image size (a
+    champion from before ``image_size`` changed) gets the packed images
+    resized to its input, as ``tf.image.resize`` with antialiasing does.
 
     Args:
         model: The trained model.
-        split_manifest: Files with ``path``, ``label_index`` and ``split``.
+        image_pack: The pixels validation decoded; its test split is predicted.
         params: ``batch_size`` for prediction.
 
     Returns:
         One row per test file: true and predicted label index and the confidence.
     """
-    test = split_manifest[split_manifest["split"] == "test"]
-    dataset = make_image_dataset(
-        test["path"], test["label_index"], model.input_shape[1:3], params.batch_size
+    test = image_pack.rows("test")
+    dataset = image_batches(
+        image_pack.images["test"], test["label_index"], params.batch_size
     )
+    size = tuple(model.input_shape[1:3])
+    if size != image_pack.images["test"].shape[1:3]:
+        dataset = dataset.map(
+            lambda images, labels: (tf.image.resize(images, size, antialias=True), labels)
+        )
     probabilities = model.predict(dataset, verbose=0)
     return pd.DataFrame(
         {

@@ -18,8 +18,9 @@ from matplotlib.figure import Figure
 from sklearn.model_selection import StratifiedKFold
 
 from image_classification.core.decoding import decode_file
+from image_classification.core.image_pack import ImagePack
 from image_classification.figures import image_grid
-from image_classification.pipelines.augmentation.input_pipeline import make_image_dataset
+from image_classification.pipelines.augmentation.input_pipeline import image_batches
 from image_classification.pipelines.augmentation.params import AugmentationParams
 from image_classification.pipelines.training.model import compiled_model
 from image_classification.pipelines.training.params import TrainingParams
@@ -30,7 +31,8 @@ logger = logging.getLogger(__name__)
 
 
 def _fold_model(
-    train: pd.DataFrame,
+    images: np.ndarray,
+    labels: pd.Series,
     *,
     num_classes: int,
     training: TrainingParams,
@@ -39,10 +41,9 @@ def _fold_model(
     seed: int,
 ) -> keras.Model:
     keras.utils.set_random_seed(seed)
-    dataset = make_image_dataset(
-        train["path"],
-        train["label_index"],
-        augmentation.image_size,
+    dataset = image_batches(
+        images,
+        labels,
         audit.batch_size,
         shuffle=True,
         seed=seed,
@@ -50,7 +51,7 @@ def _fold_model(
     )
     model = compiled_model(
         training,
-        input_shape=(*augmentation.image_size, 3),
+        input_shape=images.shape[1:],
         num_classes=num_classes,
         steps=audit.epochs * int(dataset.cardinality()),
     )
@@ -59,7 +60,7 @@ def _fold_model(
 
 
 def predict_out_of_fold(  # noqa: PLR0917 - Kedro passes node inputs by position
-    split_manifest: pd.DataFrame,
+    image_pack: ImagePack,
     class_names: list[str],
     params: LabelAuditParams,
     training: TrainingParams,
@@ -69,18 +70,19 @@ def predict_out_of_fold(  # noqa: PLR0917 - Kedro passes node inputs by position
     """Class probabilities for every image from a model that never saw its label.
 
     Args:
-        split_manifest: All clean images (every split is audited).
+        image_pack: All clean images as validation decoded them (every split is
+            audited).
         class_names: Column order of the probabilities.
         params: Number of folds, epochs and batch size of the fold models.
         training: The model, as the training pipeline builds it, changed where
             ``params.model`` says.
-        augmentation: Image size and augmentation of the fold models.
+        augmentation: Augmentation of the fold models.
         seed: Seeds the folds and the models.
 
     Returns:
         ``relative_path``, ``label_index`` and one probability column per class.
     """
-    images = split_manifest.reset_index(drop=True)
+    images = image_pack.index
     fold_training = training.model_copy(update=params.model.model_dump(exclude_none=True))
     probabilities = np.zeros((len(images), len(class_names)), dtype=np.float32)
     folds = StratifiedKFold(n_splits=params.folds, shuffle=True, random_state=seed)
@@ -88,7 +90,8 @@ def predict_out_of_fold(  # noqa: PLR0917 - Kedro passes node inputs by position
         folds.split(images, images["label_index"]), start=1
     ):
         model = _fold_model(
-            images.iloc[fit_rows],
+            image_pack.take(fit_rows),
+            images["label_index"].iloc[fit_rows],
             num_classes=len(class_names),
             training=fold_training,
             augmentation=augmentation,
@@ -96,9 +99,7 @@ def predict_out_of_fold(  # noqa: PLR0917 - Kedro passes node inputs by position
             seed=seed + fold,
         )
         rows = images.iloc[held_out]
-        evaluation = make_image_dataset(
-            rows["path"], rows["label_index"], augmentation.image_size, 256
-        )
+        evaluation = image_batches(image_pack.take(held_out), rows["label_index"], 256)
         probabilities[held_out] = model.predict(evaluation, verbose=0)
         logger.info("Label audit: fold %d of %d predicted", fold, params.folds)
     columns = {f"p_{name}": probabilities[:, i] for i, name in enumerate(class_names)}

@@ -11,7 +11,7 @@ def create_pipeline(**kwargs) -> Pipeline:
             Node(
                 func=predict_out_of_fold,
                 inputs=[
-                    "split_manifest",
+                    "image_pack",
                     "class_names",
                     "params:label_audit",
                     "params:training",

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 import pandas as pd
 from matplotlib.figure import Figure
 
+from image_classification.core.image_pack import ImagePack
 from image_classification.datasets import Champion
 from image_classification.pipelines.diagnostics.nodes import predict_test_split
 from image_classification.pipelines.diagnostics.params import DiagnosticsParams
@@ -48,7 +49,7 @@ def data_fingerprint(split_manifest: pd.DataFrame) -> str:
 
 def score_champion(
     current_champion: Champion | None,
-    split_manifest: pd.DataFrame,
+    image_pack: ImagePack,
     params: DiagnosticsParams,
 ) -> dict:
     """The champion's accuracy on today's test split, the one the candidate was tested on.
@@ -58,7 +59,7 @@ def score_champion(
     """
     if current_champion is None:
         return {"champion_id": None, "test_accuracy": None}
-    predictions = predict_test_split(current_champion.model, split_manifest, params)
+    predictions = predict_test_split(current_champion.model, image_pack, params)
     correct = predictions["label_index"] == predictions["predicted_index"]
     return {
         "champion_id": current_champion.record["champion_id"],

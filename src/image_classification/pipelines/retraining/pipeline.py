@@ -36,7 +36,7 @@ def create_pipeline(**kwargs) -> Pipeline:
             ),
             Node(
                 func=score_champion,
-                inputs=["current_champion", "split_manifest", "params:diagnostics"],
+                inputs=["current_champion", "image_pack", "params:diagnostics"],
                 outputs="champion_score",
                 name="score_champion_node",
             ),

@@ -1,0 +1,120 @@
+"""The packed, training-ready pixels of a run (``core.image_pack``) in the catalog.
+
+A versioned folder, read and written through fsspec::
+
+    <filepath>/<version>/<name>/pack.json            shard size, image shape, shards
+    <filepath>/<version>/<name>/index.parquet        relative_path, pixel_hash, ...
+    <filepath>/<version>/<name>/<split>-00000.npy    uint8 (images, height, width, 3)
+
+Shards are ``.npy``: numpy writes and reads them with no extra library, and on a local
+disk they are mapped into memory, so a split larger than the memory is read page by
+page. The folder is written under a ``.partial`` name and renamed when whole: Kedro
+only ever finds complete versions, and a crash leaves the last good one readable.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from copy import deepcopy
+from pathlib import PurePosixPath
+from typing import Any
+
+import fsspec
+import numpy as np
+import pandas as pd
+from kedro.io.core import (
+    AbstractVersionedDataset,
+    DatasetError,
+    Version,
+    get_filepath_str,
+    get_protocol_and_path,
+)
+
+from image_classification.core.image_pack import SPLITS, ImagePack, ShardedImages
+
+_META = "pack.json"
+_INDEX = "index.parquet"
+
+
+class ImagePackDataset(AbstractVersionedDataset[ImagePack, ImagePack]):
+    """An ``ImagePack`` stored as ``.npy`` shards and a Parquet index."""
+
+    def __init__(
+        self,
+        *,
+        filepath: str,
+        version: Version | None = None,
+        credentials: dict[str, Any] | None = None,
+        fs_args: dict[str, Any] | None = None,
+        metadata: dict[str, Any] | None = None,
+    ) -> None:
+        protocol, path = get_protocol_and_path(filepath, version)
+        self._protocol = protocol
+        self._fs = fsspec.filesystem(
+            protocol, **deepcopy(credentials or {}), **deepcopy(fs_args or {})
+        )
+        self.metadata = metadata
+        super().__init__(
+            filepath=PurePosixPath(path),
+            version=version,
+            exists_function=self._fs.exists,
+            glob_function=self._fs.glob,
+        )
+
+    def _describe(self) -> dict[str, Any]:
+        return {"filepath": self._filepath, "protocol": self._protocol}
+
+    def load(self) -> ImagePack:
+        folder = get_filepath_str(self._get_load_path(), self._protocol)
+        meta = json.loads(self._fs.cat_file(f"{folder}/{_META}"))
+        with self._fs.open(f"{folder}/{_INDEX}", "rb") as file:
+            index = pd.read_parquet(file)
+        shape = tuple(meta["image_shape"])
+        images = {
+            split: ShardedImages(
+                [self._read_shard(f"{folder}/{name}") for name in meta["shards"][split]],
+                meta["shard_size"],
+                shape,
+            )
+            for split in SPLITS
+        }
+        return ImagePack(index, images)
+
+    def _read_shard(self, path: str) -> np.ndarray:
+        if self._protocol == "file":  # mapped: pages are read as batches touch them
+            return np.load(path, mmap_mode="r")
+        return np.load(io.BytesIO(self._fs.cat_file(path)))
+
+    def save(self, data: ImagePack) -> None:
+        folder = get_filepath_str(self._get_save_path(), self._protocol)
+        partial = f"{folder}.partial"
+        self._fs.mkdirs(partial, exist_ok=True)
+        shards: dict[str, list[str]] = {}
+        for split in SPLITS:
+            shards[split] = []
+            for number, shard in enumerate(data.images[split].shards):
+                name = f"{split}-{number:05d}.npy"
+                with self._fs.open(f"{partial}/{name}", "wb") as file:
+                    np.save(file, np.ascontiguousarray(shard), allow_pickle=False)
+                shards[split].append(name)
+        with self._fs.open(f"{partial}/{_INDEX}", "wb") as file:
+            data.index.to_parquet(file, index=False)
+        any_split = data.images[SPLITS[0]]
+        meta = {
+            "shard_size": any_split.shard_size,
+            "image_shape": list(any_split.shape[1:]),
+            "shards": shards,
+        }
+        self._fs.pipe_file(f"{partial}/{_META}", json.dumps(meta, indent=1).encode())
+        if self._fs.exists(folder):  # unversioned: the new pack replaces the old
+            self._fs.rm(folder, recursive=True)
+        self._fs.mv(partial, folder, recursive=True)
+        self._fs.invalidate_cache(folder)
+
+    def _exists(self) -> bool:
+        try:
+            folder = get_filepath_str(self._get_load_path(), self._protocol)
+        except DatasetError:
+            return False
+        return self._fs.exists(f"{folder}/{_META}")
