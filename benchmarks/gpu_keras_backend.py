@@ -156,7 +156,9 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=30, help="with XLA")
     parser.add_argument("--eager-epochs", type=int, default=3, help="without XLA")
     args = parser.parse_args()
-    size = tuple(parameters("augmentation")["image_size"])
+    size = tuple(
+        yaml.safe_load((PROJECT / "conf/base/parameters.yml").read_text())["image_size"]
+    )
     images, labels = load_folder(args.folder, size)
     train_x, val_x, train_y, val_y = train_test_split(
         images, labels, test_size=0.2, stratify=labels, random_state=0

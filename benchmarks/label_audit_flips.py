@@ -18,8 +18,6 @@ from pathlib import Path
 from typing import get_args
 
 from image_classification.pipelines.augmentation.params import AugmentationParams
-from image_classification.pipelines.data_split.nodes import assign_splits
-from image_classification.pipelines.data_split.params import DataSplitParams
 from image_classification.pipelines.label_audit.nodes import (
     predict_out_of_fold,
     rank_label_issues,
@@ -29,7 +27,7 @@ from image_classification.pipelines.training.params import TrainingParams
 
 sys.path.insert(0, str(Path(__file__).parent))
 from plant_faults import plant
-from project_setup import configured, validate_folder, validation_params
+from project_setup import configured, split_and_pack, validate_folder, validation_params
 
 
 def main() -> None:
@@ -48,13 +46,9 @@ def main() -> None:
         manifest = plant(args.folder, copy, per_kind, seed=2, kinds=("label_flip",))
         flipped = {entry["path"] for entry in manifest}
         start = time.perf_counter()
-        classes, index, _ = validate_folder(copy, validation_params())
-        clean = index[index["status"] == "ok"]
-        manifest_split = assign_splits(
-            clean, classes, configured("data_split", DataSplitParams), seed=42
-        )
+        classes, index, _, pixels = validate_folder(copy, validation_params())
         out_of_fold = predict_out_of_fold(
-            manifest_split,
+            split_and_pack(index, classes, pixels),
             classes,
             audit,
             configured("training", TrainingParams, verbose=0),

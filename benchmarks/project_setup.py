@@ -1,4 +1,5 @@
-"""What the benchmarks share: the configured parameters and the validation stage."""
+"""What the benchmarks share: the configured parameters, and validation, split and
+packing as the pipeline runs them."""
 
 from __future__ import annotations
 
@@ -7,7 +8,10 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
+from image_classification.core.image_pack import ImagePack
 from image_classification.datasets import ImageFolderDataset, LabelsFileDataset
+from image_classification.pipelines.data_split.nodes import assign_splits
+from image_classification.pipelines.data_split.params import DataSplitParams
 from image_classification.pipelines.data_validation.nodes import (
     find_near_duplicates,
     flag_images,
@@ -15,6 +19,8 @@ from image_classification.pipelines.data_validation.nodes import (
     resolve_class_names,
 )
 from image_classification.pipelines.data_validation.params import DataValidationParams
+from image_classification.pipelines.packing.nodes import pack_images
+from image_classification.pipelines.packing.params import PackingParams
 
 CONF = Path(__file__).resolve().parents[1] / "conf" / "base"
 NO_LABELS = LabelsFileDataset(labels_csv=None).load()
@@ -26,6 +32,11 @@ def configured(group: str, model, **overrides):
     return model(**values | overrides)
 
 
+def image_size() -> list[int]:
+    """The configured ``image_size`` (`conf/base/parameters.yml`)."""
+    return yaml.safe_load((CONF / "parameters.yml").read_text())["image_size"]
+
+
 def validation_params(**overrides) -> DataValidationParams:
     """The configured validation parameters, classes taken from the folder."""
     return configured("data_validation", DataValidationParams, classes=None, **overrides)
@@ -33,18 +44,31 @@ def validation_params(**overrides) -> DataValidationParams:
 
 def inspect_folder(
     folder: Path, params: DataValidationParams
-) -> tuple[list[str], pd.DataFrame]:
-    """Class names and every file inspected (decoded once), by the pipeline's nodes."""
+) -> tuple[list[str], pd.DataFrame, dict]:
+    """Class names, every file inspected (decoded once) and the decoded pixels, by the
+    pipeline's nodes."""
     listing = ImageFolderDataset(path=str(folder)).load()
     classes = resolve_class_names(listing, NO_LABELS, params)
-    return classes, inspect_images(listing, classes, params)
+    return classes, *inspect_images(listing, classes, params, image_size())
 
 
 def validate_folder(
     folder: Path, params: DataValidationParams
-) -> tuple[list[str], pd.DataFrame, pd.DataFrame]:
-    """Class names, image index and findings of a folder, by the pipeline's nodes."""
-    classes, inspected = inspect_folder(folder, params)
+) -> tuple[list[str], pd.DataFrame, pd.DataFrame, dict]:
+    """Class names, image index, findings and decoded pixels of a folder, by the
+    pipeline's nodes."""
+    classes, inspected, pixels = inspect_folder(folder, params)
     pairs = find_near_duplicates(inspected, params)
     index, findings, _ = flag_images(inspected, pairs, NO_LABELS, params)
-    return classes, index, findings
+    return classes, index, findings, pixels
+
+
+def split_and_pack(
+    index: pd.DataFrame, classes: list[str], pixels: dict, seed: int = 42
+) -> ImagePack:
+    """The clean images of a validated folder split and packed as the pipeline does."""
+    clean = index[index["status"] == "ok"]
+    manifest = assign_splits(
+        clean, classes, configured("data_split", DataSplitParams), seed
+    )
+    return pack_images(manifest, pixels, configured("packing", PackingParams))

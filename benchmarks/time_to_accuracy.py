@@ -1,13 +1,15 @@
 """Wall time to a validation accuracy, and peak memory: our default training vs the seed.
 
-Both train on the same split of an image folder (our validation and split stages make
-it) on the same machine, one after the other, each in a fresh process (so each peak
-RSS is its own). The seed recipe: every image loaded into a float32 array,
+Both train on the same split of an image folder (our validation, split and packing
+stages make it) on the same machine, one after the other, each in a fresh process (so
+each peak RSS is its own). The seed recipe: every image loaded into a float32 array,
 ``ImageDataGenerator`` (rotation 15 degrees, shifts 0.1, horizontal flips) at batch 32,
 Conv16-Conv32-Dense32 with dropout 0.5, Adam, early stopping on ``val_loss`` with
 patience 3. Ours: the input pipelines and model of `conf/base` (``build_datasets``,
-``train_model``). The clock starts before each reads its first image (ours then adds up
-the epoch times of its training history). Printed: each side's validation accuracy per
+``train_model``), reading the image pack validation wrote. The clock starts before each
+reads its first image: the seed decodes its files, ours loads the pack (the files were
+decoded once, by validation, before either clock); ours then adds up the epoch times
+of its training history. Printed: each side's validation accuracy per
 epoch; the seed's best and when it got there; when ours first reached it (target: at
 most a fifth of the seed's time); the best validation accuracy ours had at the seed's
 total wall time (target: 15 points higher); the peak RSS of each process (target: ours
@@ -35,14 +37,13 @@ from pathlib import Path
 import keras
 import pandas as pd
 
+from image_classification.datasets import ImagePackDataset
 from image_classification.pipelines.augmentation.nodes import (
     build_datasets,
     build_train_sample_dataset,
     measure_batch_class_mix,
 )
 from image_classification.pipelines.augmentation.params import AugmentationParams
-from image_classification.pipelines.data_split.nodes import assign_splits
-from image_classification.pipelines.data_split.params import DataSplitParams
 from image_classification.pipelines.diagnostics.params import DiagnosticsParams
 from image_classification.pipelines.diagnostics.verdict import judge_fit
 from image_classification.pipelines.training.nodes import train_model
@@ -50,7 +51,7 @@ from image_classification.pipelines.training.params import TrainingParams
 
 sys.path.insert(0, str(Path(__file__).parent))
 import seed_recipe
-from project_setup import configured, validate_folder, validation_params
+from project_setup import configured, split_and_pack, validate_folder, validation_params
 
 DATASETS = Path(__file__).resolve().parents[2] / "shared" / "datasets"
 
@@ -89,14 +90,13 @@ def run_seed(manifest: pd.DataFrame, max_epochs: int) -> dict:
     return {"epochs": clock.epochs}
 
 
-def run_ours(manifest: pd.DataFrame, overrides: dict, scratch: str) -> dict:
+def run_ours(pack_path: str, overrides: dict, scratch: str) -> dict:
     """(seconds since start, validation accuracy) per epoch, from the history's
     ``epoch_seconds`` plus the time spent before training began, the training
     images/s of the median epoch, and the diagnosis' verdict, as the pipeline gives it."""
     start = time.perf_counter()
-    augmentation = configured(
-        "augmentation", AugmentationParams, cache_dir=f"{scratch}/cache"
-    )
+    pack = ImagePackDataset(filepath=pack_path).load()
+    augmentation = configured("augmentation", AugmentationParams)
     training = configured(
         "training",
         TrainingParams,
@@ -104,10 +104,11 @@ def run_ours(manifest: pd.DataFrame, overrides: dict, scratch: str) -> dict:
         checkpoint_dir=f"{scratch}/checkpoints",
         **overrides,
     )
+    manifest = pack.index
     classes = sorted(manifest["label_index"].unique())
-    train, validation, _ = build_datasets(manifest, augmentation, seed=0)
-    class_mix = measure_batch_class_mix(train, manifest, augmentation, seed=0)
-    sample = build_train_sample_dataset(manifest, augmentation, seed=0)
+    train, validation, _ = build_datasets(pack, augmentation, seed=0)
+    class_mix = measure_batch_class_mix(train, pack, augmentation, seed=0)
+    sample = build_train_sample_dataset(pack, augmentation, seed=0)
     before_training = time.perf_counter() - start
     _, history = train_model(train, sample, validation, manifest, classes, training, 0)
     elapsed = before_training + history["epoch_seconds"].cumsum()
@@ -127,24 +128,28 @@ def run_ours(manifest: pd.DataFrame, overrides: dict, scratch: str) -> dict:
     }
 
 
-def child(side: str, manifest_path: str, overrides: dict) -> None:
+def child(side: str, data_path: str, overrides: dict) -> None:
     """One side's training in this process; prints its result as JSON, peak RSS included.
 
-    ``overrides`` of the training parameters apply to ours; ``max_epochs`` to both.
+    ``data_path`` holds the split manifest (the seed reads its files) and the pack (ours
+    reads it). ``overrides`` of the training parameters apply to ours; ``max_epochs``
+    to both.
     """
-    manifest = pd.read_parquet(manifest_path)
     with tempfile.TemporaryDirectory() as scratch:
         result = (
-            run_seed(manifest, overrides.get("max_epochs", 200))
+            run_seed(
+                pd.read_parquet(f"{data_path}/manifest.parquet"),
+                overrides.get("max_epochs", 200),
+            )
             if side == "seed"
-            else run_ours(manifest, overrides, scratch)
+            else run_ours(f"{data_path}/pack", overrides, scratch)
         )
     result["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps(result))
 
 
-def _in_fresh_process(side: str, manifest_path: Path, overrides: dict) -> dict:
-    command = [sys.executable, __file__, "--child", side, str(manifest_path)]
+def _in_fresh_process(side: str, data_path: Path, overrides: dict) -> dict:
+    command = [sys.executable, __file__, "--child", side, str(data_path)]
     command += ["--overrides", json.dumps(overrides)]
     output = subprocess.run(command, check=True, capture_output=True, text=True).stdout
     return json.loads(output.splitlines()[-1])
@@ -169,19 +174,20 @@ def main() -> None:
         child(*args.child, json.loads(args.overrides))
         return
     folder = DATASETS / "cifar10-sample" if args.quick else args.folder
-    classes, index, _ = validate_folder(folder, validation_params())
-    clean = index[index["status"] == "ok"]
+    classes, index, _, pixels = validate_folder(folder, validation_params())
     if args.quick:
-        clean = clean.sample(n=min(3_000, len(clean)), random_state=0)
-    manifest = assign_splits(clean, classes, configured("data_split", DataSplitParams), 42)
+        index = index[index["status"] == "ok"].sample(n=3_000, random_state=0)
+    pack = split_and_pack(index, classes, pixels)
+    manifest = index.merge(pack.index[["relative_path", "split", "label_index"]])
     overrides = {"mixed_precision": args.mixed_precision, "jit_compile": args.xla}
     if args.quick:
         overrides["max_epochs"] = 4
     with tempfile.TemporaryDirectory() as scratch:
-        manifest_path = Path(scratch) / "manifest.parquet"
-        manifest.to_parquet(manifest_path)
-        seed = _in_fresh_process("seed", manifest_path, overrides)
-        ours = _in_fresh_process("ours", manifest_path, overrides)
+        manifest.to_parquet(Path(scratch) / "manifest.parquet")
+        ImagePackDataset(filepath=f"{scratch}/pack").save(pack)
+        del pixels, pack  # the children read them from disk
+        seed = _in_fresh_process("seed", Path(scratch), overrides)
+        ours = _in_fresh_process("ours", Path(scratch), overrides)
 
     seed_best_time, seed_best = max(seed["epochs"], key=lambda e: (e[1], -e[0]))
     seed_total = seed["epochs"][-1][0]

@@ -22,12 +22,12 @@ from image_classification.datasets import ImageFolderDataset
 from image_classification.pipelines.data_validation.nodes import inspect_images
 
 sys.path.insert(0, str(Path(__file__).parent))
-from project_setup import validation_params
+from project_setup import image_size, validation_params
 
 
 def _seconds(listing, class_names, workers: int) -> float:
     start = time.perf_counter()
-    inspect_images(listing, class_names, validation_params(workers=workers))
+    inspect_images(listing, class_names, validation_params(workers=workers), image_size())
     return time.perf_counter() - start
 
 

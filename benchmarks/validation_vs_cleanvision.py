@@ -36,7 +36,7 @@ from project_setup import inspect_folder, validate_folder, validation_params
 
 def run_ours(folder: Path) -> tuple[float, pd.DataFrame, pd.DataFrame]:
     start = time.perf_counter()
-    _, index, findings = validate_folder(folder, validation_params())
+    _, index, findings, _ = validate_folder(folder, validation_params())
     return time.perf_counter() - start, index, findings
 
 
@@ -134,7 +134,7 @@ def _near_duplicate_search_on(folder: Path, rounds: int) -> None:
     backgrounds), which lets many more unrelated pairs near each other than the
     synthetic textures do."""
     params = validation_params()
-    _, inspected = inspect_folder(folder, params)
+    _, inspected, _ = inspect_folder(folder, params)
     seconds = []
     for _ in range(rounds):
         start = time.perf_counter()
