@@ -68,14 +68,14 @@ def _seed_epoch(array: np.ndarray, labels: np.ndarray):
 def compare(folder: Path, rounds: int, scratch: str) -> None:
     params = configured("augmentation", AugmentationParams)
     classes, index, _, pixels = validate_folder(folder, validation_params())
-    ImagePackDataset(filepath=f"{scratch}/pack").save(
-        split_and_pack(index, classes, pixels)
-    )
-    del pixels
+    image_pack, manifest = split_and_pack(index, classes, pixels)
+    ImagePackDataset(filepath=f"{scratch}/pack").save(image_pack)
+    del pixels, image_pack
     pack = ImagePackDataset(filepath=f"{scratch}/pack").load()
-    train = pack.rows("train")
+    train = manifest[manifest["split"] == "train"]
     count, labels = len(train), train["label_index"].to_numpy()
-    in_memory = pack.images["train"][np.arange(count)]
+    from_pack = pack.select(train)
+    in_memory = from_pack[np.arange(count)]
 
     def ours(images):
         return image_batches(
@@ -85,7 +85,7 @@ def compare(folder: Path, rounds: int, scratch: str) -> None:
     seed_array = in_memory.astype(np.float32)
     rates = {"pack": [], "array": [], "seed": []}
     for _ in range(rounds):
-        rates["pack"].append(_epoch_rate(ours(pack.images["train"]), count))
+        rates["pack"].append(_epoch_rate(ours(from_pack), count))
         rates["array"].append(_epoch_rate(ours(in_memory), count))
         rates["seed"].append(_epoch_rate(_seed_epoch(seed_array, labels), count))
     pack_rate, array_rate, seed_rate = (statistics.median(rates[k]) for k in rates)

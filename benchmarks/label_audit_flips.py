@@ -48,7 +48,7 @@ def main() -> None:
         start = time.perf_counter()
         classes, index, _, pixels = validate_folder(copy, validation_params())
         out_of_fold = predict_out_of_fold(
-            split_and_pack(index, classes, pixels),
+            *split_and_pack(index, classes, pixels),
             classes,
             audit,
             configured("training", TrainingParams, verbose=0),

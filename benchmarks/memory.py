@@ -18,6 +18,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+import pandas as pd
+
 from image_classification.datasets import ImagePackDataset
 from image_classification.pipelines.augmentation.nodes import (
     build_datasets,
@@ -32,13 +34,15 @@ from input_pipeline import synthetic_folder
 from project_setup import configured, split_and_pack, validate_folder, validation_params
 
 
-def child(pack_path: str, epochs: int) -> None:
-    """One training run from a saved pack; prints the process's peak RSS in MB."""
+def child(data_path: str, epochs: int) -> None:
+    """One training run from a saved pack and manifest; prints the process's peak RSS
+    in MB."""
     with tempfile.TemporaryDirectory() as scratch:
-        pack = ImagePackDataset(filepath=pack_path).load()
+        pack = ImagePackDataset(filepath=f"{data_path}/pack").load()
+        manifest = pd.read_parquet(f"{data_path}/manifest.parquet")
         augmentation = configured("augmentation", AugmentationParams)
-        train, validation, _ = build_datasets(pack, augmentation, seed=0)
-        sample = build_train_sample_dataset(pack, augmentation, seed=0)
+        train, validation, _ = build_datasets(pack, manifest, augmentation, seed=0)
+        sample = build_train_sample_dataset(pack, manifest, augmentation, seed=0)
         training = configured(
             "training",
             TrainingParams,
@@ -46,7 +50,7 @@ def child(pack_path: str, epochs: int) -> None:
             verbose=0,
             checkpoint_dir=f"{scratch}/checkpoints",
         )
-        train_model(train, sample, validation, pack.index, ["x"] * 10, training, 0)
+        train_model(train, sample, validation, manifest, ["x"] * 10, training, 0)
     print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
 
 
@@ -66,10 +70,11 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as scratch:
             folder = synthetic_folder(Path(scratch) / "images", size)
             classes, index, _, pixels = validate_folder(folder, validation_params())
-            pack = split_and_pack(index, classes, pixels)
+            pack, manifest = split_and_pack(index, classes, pixels)
             ImagePackDataset(filepath=f"{scratch}/pack").save(pack)
+            manifest.to_parquet(f"{scratch}/manifest.parquet")
             del pixels, pack
-            command = [sys.executable, __file__, "--child", f"{scratch}/pack"]
+            command = [sys.executable, __file__, "--child", scratch]
             output = subprocess.run(
                 [*command, "--epochs", str(args.epochs)],
                 check=True,

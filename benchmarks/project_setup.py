@@ -65,10 +65,10 @@ def validate_folder(
 
 def split_and_pack(
     index: pd.DataFrame, classes: list[str], pixels: dict, seed: int = 42
-) -> ImagePack:
-    """The clean images of a validated folder split and packed as the pipeline does."""
+) -> tuple[ImagePack, pd.DataFrame]:
+    """The usable images of a validated folder packed and split as the pipeline does:
+    the pack and the split manifest."""
     clean = index[index["status"] == "ok"]
-    manifest = assign_splits(
-        clean, classes, configured("data_split", DataSplitParams), seed
-    )
-    return pack_images(manifest, pixels, configured("packing", PackingParams))
+    split_params = configured("data_split", DataSplitParams)
+    manifest = assign_splits(clean, classes, split_params, seed)
+    return pack_images(index, pixels, configured("packing", PackingParams)), manifest

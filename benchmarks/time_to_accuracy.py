@@ -90,12 +90,13 @@ def run_seed(manifest: pd.DataFrame, max_epochs: int) -> dict:
     return {"epochs": clock.epochs}
 
 
-def run_ours(pack_path: str, overrides: dict, scratch: str) -> dict:
+def run_ours(data_path: str, overrides: dict, scratch: str) -> dict:
     """(seconds since start, validation accuracy) per epoch, from the history's
     ``epoch_seconds`` plus the time spent before training began, the training
     images/s of the median epoch, and the diagnosis' verdict, as the pipeline gives it."""
     start = time.perf_counter()
-    pack = ImagePackDataset(filepath=pack_path).load()
+    pack = ImagePackDataset(filepath=f"{data_path}/pack").load()
+    manifest = pd.read_parquet(f"{data_path}/manifest.parquet")
     augmentation = configured("augmentation", AugmentationParams)
     training = configured(
         "training",
@@ -104,11 +105,10 @@ def run_ours(pack_path: str, overrides: dict, scratch: str) -> dict:
         checkpoint_dir=f"{scratch}/checkpoints",
         **overrides,
     )
-    manifest = pack.index
     classes = sorted(manifest["label_index"].unique())
-    train, validation, _ = build_datasets(pack, augmentation, seed=0)
-    class_mix = measure_batch_class_mix(train, pack, augmentation, seed=0)
-    sample = build_train_sample_dataset(pack, augmentation, seed=0)
+    train, validation, _ = build_datasets(pack, manifest, augmentation, seed=0)
+    class_mix = measure_batch_class_mix(train, manifest, augmentation, seed=0)
+    sample = build_train_sample_dataset(pack, manifest, augmentation, seed=0)
     before_training = time.perf_counter() - start
     _, history = train_model(train, sample, validation, manifest, classes, training, 0)
     elapsed = before_training + history["epoch_seconds"].cumsum()
@@ -142,7 +142,7 @@ def child(side: str, data_path: str, overrides: dict) -> None:
                 overrides.get("max_epochs", 200),
             )
             if side == "seed"
-            else run_ours(f"{data_path}/pack", overrides, scratch)
+            else run_ours(data_path, overrides, scratch)
         )
     result["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps(result))
@@ -177,8 +177,7 @@ def main() -> None:
     classes, index, _, pixels = validate_folder(folder, validation_params())
     if args.quick:
         index = index[index["status"] == "ok"].sample(n=3_000, random_state=0)
-    pack = split_and_pack(index, classes, pixels)
-    manifest = index.merge(pack.index[["relative_path", "split", "label_index"]])
+    pack, manifest = split_and_pack(index, classes, pixels)
     overrides = {"mixed_precision": args.mixed_precision, "jit_compile": args.xla}
     if args.quick:
         overrides["max_epochs"] = 4

@@ -91,26 +91,26 @@ def tiny_folder(tmp_path_factory) -> tuple[Path, list]:
 
 
 @pytest.fixture(scope="session")
-def tiny_validated(tiny_folder) -> tuple[pd.DataFrame, dict]:
-    """Split manifest of the clean images of ``tiny_folder`` and their decoded pixels,
-    made by the real nodes."""
+def tiny_validated(tiny_folder) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
+    """Image index, split manifest of the clean images and decoded pixels of
+    ``tiny_folder``, made by the real nodes."""
     index, _, pixels = decode_and_flag(tiny_folder[0], validation_params())
     clean = index[index["status"] == "ok"]
     split_params = DataSplitParams(**base_parameters("data_split"))
-    return assign_splits(clean, list(TINY_CLASSES), split_params, seed=3), pixels
+    return index, assign_splits(clean, list(TINY_CLASSES), split_params, seed=3), pixels
 
 
 @pytest.fixture(scope="session")
 def tiny_manifest(tiny_validated) -> pd.DataFrame:
     """Split manifest of the clean images of ``tiny_folder``, made by the real nodes."""
-    return tiny_validated[0]
+    return tiny_validated[1]
 
 
 @pytest.fixture(scope="session")
 def tiny_pack(tiny_validated) -> ImagePack:
-    """The image pack of ``tiny_manifest``, shards of 8 images, by the packing node."""
-    manifest, pixels = tiny_validated
-    return pack_images(manifest, pixels, PackingParams(shard_size=8))
+    """The image pack of ``tiny_folder``, shards of 8 images, by the packing node."""
+    index, _, pixels = tiny_validated
+    return pack_images(index, pixels, PackingParams(shard_size=8))
 
 
 @pytest.fixture(scope="session")

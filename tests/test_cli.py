@@ -58,7 +58,7 @@ def test_demo_manifest_faults_are_quarantined_as_listed(demo_run):
     }
 
 
-def test_viz_build_with_previews_shows_all_five_pipelines(demo_run):
+def test_viz_build_with_previews_shows_every_stage_and_output(demo_run):
     project, _ = demo_run
     result = run_kedro(project, "viz", "build", "--include-previews")
     assert result.returncode == 0, result.stderr[-3000:]

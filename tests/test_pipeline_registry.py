@@ -34,4 +34,5 @@ def test_each_stage_is_one_namespace_over_shared_dataset_names():
     for name in (*STAGES, "label_audit"):
         assert {node.namespace for node in pipelines[name].nodes} == {name}
     assert "split_manifest" in pipelines["data_split"].all_outputs()
-    assert "split_manifest" in pipelines["augmentation"].inputs()
+    assert "image_pack" in pipelines["packing"].all_outputs()
+    assert "image_pack" in pipelines["augmentation"].inputs()

@@ -7,54 +7,65 @@ import pandas as pd
 import pytest
 from kedro.io import Version
 
-from image_classification.core.image_pack import ImagePack, pack_split
+from image_classification.core.image_pack import ImagePack, pack
 from image_classification.datasets import ImagePackDataset
 
 
-def _pack(count: int = 11, shard_size: int = 4) -> ImagePack:
-    """Images whose first pixel spells their number, over the three splits."""
-    splits = ["train"] * (count - 4) + ["validation"] * 2 + ["test"] * 2
-    manifest = pd.DataFrame(
+def _index(count: int = 11) -> pd.DataFrame:
+    return pd.DataFrame(
         {
             "relative_path": [f"c/{n}.png" for n in range(count)],
             "pixel_hash": [f"h{n}" for n in range(count)],
-            "label_index": [n % 2 for n in range(count)],
-            "split": splits,
         }
     )
+
+
+def _pack(count: int = 11, shard_size: int = 4) -> ImagePack:
+    """Images whose pixels spell their number."""
     pixels = {f"c/{n}.png": np.full((3, 2, 3), n, np.uint8) for n in range(count)}
-    return pack_split(manifest, pixels, shard_size, (3, 2, 3))
+    return pack(_index(count), pixels, shard_size, (3, 2, 3))
 
 
-def _all(pack: ImagePack, split: str) -> np.ndarray:
-    return pack.images[split][np.arange(len(pack.rows(split)))]
+def _numbers(images: np.ndarray) -> list[int]:
+    return [int(image[0, 0, 0]) for image in images]
 
 
 def test_a_saved_pack_loads_back_with_the_same_index_and_pixels(tmp_path):
-    pack = _pack()
+    image_pack = _pack()
     dataset = ImagePackDataset(filepath=str(tmp_path / "pack"))
-    dataset.save(pack)
+    dataset.save(image_pack)
     loaded = dataset.load()
-    pd.testing.assert_frame_equal(loaded.index, pack.index)
-    for split in ("train", "validation", "test"):
-        np.testing.assert_array_equal(_all(loaded, split), _all(pack, split))
-    # 7 training images in shards of 4: two files, the second shorter.
-    assert sorted(p.name for p in (tmp_path / "pack").glob("train-*.npy")) == [
-        "train-00000.npy",
-        "train-00001.npy",
+    pd.testing.assert_frame_equal(loaded.index, image_pack.index)
+    assert _numbers(loaded.images[np.arange(11)]) == list(range(11))
+    # 11 images in shards of 4: three files, the last shorter.
+    assert sorted(p.name for p in (tmp_path / "pack").glob("*.npy")) == [
+        "images-00000.npy",
+        "images-00001.npy",
+        "images-00002.npy",
     ]
     # On a local disk the shards are mapped, not read into memory.
-    assert isinstance(loaded.images["train"].shards[0], np.memmap)
+    assert isinstance(loaded.images.shards[0], np.memmap)
 
 
 def test_positions_across_shards_come_back_in_the_order_asked():
-    pack = _pack()
-    train = pack.images["train"]
-    assert [int(image[0, 0, 0]) for image in train[[6, 0, 4, 3, 5]]] == [6, 0, 4, 3, 5]
+    images = _pack().images
+    assert _numbers(images[[10, 0, 4, 3, 5]]) == [10, 0, 4, 3, 5]
     with pytest.raises(IndexError):
-        train[[7]]
-    taken = pack.take([8, 1, 10])  # a validation, a training and a test image
-    assert [int(image[0, 0, 0]) for image in taken] == [8, 1, 10]
+        images[[11]]
+
+
+def test_a_selection_follows_the_rows_and_checks_their_pixel_hashes():
+    image_pack = _pack()
+    rows = _index().iloc[[9, 2, 5]]
+    selection = image_pack.select(rows)
+    assert len(selection) == 3
+    assert _numbers(selection[[2, 0, 1]]) == [5, 9, 2]
+    with pytest.raises(ValueError, match="not in the image pack"):
+        image_pack.select(
+            pd.DataFrame({"relative_path": ["c/99.png"], "pixel_hash": ["x"]})
+        )
+    with pytest.raises(ValueError, match="other pixels in the image pack"):
+        image_pack.select(rows.assign(pixel_hash="changed"))
 
 
 def test_a_version_is_found_only_once_it_is_whole(tmp_path):
@@ -67,3 +78,13 @@ def test_a_version_is_found_only_once_it_is_whole(tmp_path):
     latest = ImagePackDataset(filepath=str(tmp_path / "pack"), version=Version(None, None))
     assert len(latest.load().index) == 11
     assert latest.exists()
+
+
+def test_kedro_viz_previews_the_index_without_reading_pixels(tmp_path):
+    dataset = ImagePackDataset(filepath=str(tmp_path / "pack"))
+    dataset.save(_pack())
+    for shard in (tmp_path / "pack").glob("*.npy"):
+        shard.write_bytes(b"")  # the preview must not need them
+    preview = dataset.preview(nrows=3)
+    assert preview["columns"] == ["relative_path", "pixel_hash"]
+    assert [row[0] for row in preview["data"]] == ["c/0.png", "c/1.png", "c/2.png"]

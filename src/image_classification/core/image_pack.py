@@ -1,12 +1,14 @@
-"""Training-ready pixels of every clean image, packed by split in fixed-size shards.
+"""Training-ready pixels of every clean image, packed in fixed-size shards.
 
 Validation decodes each file once (``core.decoding``) and keeps its pixels resized to
-the training size; the pack stores them beside the split, label and pixel hash of each
-image, so every later stage (the input pipelines, the label audit, the test
-predictions) reads the very pixels validation checked and never opens a raw file.
-Shards of a fixed number of images make position ``p`` of a split shard
-``p // shard_size``, row ``p % shard_size``: a batch can gather any images in any
-order, and a shard can be mapped from disk instead of read into memory.
+the training size; the pack stores them with each image's relative path and pixel
+hash, so every later stage (the input pipelines, the label audit, the test
+predictions) reads the very pixels validation checked and never opens a raw file. The
+split manifest says which images form a split; ``ImagePack.select`` turns its rows
+into positions in the pack, and checks that the pixel hashes agree, so a pack and a
+manifest of different runs are never mixed. Shards of a fixed number of images make
+position ``p`` shard ``p // shard_size``, row ``p % shard_size``: a batch can gather
+any images in any order, and a shard can be mapped from disk instead of read.
 """
 
 from __future__ import annotations
@@ -17,8 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-SPLITS = ("train", "validation", "test")
-INDEX_COLUMNS = ["relative_path", "pixel_hash", "label_index", "split"]
+INDEX_COLUMNS = ["relative_path", "pixel_hash"]
 
 
 class ShardedImages:
@@ -47,60 +48,85 @@ class ShardedImages:
         return images
 
 
+class ImageSelection:
+    """Some images of a pack, in a given order, indexed like one array (no copy)."""
+
+    def __init__(self, images: ShardedImages, positions: np.ndarray):
+        self._images = images
+        self._positions = positions
+        self.shape = (len(positions), *images.shape[1:])
+
+    def __len__(self) -> int:
+        return self.shape[0]
+
+    def __getitem__(self, at) -> np.ndarray:
+        return self._images[self._positions[np.asarray(at, dtype=np.int64)]]
+
+
 @dataclass(frozen=True)
 class ImagePack:
     """Pixels and index of every packed image.
 
     Attributes:
-        index: ``INDEX_COLUMNS``; within each split, rows are in pack order.
-        images: Per split, its images in the order of its index rows.
+        index: ``INDEX_COLUMNS``, one row per image, in pack order.
+        images: The images in the order of ``index``.
     """
 
     index: pd.DataFrame
-    images: dict[str, ShardedImages]
+    images: ShardedImages
 
-    def rows(self, split: str) -> pd.DataFrame:
-        """The index rows of one split, in pack order."""
-        return self.index[self.index["split"] == split].reset_index(drop=True)
+    def select(self, rows: pd.DataFrame) -> ImageSelection:
+        """The images of ``rows`` (``relative_path`` and ``pixel_hash``), in their order.
 
-    def take(self, rows: Sequence[int]) -> np.ndarray:
-        """The images at positions ``rows`` of ``index`` (any splits, any order)."""
-        rows = np.asarray(rows, dtype=np.int64)
-        split_of = self.index["split"].to_numpy()
-        splits = split_of[rows]
-        first_row = {split: int(np.argmax(split_of == split)) for split in SPLITS}
-        images = np.empty((len(rows), *self.images[SPLITS[0]].shape[1:]), np.uint8)
-        for split in SPLITS:
-            taken = splits == split
-            images[taken] = self.images[split][rows[taken] - first_row[split]]
-        return images
+        Raises:
+            ValueError: A row is not in the pack, or its pixel hash differs: the pack
+                and the rows come from different runs.
+        """
+        position_of = pd.Series(
+            np.arange(len(self.index)), index=self.index["relative_path"]
+        )
+        positions = position_of.reindex(rows["relative_path"]).to_numpy()
+        packed_hashes = self.index["pixel_hash"].to_numpy()
+        absent = np.isnan(positions)
+        if absent.any():
+            missing = rows["relative_path"].to_numpy()[absent]
+            raise ValueError(
+                f"{absent.sum()} image(s) are not in the image pack, e.g. "
+                f"{list(missing[:3])}: the pack and the split manifest come from "
+                "different runs; run data_validation, data_split and packing together"
+            )
+        positions = positions.astype(np.int64)
+        changed = packed_hashes[positions] != rows["pixel_hash"].to_numpy()
+        if changed.any():
+            paths = rows["relative_path"].to_numpy()[changed]
+            raise ValueError(
+                f"{changed.sum()} image(s) have other pixels in the image pack than in "
+                f"the split manifest, e.g. {list(paths[:3])}: they come from different "
+                "runs; run data_validation, data_split and packing together"
+            )
+        return ImageSelection(self.images, positions)
 
 
-def pack_split(
-    split_manifest: pd.DataFrame,
+def pack(
+    index: pd.DataFrame,
     pixels_of: dict[str, np.ndarray],
     shard_size: int,
     image_shape: Sequence[int],
 ) -> ImagePack:
-    """The pack of a split manifest, each split in manifest order.
+    """The pack of the images of ``index``, in its order.
 
     Args:
-        split_manifest: ``INDEX_COLUMNS`` for every image to pack.
+        index: ``INDEX_COLUMNS`` of every image to pack.
         pixels_of: The pixels of each ``relative_path``.
         shard_size: Images per shard.
         image_shape: ``(height, width, 3)`` of every image.
     """
-    index = pd.concat(
-        [split_manifest[split_manifest["split"] == split] for split in SPLITS]
-    )[INDEX_COLUMNS].reset_index(drop=True)
-    images = {}
-    for split in SPLITS:
-        paths = index.loc[index["split"] == split, "relative_path"].tolist()
-        shards = [
-            np.stack([pixels_of[path] for path in paths[start : start + shard_size]])
-            .astype(np.uint8)
-            .reshape(-1, *image_shape)
-            for start in range(0, len(paths), shard_size)
-        ]
-        images[split] = ShardedImages(shards, shard_size, image_shape)
-    return ImagePack(index, images)
+    index = index[INDEX_COLUMNS].reset_index(drop=True)
+    paths = index["relative_path"].tolist()
+    shards = [
+        np.stack([pixels_of[path] for path in paths[start : start + shard_size]])
+        .astype(np.uint8)
+        .reshape(-1, *image_shape)
+        for start in range(0, len(paths), shard_size)
+    ]
+    return ImagePack(index, ShardedImages(shards, shard_size, image_shape))

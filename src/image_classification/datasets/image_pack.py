@@ -2,14 +2,15 @@
 
 A versioned folder, read and written through fsspec::
 
-    <filepath>/<version>/<name>/pack.json            shard size, image shape, shards
-    <filepath>/<version>/<name>/index.parquet        relative_path, pixel_hash, ...
-    <filepath>/<version>/<name>/<split>-00000.npy    uint8 (images, height, width, 3)
+    <filepath>/<version>/<name>/pack.json           shard size, image shape, shards
+    <filepath>/<version>/<name>/index.parquet       relative_path, pixel_hash
+    <filepath>/<version>/<name>/images-00000.npy    uint8 (images, height, width, 3)
 
 Shards are ``.npy``: numpy writes and reads them with no extra library, and on a local
-disk they are mapped into memory, so a split larger than the memory is read page by
-page. The folder is written under a ``.partial`` name and renamed when whole: Kedro
-only ever finds complete versions, and a crash leaves the last good one readable.
+disk they are mapped into memory, so a pack larger than the memory is read page by page
+(a bucket's shards are read whole). The folder is written under a ``.partial`` name
+and renamed when whole: Kedro only ever finds complete versions, and a crash leaves
+the last good one readable.
 """
 
 from __future__ import annotations
@@ -30,8 +31,9 @@ from kedro.io.core import (
     get_filepath_str,
     get_protocol_and_path,
 )
+from kedro_datasets._typing import TablePreview
 
-from image_classification.core.image_pack import SPLITS, ImagePack, ShardedImages
+from image_classification.core.image_pack import ImagePack, ShardedImages
 
 _META = "pack.json"
 _INDEX = "index.parquet"
@@ -70,15 +72,8 @@ class ImagePackDataset(AbstractVersionedDataset[ImagePack, ImagePack]):
         meta = json.loads(self._fs.cat_file(f"{folder}/{_META}"))
         with self._fs.open(f"{folder}/{_INDEX}", "rb") as file:
             index = pd.read_parquet(file)
-        shape = tuple(meta["image_shape"])
-        images = {
-            split: ShardedImages(
-                [self._read_shard(f"{folder}/{name}") for name in meta["shards"][split]],
-                meta["shard_size"],
-                shape,
-            )
-            for split in SPLITS
-        }
+        shards = [self._read_shard(f"{folder}/{name}") for name in meta["shards"]]
+        images = ShardedImages(shards, meta["shard_size"], tuple(meta["image_shape"]))
         return ImagePack(index, images)
 
     def _read_shard(self, path: str) -> np.ndarray:
@@ -90,20 +85,16 @@ class ImagePackDataset(AbstractVersionedDataset[ImagePack, ImagePack]):
         folder = get_filepath_str(self._get_save_path(), self._protocol)
         partial = f"{folder}.partial"
         self._fs.mkdirs(partial, exist_ok=True)
-        shards: dict[str, list[str]] = {}
-        for split in SPLITS:
-            shards[split] = []
-            for number, shard in enumerate(data.images[split].shards):
-                name = f"{split}-{number:05d}.npy"
-                with self._fs.open(f"{partial}/{name}", "wb") as file:
-                    np.save(file, np.ascontiguousarray(shard), allow_pickle=False)
-                shards[split].append(name)
+        shards = []
+        for number, shard in enumerate(data.images.shards):
+            shards.append(f"images-{number:05d}.npy")
+            with self._fs.open(f"{partial}/{shards[-1]}", "wb") as file:
+                np.save(file, np.ascontiguousarray(shard), allow_pickle=False)
         with self._fs.open(f"{partial}/{_INDEX}", "wb") as file:
             data.index.to_parquet(file, index=False)
-        any_split = data.images[SPLITS[0]]
         meta = {
-            "shard_size": any_split.shard_size,
-            "image_shape": list(any_split.shape[1:]),
+            "shard_size": data.images.shard_size,
+            "image_shape": list(data.images.shape[1:]),
             "shards": shards,
         }
         self._fs.pipe_file(f"{partial}/{_META}", json.dumps(meta, indent=1).encode())
@@ -111,6 +102,19 @@ class ImagePackDataset(AbstractVersionedDataset[ImagePack, ImagePack]):
             self._fs.rm(folder, recursive=True)
         self._fs.mv(partial, folder, recursive=True)
         self._fs.invalidate_cache(folder)
+
+    def preview(self, nrows: int = 20) -> TablePreview:
+        """The first rows of the pack's index, for kedro-viz (no pixels are read)."""
+        folder = get_filepath_str(self._get_load_path(), self._protocol)
+        with self._fs.open(f"{folder}/{_INDEX}", "rb") as file:
+            head = pd.read_parquet(file).head(nrows)
+        return TablePreview(
+            {
+                "index": list(head.index),
+                "columns": list(head.columns),
+                "data": head.values.tolist(),
+            }
+        )
 
     def _exists(self) -> bool:
         try:

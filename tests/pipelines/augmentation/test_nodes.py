@@ -47,11 +47,13 @@ def _all_batches(dataset: tf.data.Dataset) -> tuple[np.ndarray, np.ndarray]:
     return np.concatenate(images), np.concatenate(labels)
 
 
-def test_datasets_hold_every_packed_image_scaled_to_the_unit_range(tiny_pack):
-    datasets = build_datasets(tiny_pack, _params(), seed=0)
+def test_datasets_hold_every_packed_image_scaled_to_the_unit_range(
+    tiny_pack, tiny_manifest
+):
+    datasets = build_datasets(tiny_pack, tiny_manifest, _params(), seed=0)
     for split, dataset in zip(("train", "validation", "test"), datasets, strict=True):
         images, labels = _all_batches(dataset)
-        rows = tiny_pack.rows(split)
+        rows = tiny_manifest[tiny_manifest["split"] == split]
         assert images.shape == (len(rows), 32, 32, 3)
         assert images.dtype == np.float32
         assert images.min() >= 0.0
@@ -59,21 +61,21 @@ def test_datasets_hold_every_packed_image_scaled_to_the_unit_range(tiny_pack):
         assert sorted(labels) == sorted(rows["label_index"])
 
 
-def test_evaluation_splits_are_the_packed_pixels_in_pack_order(tiny_pack):
-    _, validation, _ = build_datasets(tiny_pack, _params(), seed=0)
+def test_evaluation_splits_are_the_packed_pixels_in_pack_order(tiny_pack, tiny_manifest):
+    _, validation, _ = build_datasets(tiny_pack, tiny_manifest, _params(), seed=0)
     first, labels = _all_batches(validation)
     second, _ = _all_batches(validation)
-    rows = tiny_pack.rows("validation")
+    rows = tiny_manifest[tiny_manifest["split"] == "validation"]
     assert list(labels) == list(rows["label_index"])
-    packed = tiny_pack.images["validation"][np.arange(len(rows))]
+    packed = tiny_pack.select(rows)[np.arange(len(rows))]
     np.testing.assert_array_equal(np.rint(first * 255).astype(np.uint8), packed)
     np.testing.assert_array_equal(first, second)
 
 
-def test_training_sample_is_a_fixed_stratified_unaugmented_draw(tiny_pack):
-    train = tiny_pack.rows("train")
+def test_training_sample_is_a_fixed_stratified_unaugmented_draw(tiny_pack, tiny_manifest):
+    train = tiny_manifest[tiny_manifest["split"] == "train"]
     params = _params(train_sample_size=len(train) // 2)
-    sample = build_train_sample_dataset(tiny_pack, params, seed=0)
+    sample = build_train_sample_dataset(tiny_pack, tiny_manifest, params, seed=0)
     images, labels = _all_batches(sample)
     assert len(labels) == len(train) // 2
     # Stratified: each class keeps its share of the training split, to one image.
@@ -82,7 +84,9 @@ def test_training_sample_is_a_fixed_stratified_unaugmented_draw(tiny_pack):
     assert (shares - expected).abs().max() <= 1 / len(labels) + 1e-9
     again, _ = _all_batches(sample)
     np.testing.assert_array_equal(images, again)  # the same images, not augmented
-    whole, _ = _all_batches(build_train_sample_dataset(tiny_pack, _params(), seed=0))
+    whole, _ = _all_batches(
+        build_train_sample_dataset(tiny_pack, tiny_manifest, _params(), seed=0)
+    )
     assert len(whole) == len(train)  # a sample size above the split takes it all
 
 
@@ -139,10 +143,10 @@ def test_the_class_mix_report_tells_sorted_batches_from_random_ones():
     assert class_mix_report(random_batches, labels, 64, seed=0)["ratio"] < 1.25
 
 
-def test_the_batch_class_mix_is_measured_on_the_training_stream(tiny_pack):
+def test_the_batch_class_mix_is_measured_on_the_training_stream(tiny_pack, tiny_manifest):
     params = _params(batch_size=4, class_mix_batches=3)
-    train, _, _ = build_datasets(tiny_pack, params, seed=0)
-    report = measure_batch_class_mix(train, tiny_pack, params, seed=0)
+    train, _, _ = build_datasets(tiny_pack, tiny_manifest, params, seed=0)
+    report = measure_batch_class_mix(train, tiny_manifest, params, seed=0)
     assert report["batches"] == 3
     assert report["batch_size"] == 4
     assert 0.25 <= report["median_largest_class_share"] <= 1.0
@@ -153,16 +157,16 @@ def test_the_batch_class_mix_is_measured_on_the_training_stream(tiny_pack):
     )
 
 
-def test_training_batches_are_augmented_each_epoch(tiny_pack):
-    train, _, _ = build_datasets(tiny_pack, _params(), seed=0)
+def test_training_batches_are_augmented_each_epoch(tiny_pack, tiny_manifest):
+    train, _, _ = build_datasets(tiny_pack, tiny_manifest, _params(), seed=0)
     first, _ = _all_batches(train)
     second, _ = _all_batches(train)
     assert not np.array_equal(np.sort(first, axis=None), np.sort(second, axis=None))
 
 
-def test_without_augmentation_training_images_are_unchanged(tiny_pack):
+def test_without_augmentation_training_images_are_unchanged(tiny_pack, tiny_manifest):
     off = {"flip": None, "rotation_degrees": 0, "translation_fraction": 0}
-    train, _, _ = build_datasets(tiny_pack, _params(layers=off), seed=0)
+    train, _, _ = build_datasets(tiny_pack, tiny_manifest, _params(layers=off), seed=0)
     first, _ = _all_batches(train)
     second, _ = _all_batches(train)
     np.testing.assert_allclose(np.sort(first, axis=None), np.sort(second, axis=None))
@@ -240,9 +244,9 @@ def test_the_same_seed_gives_the_same_transforms():
     )
 
 
-def test_two_builds_with_the_same_seed_augment_every_epoch_alike(tiny_pack):
-    first, _, _ = build_datasets(tiny_pack, _params(), seed=0)
-    second, _, _ = build_datasets(tiny_pack, _params(), seed=0)
+def test_two_builds_with_the_same_seed_augment_every_epoch_alike(tiny_pack, tiny_manifest):
+    first, _, _ = build_datasets(tiny_pack, tiny_manifest, _params(), seed=0)
+    second, _, _ = build_datasets(tiny_pack, tiny_manifest, _params(), seed=0)
     for _ in range(2):
         np.testing.assert_array_equal(_all_batches(first)[0], _all_batches(second)[0])
 
@@ -265,18 +269,17 @@ def test_unknown_or_out_of_range_augmentation_is_refused(layers):
         _params(layers=layers)
 
 
-def test_empty_split_is_a_clear_error(tiny_validated):
-    manifest, pixels = tiny_validated
-    no_test = pack_images(
-        manifest[manifest["split"] != "test"], pixels, PackingParams(shard_size=8)
-    )
+def test_empty_split_is_a_clear_error(tiny_pack, tiny_manifest):
+    no_test = tiny_manifest[tiny_manifest["split"] != "test"]
     with pytest.raises(ValueError, match="the test split has no images"):
-        build_datasets(no_test, _params(), seed=0)
+        build_datasets(tiny_pack, no_test, _params(), seed=0)
 
 
-def test_preview_shows_each_image_with_its_variants(tiny_pack):
+def test_preview_shows_each_image_with_its_variants(tiny_pack, tiny_manifest):
     params = _params(preview_images=3, preview_variants=4)
-    figure = preview_augmentation(tiny_pack, list(TINY_CLASSES), params, seed=0)
+    figure = preview_augmentation(
+        tiny_pack, tiny_manifest, list(TINY_CLASSES), params, seed=0
+    )
     assert isinstance(figure, Figure)
     shown = [ax for ax in figure.axes if ax.images]
     assert len(shown) == 3 * (1 + 4)
@@ -314,7 +317,8 @@ def test_training_learns_the_pixels_validation_checked(tmp_path):
     )
     off = {"flip": None, "rotation_degrees": 0, "translation_fraction": 0}
     datasets = build_datasets(
-        pack_images(manifest, pixels, PackingParams(shard_size=2)),
+        pack_images(index, pixels, PackingParams(shard_size=2)),
+        manifest,
         _params(layers=off),
         seed=0,
     )

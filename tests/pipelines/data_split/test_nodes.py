@@ -1,16 +1,18 @@
-"""The split is stratified, reproducible, stable when files are added, and keeps duplicates
-together."""
+"""The split follows the fractions per class, gives every class each split, is
+reproducible, stable when files are added, and keeps duplicates together."""
 
 from __future__ import annotations
 
 import math
 
+import numpy as np
 import pandas as pd
 import pytest
 from pydantic import ValidationError
 
 from image_classification.pipelines.data_split.nodes import (
     SPLITS,
+    _unit_interval,
     assign_splits,
     report_split,
 )
@@ -140,3 +142,40 @@ def test_report_flags_class_imbalance_per_split():
 def test_fractions_that_do_not_make_a_split_are_refused(fractions):
     with pytest.raises(ValidationError, match="fractions"):
         DataSplitParams(fractions=fractions, max_imbalance_ratio=3)
+
+
+def _hashed_splits(index: pd.DataFrame, seed: int) -> pd.Series:
+    """The split each file's hash alone gives, by relative path."""
+    train = PARAMS.fractions.train
+    validation = train + PARAMS.fractions.validation
+    position = index["duplicate_group"].map(lambda key: _unit_interval(seed, key))
+    split = np.select(
+        [position < train, position < validation], ["train", "validation"], "test"
+    )
+    return pd.Series(split, index=index["relative_path"])
+
+
+def test_every_class_gets_each_split_by_moving_one_group_per_missing_split():
+    """Seeds under which hashing alone leaves a 10-file class without a validation or a
+    test file: the class gets one of each, and no other file moves."""
+    index = _index(10)
+    lacking_seeds = 0
+    for seed in range(40):
+        hashed = _hashed_splits(index, seed)
+        missing = sum(
+            not (hashed[index["label"].eq(label).to_numpy()] == split).any()
+            for label in CLASSES
+            for split in SPLITS
+        )
+        lacking_seeds += missing > 0
+        split = assign_splits(index, CLASSES, PARAMS, seed=seed)
+        counts = pd.crosstab(split["label"], split["split"])
+        assert counts.reindex(columns=list(SPLITS), fill_value=0).gt(0).all(axis=None)
+        moved = split.set_index("relative_path")["split"] != hashed
+        assert moved.sum() == missing
+    assert lacking_seeds >= 5  # the case is common, not constructed
+
+
+def test_a_class_of_two_files_keeps_them_where_they_hash():
+    tiny = assign_splits(_index(2), CLASSES, PARAMS, seed=0)
+    assert (tiny.set_index("relative_path")["split"] == _hashed_splits(_index(2), 0)).all()

@@ -103,21 +103,23 @@ def _small_model(side: int) -> keras.Model:
     )
 
 
-def test_test_predictions_cover_every_packed_test_image(tiny_pack):
+def test_test_predictions_cover_every_packed_test_image(tiny_pack, tiny_manifest):
     model = _small_model(32)
-    predictions = predict_test_split(model, tiny_pack, PARAMS)
-    test = tiny_pack.rows("test")
+    predictions = predict_test_split(model, tiny_pack, tiny_manifest, PARAMS)
+    test = tiny_manifest[tiny_manifest["split"] == "test"]
     assert list(predictions["relative_path"]) == list(test["relative_path"])
     assert list(predictions["label_index"]) == list(test["label_index"])
-    pixels = tiny_pack.images["test"][np.arange(len(test))] / 255.0
+    pixels = tiny_pack.select(test)[np.arange(len(test))] / 255.0
     expected = model.predict(pixels, verbose=0)
     assert list(predictions["predicted_index"]) == list(expected.argmax(axis=1))
     np.testing.assert_allclose(predictions["confidence"], expected.max(axis=1), atol=1e-4)
 
 
-def test_a_model_of_another_image_size_gets_the_packed_images_resized(tiny_pack):
-    predictions = predict_test_split(_small_model(24), tiny_pack, PARAMS)
-    assert len(predictions) == len(tiny_pack.rows("test"))
+def test_a_model_of_another_image_size_gets_the_packed_images_resized(
+    tiny_pack, tiny_manifest
+):
+    predictions = predict_test_split(_small_model(24), tiny_pack, tiny_manifest, PARAMS)
+    assert len(predictions) == (tiny_manifest["split"] == "test").sum()
     assert predictions["predicted_index"].between(0, len(TINY_CLASSES) - 1).all()
     # The top probability is at least 1 / classes (rounded to 4 places).
     assert predictions["confidence"].between(1 / len(TINY_CLASSES) - 1e-4, 1).all()

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from image_classification.core.image_pack import ImagePack, pack_split
+from image_classification.core.image_pack import ImagePack, pack
 from image_classification.pipelines.augmentation.nodes import (
     build_datasets,
     build_train_sample_dataset,
@@ -49,8 +49,8 @@ def _bar_image(rng: np.random.Generator, label: int) -> np.ndarray:
 
 
 @pytest.fixture(scope="module")
-def noisy_bars() -> ImagePack:
-    """The generated images, packed by split."""
+def noisy_bars() -> tuple[ImagePack, pd.DataFrame]:
+    """The generated images, packed, and their split manifest."""
     rng = np.random.default_rng(0)
     rows, pixels_of = [], {}
     for split, count in SPLIT_SIZES.items():
@@ -68,20 +68,24 @@ def noisy_bars() -> ImagePack:
                     "split": split,
                 }
             )
-    return pack_split(pd.DataFrame(rows), pixels_of, 64, (SIDE, SIDE, 3))
+    manifest = pd.DataFrame(rows)
+    return pack(manifest, pixels_of, 64, (SIDE, SIDE, 3)), manifest
 
 
-def _verdict(pack: ImagePack, augmentation: dict, training: dict, tmp: Path):
+def _verdict(data: tuple, augmentation: dict, training: dict, tmp: Path):
+    image_pack, manifest = data
     augmentation_params = AugmentationParams(**augmentation)
     training_params = TrainingParams(
         **base_parameters("training")
         | training
         | {"verbose": 0, "checkpoint_dir": str(tmp / "checkpoints")}
     )
-    train, validation, test = build_datasets(pack, augmentation_params, seed=0)
-    sample = build_train_sample_dataset(pack, augmentation_params, seed=0)
+    train, validation, test = build_datasets(
+        image_pack, manifest, augmentation_params, seed=0
+    )
+    sample = build_train_sample_dataset(image_pack, manifest, augmentation_params, seed=0)
     model, history = train_model(
-        train, sample, validation, pack.index, CLASSES, training_params, 0
+        train, sample, validation, manifest, CLASSES, training_params, 0
     )
     metrics = evaluate_model(model, history, validation, test, training_params)
     params = DiagnosticsParams(**base_parameters("diagnostics"))

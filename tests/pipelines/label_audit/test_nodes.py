@@ -33,7 +33,9 @@ AUDIT = LabelAuditParams(
 )
 
 
-def test_every_image_gets_probabilities_from_a_model_that_did_not_see_it(tiny_pack):
+def test_every_image_gets_probabilities_from_a_model_that_did_not_see_it(
+    tiny_pack, tiny_manifest
+):
     training = TrainingParams(
         **base_parameters("training")
         | {"conv_filters": [4], "dense_units": 4, "verbose": 0}
@@ -42,13 +44,13 @@ def test_every_image_gets_probabilities_from_a_model_that_did_not_see_it(tiny_pa
         **base_parameters("augmentation") | {"batch_size": 16}
     )
     result = predict_out_of_fold(
-        tiny_pack, list(TINY_CLASSES), AUDIT, training, augmentation, seed=0
+        tiny_pack, tiny_manifest, list(TINY_CLASSES), AUDIT, training, augmentation, seed=0
     )
-    assert list(result["relative_path"]) == list(tiny_pack.index["relative_path"])
+    assert list(result["relative_path"]) == list(tiny_manifest["relative_path"])
     probabilities = result[[f"p_{name}" for name in TINY_CLASSES]].to_numpy()
     np.testing.assert_allclose(probabilities.sum(axis=1), 1, atol=1e-4)
     again = predict_out_of_fold(
-        tiny_pack, list(TINY_CLASSES), AUDIT, training, augmentation, seed=0
+        tiny_pack, tiny_manifest, list(TINY_CLASSES), AUDIT, training, augmentation, seed=0
     )
     pd.testing.assert_frame_equal(result, again)
 
@@ -117,7 +119,9 @@ def test_suspects_above_the_quality_bound_are_dropped():
     assert set(kept["relative_path"]) == {"img6.jpg"}
 
 
-def test_fold_models_use_the_label_audit_model_overrides(tiny_pack, monkeypatch):
+def test_fold_models_use_the_label_audit_model_overrides(
+    tiny_pack, tiny_manifest, monkeypatch
+):
     built = []
     original = nodes.compiled_model
 
@@ -130,7 +134,9 @@ def test_fold_models_use_the_label_audit_model_overrides(tiny_pack, monkeypatch)
     augmentation = AugmentationParams(
         **base_parameters("augmentation") | {"batch_size": 16}
     )
-    predict_out_of_fold(tiny_pack, list(TINY_CLASSES), AUDIT, training, augmentation, 0)
+    predict_out_of_fold(
+        tiny_pack, tiny_manifest, list(TINY_CLASSES), AUDIT, training, augmentation, 0
+    )
     assert len(built) == AUDIT.folds
     assert built[0].conv_filters == [4]
     assert built[0].dense_units == 4

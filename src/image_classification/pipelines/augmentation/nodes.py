@@ -3,28 +3,35 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import tensorflow as tf
 from matplotlib.figure import Figure
 from sklearn.utils import resample
 
-from image_classification.core.image_pack import SPLITS, ImagePack
+from image_classification.core.image_pack import ImagePack
 from image_classification.figures import image_grid
 
 from .class_mix import class_mix_report
 from .input_pipeline import image_batches, is_augmenting, random_affine
 from .params import AugmentationParams
 
+SPLITS = ("train", "validation", "test")
+
 
 def build_datasets(
-    image_pack: ImagePack, params: AugmentationParams, seed: int
+    image_pack: ImagePack,
+    split_manifest: pd.DataFrame,
+    params: AugmentationParams,
+    seed: int,
 ) -> tuple[tf.data.Dataset, tf.data.Dataset, tf.data.Dataset]:
     """The three input pipelines; only training batches are shuffled and augmented.
 
     Each epoch of training takes the whole training split in a new random order,
-    whatever the order of the pack.
+    whatever the order of the manifest.
 
     Args:
-        image_pack: The pixels validation decoded, by split.
+        image_pack: The pixels validation decoded.
+        split_manifest: ``relative_path``, ``pixel_hash``, ``label_index``, ``split``.
         params: Batch size and augmentation layers.
         seed: Seeds shuffling and augmentation.
 
@@ -36,16 +43,16 @@ def build_datasets(
     """
     datasets = []
     for split in SPLITS:
-        rows = image_pack.rows(split)
+        rows = split_manifest[split_manifest["split"] == split]
         if rows.empty:
             raise ValueError(
-                f"the {split} split has no images ({len(image_pack.index)} in all): add "
+                f"the {split} split has no images ({len(split_manifest)} in all): add "
                 "images or change data_split.fractions"
             )
         training = split == "train"
         datasets.append(
             image_batches(
-                image_pack.images[split],
+                image_pack.select(rows),
                 rows["label_index"],
                 params.batch_size,
                 shuffle=training,
@@ -58,7 +65,7 @@ def build_datasets(
 
 def measure_batch_class_mix(
     train_dataset: tf.data.Dataset,
-    image_pack: ImagePack,
+    split_manifest: pd.DataFrame,
     params: AugmentationParams,
     seed: int,
 ) -> dict:
@@ -71,14 +78,14 @@ def measure_batch_class_mix(
 
     Args:
         train_dataset: Output of ``build_datasets``.
-        image_pack: Its index gives the training labels.
+        split_manifest: Files with ``label_index`` and ``split``.
         params: ``class_mix_batches`` and ``batch_size``.
         seed: Seeds the random reference order.
 
     Returns:
         See ``class_mix_report``.
     """
-    labels = image_pack.rows("train")["label_index"]
+    labels = split_manifest.loc[split_manifest["split"] == "train", "label_index"]
     full_batches = max(1, len(labels) // params.batch_size)
     observed = (
         batch_labels
@@ -90,7 +97,10 @@ def measure_batch_class_mix(
 
 
 def build_train_sample_dataset(
-    image_pack: ImagePack, params: AugmentationParams, seed: int
+    image_pack: ImagePack,
+    split_manifest: pd.DataFrame,
+    params: AugmentationParams,
+    seed: int,
 ) -> tf.data.Dataset:
     """A fixed, stratified sample of training images, not augmented and not shuffled.
 
@@ -100,14 +110,16 @@ def build_train_sample_dataset(
     in inference mode, as it evaluates the validation split, so the two compare.
 
     Args:
-        image_pack: The pixels validation decoded, by split.
+        image_pack: The pixels validation decoded.
+        split_manifest: Files with ``relative_path``, ``pixel_hash``, ``label_index``
+            and ``split``.
         params: ``train_sample_size`` caps the sample; batch size.
         seed: Which images are drawn.
 
     Returns:
         Batches of ``(images, labels)``.
     """
-    train = image_pack.rows("train")
+    train = split_manifest[split_manifest["split"] == "train"]
     if len(train) > params.train_sample_size:
         train = resample(
             train,
@@ -116,12 +128,12 @@ def build_train_sample_dataset(
             random_state=seed,
             stratify=train["label_index"],
         ).sort_index()
-    images = image_pack.images["train"][train.index.to_numpy()]
-    return image_batches(images, train["label_index"], params.batch_size)
+    return image_batches(image_pack.select(train), train["label_index"], params.batch_size)
 
 
 def preview_augmentation(
     image_pack: ImagePack,
+    split_manifest: pd.DataFrame,
     class_names: list[str],
     params: AugmentationParams,
     seed: int,
@@ -129,7 +141,9 @@ def preview_augmentation(
     """A few training images, each shown as loaded and then augmented several times.
 
     Args:
-        image_pack: The pixels validation decoded, by split.
+        image_pack: The pixels validation decoded.
+        split_manifest: Files with ``relative_path``, ``pixel_hash``, ``label_index``
+            and ``split``.
         class_names: To label each row.
         params: Augmentation layers and preview size.
         seed: Which images are shown and how they are transformed.
@@ -137,9 +151,9 @@ def preview_augmentation(
     Returns:
         The figure: one row per image, the original first.
     """
-    train = image_pack.rows("train")
+    train = split_manifest[split_manifest["split"] == "train"]
     picked = train.sample(n=min(params.preview_images, len(train)), random_state=seed)
-    originals = image_pack.images["train"][picked.index.to_numpy()]
+    originals = image_pack.select(picked)[np.arange(len(picked))]
     originals = tf.constant(originals, tf.float32) / 255.0
     variants = [
         random_affine(originals, tf.constant([seed, k]), params.layers)

@@ -15,7 +15,12 @@ def create_pipeline(**kwargs) -> Pipeline:
         [
             Node(
                 func=build_datasets,
-                inputs=["image_pack", "params:augmentation", "params:seed"],
+                inputs=[
+                    "image_pack",
+                    "split_manifest",
+                    "params:augmentation",
+                    "params:seed",
+                ],
                 outputs=["train_dataset", "validation_dataset", "test_dataset"],
                 name="build_datasets_node",
                 tags="training",  # the input pipelines training needs
@@ -24,7 +29,7 @@ def create_pipeline(**kwargs) -> Pipeline:
                 func=measure_batch_class_mix,
                 inputs=[
                     "train_dataset",
-                    "image_pack",
+                    "split_manifest",
                     "params:augmentation",
                     "params:seed",
                 ],
@@ -34,7 +39,12 @@ def create_pipeline(**kwargs) -> Pipeline:
             ),
             Node(
                 func=build_train_sample_dataset,
-                inputs=["image_pack", "params:augmentation", "params:seed"],
+                inputs=[
+                    "image_pack",
+                    "split_manifest",
+                    "params:augmentation",
+                    "params:seed",
+                ],
                 outputs="train_sample_dataset",
                 name="build_train_sample_dataset_node",
                 tags="training",
@@ -43,6 +53,7 @@ def create_pipeline(**kwargs) -> Pipeline:
                 func=preview_augmentation,
                 inputs=[
                     "image_pack",
+                    "split_manifest",
                     "class_names",
                     "params:augmentation",
                     "params:seed",

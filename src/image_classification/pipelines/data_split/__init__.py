@@ -1,4 +1,4 @@
-"""Stable, stratified train/validation/test split of the clean images."""
+"""Stable train/validation/test split of clean images by a hash per duplicate group."""
 
 from .pipeline import create_pipeline
 

@@ -7,8 +7,14 @@ A new file that is a near duplicate of an existing group with a smaller pixel ha
 renames the group and may move it, as a whole, to another split. Per class, the split
 shares follow the configured fractions up to sampling noise (about
 ``sqrt(n * f * (1 - f))`` files for a class of ``n`` files); the split report shows the
-counts. A shuffled, exactly
-stratified split (scikit-learn's) would reassign files every time one is added.
+counts. A shuffled, exactly stratified split (scikit-learn's) would reassign files
+every time one is added.
+
+Sampling noise can leave a small class without a file in a split (a class of 10 files
+has about a 20% chance of none in a 15% test split). Such a class gets, for each split
+it lacks, the group whose hash position lies nearest that split's interval, taken from
+a split that keeps at least one of the class's groups: still a function of the hashes,
+so the same files give the same split.
 """
 
 from __future__ import annotations
@@ -68,8 +74,51 @@ def assign_splits(
     manifest = clean_image_index.assign(
         label_index=clean_image_index["label"].map(class_names.index).astype("int64"),
         split=split,
+        position=position,
     )
+    manifest = _cover_every_split(manifest, params)
     return manifest[MANIFEST_COLUMNS].sort_values("relative_path").reset_index(drop=True)
+
+
+def _interval(split: str, params: DataSplitParams) -> tuple[float, float]:
+    train, validation = params.fractions.train, params.fractions.validation
+    return {
+        "train": (0.0, train),
+        "validation": (train, train + validation),
+        "test": (train + validation, 1.0),
+    }[split]
+
+
+def _cover_every_split(manifest: pd.DataFrame, params: DataSplitParams) -> pd.DataFrame:
+    """Move, per class and per split the class lacks, the nearest group into it.
+
+    Only groups whose files all carry the class move (a group spanning classes would
+    move files of another class), and only from a split where the class keeps another
+    group; a class of fewer groups than splits keeps what it has.
+    """
+    manifest = manifest.copy()
+    one_class = manifest.groupby("duplicate_group")["label"].transform("nunique") == 1
+    for label in manifest["label"].unique():
+        if manifest.loc[manifest["label"] == label, "duplicate_group"].nunique() < len(
+            SPLITS
+        ):
+            continue
+        for split in SPLITS:
+            rows = manifest[(manifest["label"] == label) & one_class]
+            if (manifest.loc[manifest["label"] == label, "split"] == split).any():
+                continue
+            groups = rows.groupby("duplicate_group").agg(
+                position=("position", "first"), split=("split", "first")
+            )
+            groups_per_split = groups["split"].value_counts()
+            movable = groups[groups["split"].map(groups_per_split) > 1]
+            if movable.empty:
+                continue
+            low, high = _interval(split, params)
+            distance = np.maximum(low - movable["position"], movable["position"] - high)
+            nearest = distance.sort_index().idxmin()
+            manifest.loc[manifest["duplicate_group"] == nearest, "split"] = split
+    return manifest
 
 
 def report_split(

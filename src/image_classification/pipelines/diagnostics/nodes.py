@@ -25,30 +25,32 @@ from .verdict import judge_fit
 
 
 def predict_test_split(
-    model: keras.Model, image_pack: ImagePack, params: DiagnosticsParams
+    model: keras.Model,
+    image_pack: ImagePack,
+    split_manifest: pd.DataFrame,
+    params: DiagnosticsParams,
 ) -> pd.DataFrame:
     """Predict every test image with the saved model.
 
     Reads the test images from the pack rather than taking the in-memory dataset, so
     ``kedro run --tags report`` or ``--load-versions`` can rebuild the report of any
-    past run from its saved model and pack. A model trained at another image size (a
-    champion from before ``image_size`` changed) gets the packed images
-    resized to its input, as ``tf.image.resize`` with antialiasing does.
+    past run from its saved model, pack and manifest. A model trained at another image
+    size (a champion from before ``image_size`` changed) gets the packed images resized
+    to its input, as ``tf.image.resize`` with antialiasing does.
 
     Args:
         model: The trained model.
-        image_pack: The pixels validation decoded; its test split is predicted.
+        image_pack: The pixels validation decoded.
+        split_manifest: Its ``test`` rows are predicted.
         params: ``batch_size`` for prediction.
 
     Returns:
         One row per test file: true and predicted label index and the confidence.
     """
-    test = image_pack.rows("test")
-    dataset = image_batches(
-        image_pack.images["test"], test["label_index"], params.batch_size
-    )
+    test = split_manifest[split_manifest["split"] == "test"]
+    dataset = image_batches(image_pack.select(test), test["label_index"], params.batch_size)
     size = tuple(model.input_shape[1:3])
-    if size != image_pack.images["test"].shape[1:3]:
+    if size != image_pack.images.shape[1:3]:
         dataset = dataset.map(
             lambda images, labels: (tf.image.resize(images, size, antialias=True), labels)
         )

@@ -39,7 +39,7 @@ def create_pipeline(**kwargs) -> Pipeline:
             ),
             Node(
                 func=predict_test_split,
-                inputs=["model", "image_pack", "params:diagnostics"],
+                inputs=["model", "image_pack", "split_manifest", "params:diagnostics"],
                 outputs="test_predictions",
                 name="predict_test_split_node",
             ),

@@ -18,7 +18,7 @@ from matplotlib.figure import Figure
 from sklearn.model_selection import StratifiedKFold
 
 from image_classification.core.decoding import decode_file
-from image_classification.core.image_pack import ImagePack
+from image_classification.core.image_pack import ImagePack, ImageSelection
 from image_classification.figures import image_grid
 from image_classification.pipelines.augmentation.input_pipeline import image_batches
 from image_classification.pipelines.augmentation.params import AugmentationParams
@@ -31,7 +31,7 @@ logger = logging.getLogger(__name__)
 
 
 def _fold_model(
-    images: np.ndarray,
+    images: ImageSelection,
     labels: pd.Series,
     *,
     num_classes: int,
@@ -61,6 +61,7 @@ def _fold_model(
 
 def predict_out_of_fold(  # noqa: PLR0917 - Kedro passes node inputs by position
     image_pack: ImagePack,
+    split_manifest: pd.DataFrame,
     class_names: list[str],
     params: LabelAuditParams,
     training: TrainingParams,
@@ -70,8 +71,8 @@ def predict_out_of_fold(  # noqa: PLR0917 - Kedro passes node inputs by position
     """Class probabilities for every image from a model that never saw its label.
 
     Args:
-        image_pack: All clean images as validation decoded them (every split is
-            audited).
+        image_pack: The pixels validation decoded.
+        split_manifest: All clean images (every split is audited).
         class_names: Column order of the probabilities.
         params: Number of folds, epochs and batch size of the fold models.
         training: The model, as the training pipeline builds it, changed where
@@ -82,7 +83,7 @@ def predict_out_of_fold(  # noqa: PLR0917 - Kedro passes node inputs by position
     Returns:
         ``relative_path``, ``label_index`` and one probability column per class.
     """
-    images = image_pack.index
+    images = split_manifest.reset_index(drop=True)
     fold_training = training.model_copy(update=params.model.model_dump(exclude_none=True))
     probabilities = np.zeros((len(images), len(class_names)), dtype=np.float32)
     folds = StratifiedKFold(n_splits=params.folds, shuffle=True, random_state=seed)
@@ -90,7 +91,7 @@ def predict_out_of_fold(  # noqa: PLR0917 - Kedro passes node inputs by position
         folds.split(images, images["label_index"]), start=1
     ):
         model = _fold_model(
-            image_pack.take(fit_rows),
+            image_pack.select(images.iloc[fit_rows]),
             images["label_index"].iloc[fit_rows],
             num_classes=len(class_names),
             training=fold_training,
@@ -99,7 +100,7 @@ def predict_out_of_fold(  # noqa: PLR0917 - Kedro passes node inputs by position
             seed=seed + fold,
         )
         rows = images.iloc[held_out]
-        evaluation = image_batches(image_pack.take(held_out), rows["label_index"], 256)
+        evaluation = image_batches(image_pack.select(rows), rows["label_index"], 256)
         probabilities[held_out] = model.predict(evaluation, verbose=0)
         logger.info("Label audit: fold %d of %d predicted", fold, params.folds)
     columns = {f"p_{name}": probabilities[:, i] for i, name in enumerate(class_names)}

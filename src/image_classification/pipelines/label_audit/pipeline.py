@@ -12,6 +12,7 @@ def create_pipeline(**kwargs) -> Pipeline:
                 func=predict_out_of_fold,
                 inputs=[
                     "image_pack",
+                    "split_manifest",
                     "class_names",
                     "params:label_audit",
                     "params:training",

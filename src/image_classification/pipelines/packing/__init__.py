@@ -1,4 +1,4 @@
-"""Packing: the pixels validation decoded, written once per run beside their split."""
+"""Packing: the pixels validation decoded, written once per run for every later stage."""
 
 from .pipeline import create_pipeline
 

@@ -7,7 +7,7 @@ import logging
 import numpy as np
 import pandas as pd
 
-from image_classification.core.image_pack import ImagePack, pack_split
+from image_classification.core.image_pack import ImagePack, pack
 
 from .params import PackingParams
 
@@ -15,35 +15,32 @@ logger = logging.getLogger(__name__)
 
 
 def pack_images(
-    split_manifest: pd.DataFrame,
+    image_index: pd.DataFrame,
     decoded_pixels: dict[str, np.ndarray],
     params: PackingParams,
 ) -> ImagePack:
-    """Every image of the split manifest, as validation decoded it, in shards by split.
+    """Every usable image, as validation decoded it, in shards with its pixel hash.
+
+    The pack holds the images validation left ``ok`` (those the split draws from), in
+    the image index's order; the split manifest then names which of them form each
+    split. Packing needs only validation's outputs, so it runs with validation (in one
+    Airflow task) and the pixels never leave memory before they are written once.
 
     Args:
-        split_manifest: ``relative_path``, ``pixel_hash``, ``label_index``, ``split``.
+        image_index: Validation's index: ``relative_path``, ``pixel_hash``, ``status``.
         decoded_pixels: Output of ``inspect_images``: resized pixels by relative path.
         params: ``shard_size``.
 
     Returns:
         The pack the input pipelines, the label audit and the test predictions read.
-
-    Raises:
-        ValueError: An image of the manifest was not decoded by this run's validation.
     """
-    missing = sorted(set(split_manifest["relative_path"]) - set(decoded_pixels))
-    if missing:
-        raise ValueError(
-            f"{len(missing)} image(s) of the split manifest have no decoded pixels, "
-            f"e.g. {missing[:3]}: run data_validation and data_split together"
-        )
-    image_shape = next(iter(decoded_pixels.values())).shape
-    pack = pack_split(split_manifest, decoded_pixels, params.shard_size, image_shape)
+    usable = image_index[image_index["status"] == "ok"]
+    shape = next(iter(decoded_pixels.values())).shape if decoded_pixels else (0, 0, 3)
+    image_pack = pack(usable, decoded_pixels, params.shard_size, shape)
     logger.info(
         "Packed %d images of %s in shards of %d",
-        len(pack.index),
-        "x".join(map(str, image_shape)),
+        len(image_pack.index),
+        "x".join(map(str, shape)),
         params.shard_size,
     )
-    return pack
+    return image_pack

@@ -50,6 +50,7 @@ def data_fingerprint(split_manifest: pd.DataFrame) -> str:
 def score_champion(
     current_champion: Champion | None,
     image_pack: ImagePack,
+    split_manifest: pd.DataFrame,
     params: DiagnosticsParams,
 ) -> dict:
     """The champion's accuracy on today's test split, the one the candidate was tested on.
@@ -59,7 +60,9 @@ def score_champion(
     """
     if current_champion is None:
         return {"champion_id": None, "test_accuracy": None}
-    predictions = predict_test_split(current_champion.model, image_pack, params)
+    predictions = predict_test_split(
+        current_champion.model, image_pack, split_manifest, params
+    )
     correct = predictions["label_index"] == predictions["predicted_index"]
     return {
         "champion_id": current_champion.record["champion_id"],

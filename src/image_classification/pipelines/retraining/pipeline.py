@@ -36,7 +36,12 @@ def create_pipeline(**kwargs) -> Pipeline:
             ),
             Node(
                 func=score_champion,
-                inputs=["current_champion", "image_pack", "params:diagnostics"],
+                inputs=[
+                    "current_champion",
+                    "image_pack",
+                    "split_manifest",
+                    "params:diagnostics",
+                ],
                 outputs="champion_score",
                 name="score_champion_node",
             ),
