@@ -31,6 +31,15 @@ def test_lists_every_file_sorted_with_its_class_folder(tmp_path):
     assert listing["path"].iloc[1] == str(tmp_path / "cats" / "a.jpg")
 
 
+def test_a_top_level_folder_without_files_is_listed_as_such(tmp_path):
+    (tmp_path / "cats").mkdir()
+    (tmp_path / "cats" / "a.jpg").write_bytes(b"x")
+    (tmp_path / "dogs" / "puppies").mkdir(parents=True)  # folders, no file
+    listing = ImageFolderDataset(path=str(tmp_path)).load()
+    assert list(listing["relative_path"]) == ["cats/a.jpg", "dogs/"]
+    assert list(listing["label"]) == ["cats", "dogs"]
+
+
 def test_missing_folder_is_a_clear_error(tmp_path):
     with pytest.raises(DatasetError, match=r"does not exist.*raw_image_dir"):
         ImageFolderDataset(path=str(tmp_path / "nope")).load()

@@ -23,7 +23,9 @@ class ImageFolderDataset(AbstractDataset[pd.DataFrame, pd.DataFrame]):
 
     The label is the name of the top-level folder a file is in, or ``""`` for files
     lying directly in the root; ``outside_root`` marks links that resolve outside the
-    folder, which validation refuses. Saving is refused: raw data is never modified.
+    folder, which validation refuses. A top-level folder without any file is listed
+    as ``<folder>/`` so that validation can report it rather than skip it in silence.
+    Saving is refused: raw data is never modified.
     """
 
     def __init__(self, *, path: str, metadata: dict[str, Any] | None = None) -> None:
@@ -43,7 +45,13 @@ class ImageFolderDataset(AbstractDataset[pd.DataFrame, pd.DataFrame]):
             label = relative.parts[0] if len(relative.parts) > 1 else ""
             outside = not file.resolve().is_relative_to(real_root)
             rows.append((relative.as_posix(), str(file), label, outside))
-        return pd.DataFrame(rows, columns=LISTING_COLUMNS)
+        labels = {row[2] for row in rows}
+        for folder in sorted(p for p in self._root.iterdir() if p.is_dir()):
+            if folder.name not in labels:
+                rows.append((f"{folder.name}/", str(folder), folder.name, False))
+        return pd.DataFrame(rows, columns=LISTING_COLUMNS).sort_values(
+            "relative_path", ignore_index=True
+        )
 
     def save(self, data: pd.DataFrame) -> None:
         raise DatasetError(f"{self._root} is raw data and is never written to")

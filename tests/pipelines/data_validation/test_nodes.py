@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 
+import numpy as np
 import pandas as pd
 import pytest
 from matplotlib.figure import Figure
@@ -11,12 +12,13 @@ from PIL import Image
 
 from image_classification.datasets import ImageFolderDataset
 from image_classification.pipelines.data_validation.nodes import (
+    inspect_images,
     resolve_class_names,
     select_clean_images,
     summarize_validation,
 )
 from image_classification.pipelines.data_validation.plots import plot_class_samples
-from tests.conftest import NO_LABELS, TINY_CLASSES, run_validation
+from tests.conftest import NO_LABELS, TINY_CLASSES, ordinary_image, run_validation
 from tests.conftest import validation_params as _params
 
 
@@ -79,10 +81,37 @@ def test_unknown_class_folder_is_an_error_naming_it(tiny_folder):
         resolve_class_names(listing, NO_LABELS, _params(classes=["circle", "square"]))
 
 
-def test_configured_class_without_files_is_an_error_naming_it(tiny_folder):
+def test_configured_class_without_files_is_an_error_naming_it(tiny_folder, tmp_path):
     listing = ImageFolderDataset(path=str(tiny_folder[0])).load()
-    with pytest.raises(ValueError, match=r"\['zebra'\] have no files"):
+    with pytest.raises(ValueError, match=r"no files: \['zebra'\] have no folder"):
         resolve_class_names(listing, NO_LABELS, _params(classes=[*TINY_CLASSES, "zebra"]))
+    for name in TINY_CLASSES:
+        (tmp_path / name).mkdir()
+    (tmp_path / "circle" / "a.png").write_bytes(b"x")
+    (tmp_path / "square" / "b.png").write_bytes(b"x")
+    listing = ImageFolderDataset(path=str(tmp_path)).load()
+    with pytest.raises(
+        ValueError, match=r"\['triangle'\] are empty folders and \['zebra'\] have no folder"
+    ):
+        resolve_class_names(listing, NO_LABELS, _params(classes=[*TINY_CLASSES, "zebra"]))
+
+
+def test_an_empty_class_folder_is_quarantined_with_its_reason(tmp_path):
+    """With classes taken from the folders, an empty one is reported, not skipped."""
+    rng = np.random.default_rng(0)
+    for name in ("circle", "square"):
+        for number in range(3):
+            (tmp_path / name).mkdir(exist_ok=True)
+            ordinary_image(rng).save(tmp_path / name / f"{number}.png")
+    (tmp_path / "triangle").mkdir()
+    listing = ImageFolderDataset(path=str(tmp_path)).load()
+    params = _params(classes=None)
+    classes = resolve_class_names(listing, NO_LABELS, params)
+    assert classes == ["circle", "square"]
+    index, _ = inspect_images(listing, classes, params, [32, 32])
+    empty = index[index["relative_path"] == "triangle/"]
+    assert list(empty["reason"]) == ["empty_class_folder"]
+    assert list(empty["status"]) == ["quarantined"]
 
 
 def test_null_classes_takes_the_folders_and_ignores_hidden_ones():

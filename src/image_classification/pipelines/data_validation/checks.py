@@ -192,6 +192,8 @@ def inspect_file(  # noqa: PLR0917 - the listing row by position, then the limit
         return record | {"status": QUARANTINED, "reason": reason, "detail": detail}
 
     parts = PurePosixPath(relative_path).parts
+    if relative_path.endswith("/"):
+        return quarantine("empty_class_folder", "a class folder without any file")
     if outside_root:
         return quarantine("outside_root", "a link to a file outside the image folder")
     if any(part.startswith(".") for part in parts):

@@ -51,8 +51,10 @@ def resolve_class_names(
 
 
 def _class_folders(raw_images: pd.DataFrame, params: DataValidationParams) -> list[str]:
-    has_file = raw_images[~raw_images["relative_path"].str.contains(r"(?:^|/)\.")]
-    folders = sorted(set(has_file["label"]) - {""})
+    listed = raw_images[~raw_images["relative_path"].str.contains(r"(?:^|/)\.")]
+    empty_folder = listed["relative_path"].str.endswith("/")
+    folders = sorted(set(listed.loc[~empty_folder, "label"]) - {""})
+    empty_folders = set(listed.loc[empty_folder, "label"])
     if params.classes is None:
         if len(folders) < 2:
             raise ValueError(
@@ -67,11 +69,16 @@ def _class_folders(raw_images: pd.DataFrame, params: DataValidationParams) -> li
             f"{list(params.classes)}: add them to the list or move them out of the "
             "image folder"
         )
-    empty = [name for name in params.classes if name not in folders]
-    if empty:
+    lacking = [name for name in params.classes if name not in folders]
+    if lacking:
+        empty = [name for name in lacking if name in empty_folders]
+        missing = [name for name in lacking if name not in empty_folders]
         raise ValueError(
-            f"configured class(es) {empty} have no files: their folders are missing or "
-            "empty in the image folder"
+            "configured class(es) have no files:"
+            + (f" {empty} are empty folders" if empty else "")
+            + (" and" if empty and missing else "")
+            + (f" {missing} have no folder" if missing else "")
+            + " in the image folder"
         )
     return list(params.classes)
 
