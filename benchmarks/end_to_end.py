@@ -5,9 +5,10 @@ Each revision is exported (``git archive``) into a scratch folder and run there 
 this environment's Python, one after the other, on the same image folder and
 parameters. Decodes are counted by wrapping ``PIL.Image.open`` in every process
 (a ``sitecustomize`` module on ``PYTHONPATH``): Pillow is this revision's only decoder.
-Revisions that also decoded with TensorFlow (before the image pack: once more per
-split file, inside ``tf.data``, where a Python counter cannot see) are reported with
-those decodes added from the split manifest's size.
+Each process also records its peak RSS. Revisions that also decoded with TensorFlow
+(before the image pack: once more per split file, inside ``tf.data``, where a Python
+counter cannot see) are reported with those decodes added from the split manifest's
+size.
 
     python benchmarks/end_to_end.py --before REV [--folder PATH] [--params K=V,...]
 
@@ -31,14 +32,18 @@ import pandas as pd
 
 PROJECT = Path(__file__).resolve().parents[1]
 COUNTER = """
-import atexit, json, os
+import atexit, os, resource
 import PIL.Image
 _open, _calls = PIL.Image.open, [0]
 def _counting_open(*args, **kwargs):
     _calls[0] += 1
     return _open(*args, **kwargs)
 PIL.Image.open = _counting_open
-atexit.register(lambda: open(os.environ["DECODE_COUNT_FILE"], "a").write(f"{_calls[0]}\\n"))
+def _report():
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
+    with open(os.environ["DECODE_COUNT_FILE"], "a") as counts:
+        counts.write(f"{_calls[0]} {peak_mb}\\n")
+atexit.register(_report)
 """
 
 
@@ -83,11 +88,13 @@ def run(revision: str, folder: Path, params: str, scratch: Path) -> dict:
     manifests = project / "data" / "05_model_input" / "split_manifest.parquet"
     latest_manifest = sorted(manifests.iterdir())[-1] / "split_manifest.parquet"
     split_files = len(pd.read_parquet(latest_manifest))
+    lines = counts.read_text().splitlines()
     metrics = json.loads(_latest(project, "training_metrics.json").read_text())
     report = json.loads(_latest(project, "validation_report.json").read_text())
     return {
         "seconds": seconds,
-        "pillow_decodes": sum(int(line) for line in counts.read_text().split()),
+        "pillow_decodes": sum(int(line.split()[0]) for line in lines),
+        "peak_rss_mb": max(int(line.split()[1]) for line in lines),
         "files": report["files"],
         "split_files": split_files,
         "tensorflow_decodes": 0
@@ -118,7 +125,8 @@ def main() -> None:
             f"  {name:6s} {revision[:10]:10s} {r['seconds']:6.0f} s; {r['files']} files: "
             f"{r['pillow_decodes']} Pillow + {r['tensorflow_decodes']} TensorFlow decodes "
             f"= {decodes / r['files']:.3f} per file; test accuracy "
-            f"{r['test_accuracy']:.4f} after {r['epochs']} epochs"
+            f"{r['test_accuracy']:.4f} after {r['epochs']} epochs; peak RSS "
+            f"{r['peak_rss_mb']} MB"
         )
     ratio = results["after"]["seconds"] / results["before"]["seconds"]
     print(f"  wall time after/before: {ratio:.2f}")
