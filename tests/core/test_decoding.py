@@ -60,6 +60,28 @@ def _bmp_4bit(indices: np.ndarray, palette: list[tuple[int, int, int]]) -> bytes
     return header + info + colours + rows
 
 
+def _bmp_rle8(indices: np.ndarray, palette: list[tuple[int, int, int]]) -> bytes:
+    """An 8-bit palette BMP compressed with run lengths (Pillow writes none): per row,
+    bottom-up, (count, index) runs, then end of line; end of bitmap last."""
+    height, width = indices.shape
+    runs = bytearray()
+    for row in indices[::-1]:
+        start = 0
+        while start < width:
+            end = start
+            while end < width and row[end] == row[start] and end - start < 255:
+                end += 1
+            runs += bytes((end - start, int(row[start])))
+            start = end
+        runs += b"\0\0"
+    runs += b"\0\1"
+    colours = b"".join(bytes((b, g, r, 0)) for r, g, b in palette).ljust(1024, b"\0")
+    offset = 14 + 40 + 1024
+    header = struct.pack("<2sIHHI", b"BM", offset + len(runs), 0, 0, offset)
+    info = struct.pack("<IiiHHIIiiII", 40, width, height, 1, 8, 1, len(runs), 0, 0, 256, 0)
+    return header + info + colours + bytes(runs)
+
+
 def _png_16bit_rgb(levels: np.ndarray) -> bytes:
     """A 16-bit RGB PNG, written chunk by chunk (Pillow writes none)."""
     height, width, _ = levels.shape
@@ -102,7 +124,11 @@ def test_palette_bmps_decode_to_their_palette_colours_not_their_indices():
     indices[:4, 4:], indices[4:, :4], indices[4:, 4:] = 1, 2, 3
     eight_bit = Image.fromarray(indices, "P")
     eight_bit.putpalette([level for colour in QUADRANTS for level in colour])
-    for content in (_saved(eight_bit, "BMP"), _bmp_4bit(indices, QUADRANTS)):
+    for content in (
+        _saved(eight_bit, "BMP"),
+        _bmp_rle8(indices, QUADRANTS),
+        _bmp_4bit(indices, QUADRANTS),
+    ):
         decoded = _decoded(content)
         assert decoded.mode == "P"
         assert np.array_equal(np.asarray(decoded.rgb), _quadrant_rgb())
