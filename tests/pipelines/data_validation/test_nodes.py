@@ -11,6 +11,7 @@ from matplotlib.figure import Figure
 from PIL import Image
 
 from image_classification.datasets import ImageFolderDataset
+from image_classification.pipelines.data_validation import nodes
 from image_classification.pipelines.data_validation.nodes import (
     inspect_images,
     resolve_class_names,
@@ -201,3 +202,17 @@ def test_a_folder_with_every_kind_of_fault_runs_to_the_end(tmp_path, tiny_folder
     assert set(findings.loc[findings["check"] == "multi_frame", "relative_path"]) == {
         "square/anim.gif"
     }
+
+
+def test_worker_processes_inspect_as_this_process_does(tiny_folder, monkeypatch):
+    """The large-folder path (files in chunks to spawned processes) on a small folder."""
+    listing = ImageFolderDataset(path=str(tiny_folder[0])).load()
+    here, here_pixels = inspect_images(listing, TINY_CLASSES, _params(workers=1), [32, 32])
+    monkeypatch.setattr(nodes, "_PROCESS_MIN_FILES", 1)
+    spread, spread_pixels = inspect_images(
+        listing, TINY_CLASSES, _params(workers=2), [32, 32]
+    )
+    pd.testing.assert_frame_equal(here, spread)
+    assert here_pixels.keys() == spread_pixels.keys()
+    for path, pixels in here_pixels.items():
+        np.testing.assert_array_equal(pixels, spread_pixels[path])

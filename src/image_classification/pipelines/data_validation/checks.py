@@ -144,6 +144,16 @@ def _decoding_failure(content: bytes, error: Exception) -> tuple[str, str]:
     return "unreadable", f"cannot decode this {begins_as}: {cause}"
 
 
+def inspect_files(
+    rows: Sequence[tuple[str, str, str, bool]],
+    max_pixels: int,
+    image_size: Sequence[int] | None = None,
+) -> list[dict[str, Any]]:
+    """``inspect_file`` on listing rows (relative path, path, label, outside root): the
+    unit of work a worker process takes."""
+    return [inspect_file(*row, max_pixels, image_size) for row in rows]
+
+
 def inspect_file(  # noqa: PLR0917 - the listing row by position, then the limits
     relative_path: str,
     path: str,

@@ -70,7 +70,9 @@ class DataValidationParams(_Strict):
     max_quarantined_fraction: float = Field(ge=0, le=1)
     min_images_per_class: int = Field(ge=1)
     max_pixels: int = Field(ge=1, description="larger images are decompression bombs")
-    workers: int | None = Field(ge=1, description="null: one per core")
+    workers: int | None = Field(
+        ge=1, description="decoding processes for large folders; null: one per core"
+    )
     sample_images_per_class: int = Field(ge=1, le=20)
     flag_examples: int = Field(ge=1, le=20, description="images per flag in the grid")
     flags: QualityFlags
