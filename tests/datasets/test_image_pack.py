@@ -88,3 +88,14 @@ def test_kedro_viz_previews_the_index_without_reading_pixels(tmp_path):
     preview = dataset.preview(nrows=3)
     assert preview["columns"] == ["relative_path", "pixel_hash"]
     assert [row[0] for row in preview["data"]] == ["c/0.png", "c/1.png", "c/2.png"]
+
+
+def test_loads_in_a_run_share_one_pack_until_released_or_saved(tmp_path):
+    dataset = ImagePackDataset(filepath=str(tmp_path / "pack"))
+    dataset.save(_pack())
+    first = dataset.load()
+    assert dataset.load() is first  # one set of mapped shards for every reader
+    dataset.release()
+    assert dataset.load() is not first
+    dataset.save(_pack(count=5))
+    assert len(dataset.load().index) == 5

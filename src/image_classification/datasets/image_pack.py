@@ -57,6 +57,7 @@ class ImagePackDataset(AbstractVersionedDataset[ImagePack, ImagePack]):
             protocol, **deepcopy(credentials or {}), **deepcopy(fs_args or {})
         )
         self.metadata = metadata
+        self._loaded: dict[str, ImagePack] = {}
         super().__init__(
             filepath=PurePosixPath(path),
             version=version,
@@ -68,7 +69,14 @@ class ImagePackDataset(AbstractVersionedDataset[ImagePack, ImagePack]):
         return {"filepath": self._filepath, "protocol": self._protocol}
 
     def load(self) -> ImagePack:
+        """The pack, read once per version: every node of a run that loads it shares
+        one set of mapped shards (each mapping's pages count again in the RSS)."""
         folder = get_filepath_str(self._get_load_path(), self._protocol)
+        if folder not in self._loaded:
+            self._loaded = {folder: self._read(folder)}
+        return self._loaded[folder]
+
+    def _read(self, folder: str) -> ImagePack:
         meta = json.loads(self._fs.cat_file(f"{folder}/{_META}"))
         with self._fs.open(f"{folder}/{_INDEX}", "rb") as file:
             index = pd.read_parquet(file)
@@ -82,6 +90,7 @@ class ImagePackDataset(AbstractVersionedDataset[ImagePack, ImagePack]):
         return np.load(io.BytesIO(self._fs.cat_file(path)))
 
     def save(self, data: ImagePack) -> None:
+        self._loaded = {}
         folder = get_filepath_str(self._get_save_path(), self._protocol)
         partial = f"{folder}.partial"
         self._fs.mkdirs(partial, exist_ok=True)
@@ -115,6 +124,11 @@ class ImagePackDataset(AbstractVersionedDataset[ImagePack, ImagePack]):
                 "data": head.values.tolist(),
             }
         )
+
+    def _release(self) -> None:
+        """Kedro releases the dataset after its last reader: the mappings go too."""
+        super()._release()
+        self._loaded = {}
 
     def _exists(self) -> bool:
         try:

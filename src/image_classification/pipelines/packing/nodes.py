@@ -15,26 +15,27 @@ logger = logging.getLogger(__name__)
 
 
 def pack_images(
-    image_index: pd.DataFrame,
+    inspected_images: pd.DataFrame,
     decoded_pixels: dict[str, np.ndarray],
     params: PackingParams,
 ) -> ImagePack:
-    """Every usable image, as validation decoded it, in shards with its pixel hash.
+    """Every image validation decoded, as it decoded it, in shards with its pixel hash.
 
-    The pack holds the images validation left ``ok`` (those the split draws from), in
-    the image index's order; the split manifest then names which of them form each
-    split. Packing needs only validation's outputs, so it runs with validation (in one
-    Airflow task) and the pixels never leave memory before they are written once.
+    The pack holds every file that decoded (``ok`` after inspection), in the listing's
+    order; quality flags may still quarantine some, and the split manifest names which
+    of the rest form each split. Packing needs only the inspection, so it runs right
+    after it (in the same Airflow task), and the decoded pixels are written once and
+    freed before the near-duplicate search needs its memory.
 
     Args:
-        image_index: Validation's index: ``relative_path``, ``pixel_hash``, ``status``.
+        inspected_images: ``relative_path``, ``pixel_hash`` and ``status`` per file.
         decoded_pixels: Output of ``inspect_images``: resized pixels by relative path.
         params: ``shard_size``.
 
     Returns:
         The pack the input pipelines, the label audit and the test predictions read.
     """
-    usable = image_index[image_index["status"] == "ok"]
+    usable = inspected_images[inspected_images["status"] == "ok"]
     shape = next(iter(decoded_pixels.values())).shape if decoded_pixels else (0, 0, 3)
     image_pack = pack(usable, decoded_pixels, params.shard_size, shape)
     logger.info(

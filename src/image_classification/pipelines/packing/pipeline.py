@@ -10,7 +10,7 @@ def create_pipeline(**kwargs) -> Pipeline:
         [
             Node(
                 func=pack_images,
-                inputs=["image_index", "decoded_pixels", "params:packing"],
+                inputs=["inspected_images", "decoded_pixels", "params:packing"],
                 outputs="image_pack",
                 name="pack_images_node",
             ),
