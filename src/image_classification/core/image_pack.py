@@ -86,25 +86,24 @@ class ImagePack:
             np.arange(len(self.index)), index=self.index["relative_path"]
         )
         positions = position_of.reindex(rows["relative_path"]).to_numpy()
-        packed_hashes = self.index["pixel_hash"].to_numpy()
+        paths = rows["relative_path"].to_numpy()
         absent = np.isnan(positions)
         if absent.any():
-            missing = rows["relative_path"].to_numpy()[absent]
-            raise ValueError(
-                f"{absent.sum()} image(s) are not in the image pack, e.g. "
-                f"{list(missing[:3])}: the pack and the split manifest come from "
-                "different runs; run data_validation, data_split and packing together"
-            )
+            raise _from_another_run(paths[absent], "are not in the image pack")
         positions = positions.astype(np.int64)
+        packed_hashes = self.index["pixel_hash"].to_numpy()
         changed = packed_hashes[positions] != rows["pixel_hash"].to_numpy()
         if changed.any():
-            paths = rows["relative_path"].to_numpy()[changed]
-            raise ValueError(
-                f"{changed.sum()} image(s) have other pixels in the image pack than in "
-                f"the split manifest, e.g. {list(paths[:3])}: they come from different "
-                "runs; run data_validation, data_split and packing together"
-            )
+            raise _from_another_run(paths[changed], "have other pixels in the pack")
         return ImageSelection(self.images, positions)
+
+
+def _from_another_run(paths: np.ndarray, fault: str) -> ValueError:
+    return ValueError(
+        f"{len(paths)} image(s) of the split manifest {fault}, e.g. {list(paths[:3])}: "
+        "the pack and the manifest come from different runs; run data_validation, "
+        "packing and data_split together"
+    )
 
 
 def pack(
