@@ -92,23 +92,23 @@ def decode(image: Image.Image, content: bytes = b"") -> DecodedImage:
     stored_mode = image.mode
     if stored_mode in _HIGH_BIT_GRAY or _png_bit_depth(content) == 16:
         notes.append("high_bit_depth")
-    rgb = _to_rgb(image, stored_mode)
+    rgba = None
     if stored_mode in _WITH_ALPHA or "transparency" in image.info:
-        alpha = image.convert("RGBA").getchannel("A")
-        if alpha.getextrema()[0] < 255:
+        rgba = image.convert("RGBA")
+        if rgba.getchannel("A").getextrema()[0] < 255:
             notes.append("transparent")
+    rgb = _to_rgb(image, stored_mode, rgba)
     return DecodedImage(rgb, image.format or "", stored_mode, frames, tuple(notes))
 
 
-def _to_rgb(image: Image.Image, mode: str) -> Image.Image:
+def _to_rgb(image: Image.Image, mode: str, rgba: Image.Image | None) -> Image.Image:
     if mode in _HIGH_BIT_GRAY:
         levels = np.asarray(image).astype(np.float64)
         if levels.min() < 0 or levels.max() > 65535:
             raise UndecodableImageError(f"mode {mode} holds values outside 16 bits")
         gray = np.rint(levels * (255 / 65535)).astype(np.uint8)
         return Image.fromarray(gray, "L").convert("RGB")
-    if mode in _WITH_ALPHA or "transparency" in image.info:
-        rgba = image.convert("RGBA")
+    if rgba is not None:
         background = Image.new("RGBA", rgba.size, (*BACKGROUND, 255))
         return Image.alpha_composite(background, rgba).convert("RGB")
     try:

@@ -123,9 +123,10 @@ def pack(
     index = index[INDEX_COLUMNS].reset_index(drop=True)
     paths = index["relative_path"].tolist()
     shards = [
-        np.stack([pixels_of[path] for path in paths[start : start + shard_size]])
-        .astype(np.uint8)
-        .reshape(-1, *image_shape)
+        np.stack(
+            [pixels_of[path] for path in paths[start : start + shard_size]],
+            dtype=np.uint8,
+        )
         for start in range(0, len(paths), shard_size)
     ]
     return ImagePack(index, ShardedImages(shards, shard_size, image_shape))

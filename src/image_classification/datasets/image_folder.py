@@ -15,6 +15,8 @@ import pandas as pd
 from kedro.io import AbstractDataset, DatasetError
 from kedro_datasets._typing import TablePreview
 
+from .table_preview import table_preview
+
 LISTING_COLUMNS = ["relative_path", "path", "label", "outside_root"]
 
 
@@ -58,14 +60,7 @@ class ImageFolderDataset(AbstractDataset[pd.DataFrame, pd.DataFrame]):
 
     def preview(self, nrows: int = 20) -> TablePreview:
         """The first files of the listing, for kedro-viz."""
-        head = self.load().head(nrows)
-        return TablePreview(
-            {
-                "index": list(head.index),
-                "columns": list(head.columns),
-                "data": head.values.tolist(),
-            }
-        )
+        return table_preview(self.load().head(nrows))
 
     def _exists(self) -> bool:
         return self._root.is_dir()

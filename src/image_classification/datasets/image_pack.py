@@ -35,6 +35,8 @@ from kedro_datasets._typing import TablePreview
 
 from image_classification.core.image_pack import ImagePack, ShardedImages
 
+from .table_preview import table_preview
+
 _META = "pack.json"
 _INDEX = "index.parquet"
 
@@ -78,11 +80,14 @@ class ImagePackDataset(AbstractVersionedDataset[ImagePack, ImagePack]):
 
     def _read(self, folder: str) -> ImagePack:
         meta = json.loads(self._fs.cat_file(f"{folder}/{_META}"))
-        with self._fs.open(f"{folder}/{_INDEX}", "rb") as file:
-            index = pd.read_parquet(file)
+        index = self._read_index(folder)
         shards = [self._read_shard(f"{folder}/{name}") for name in meta["shards"]]
         images = ShardedImages(shards, meta["shard_size"], tuple(meta["image_shape"]))
         return ImagePack(index, images)
+
+    def _read_index(self, folder: str) -> pd.DataFrame:
+        with self._fs.open(f"{folder}/{_INDEX}", "rb") as file:
+            return pd.read_parquet(file)
 
     def _read_shard(self, path: str) -> np.ndarray:
         if self._protocol == "file":  # mapped: pages are read as batches touch them
@@ -115,15 +120,7 @@ class ImagePackDataset(AbstractVersionedDataset[ImagePack, ImagePack]):
     def preview(self, nrows: int = 20) -> TablePreview:
         """The first rows of the pack's index, for kedro-viz (no pixels are read)."""
         folder = get_filepath_str(self._get_load_path(), self._protocol)
-        with self._fs.open(f"{folder}/{_INDEX}", "rb") as file:
-            head = pd.read_parquet(file).head(nrows)
-        return TablePreview(
-            {
-                "index": list(head.index),
-                "columns": list(head.columns),
-                "data": head.values.tolist(),
-            }
-        )
+        return table_preview(self._read_index(folder).head(nrows))
 
     def _release(self) -> None:
         """Kedro releases the dataset after its last reader: the mappings go too."""

@@ -99,16 +99,16 @@ def _cover_every_split(manifest: pd.DataFrame, params: DataSplitParams) -> pd.Da
     manifest = manifest.copy()
     one_class = manifest.groupby("duplicate_group")["label"].transform("nunique") == 1
     for label in manifest["label"].unique():
-        if manifest.loc[manifest["label"] == label, "duplicate_group"].nunique() < len(
-            SPLITS
-        ):
+        of_class = manifest["label"] == label
+        if manifest.loc[of_class, "duplicate_group"].nunique() < len(SPLITS):
             continue
         for split in SPLITS:
-            rows = manifest[(manifest["label"] == label) & one_class]
-            if (manifest.loc[manifest["label"] == label, "split"] == split).any():
+            if (manifest.loc[of_class, "split"] == split).any():
                 continue
-            groups = rows.groupby("duplicate_group").agg(
-                position=("position", "first"), split=("split", "first")
+            groups = (
+                manifest[of_class & one_class]
+                .groupby("duplicate_group")
+                .agg(position=("position", "first"), split=("split", "first"))
             )
             groups_per_split = groups["split"].value_counts()
             movable = groups[groups["split"].map(groups_per_split) > 1]

@@ -124,8 +124,7 @@ _DECODE_NOTES = {
 
 
 def _decode_note_findings(decoded: pd.DataFrame, flags: QualityFlags) -> list:
-    notes = decoded.get("decode_notes", pd.Series("", index=decoded.index)).fillna("")
-    noted = notes.str.split(";")
+    noted = decoded["decode_notes"].fillna("").str.split(";")
     found = []
     for note, detail in _DECODE_NOTES.items():
         hit = noted.map(lambda names, note=note: note in names)

@@ -104,7 +104,7 @@ def inspect_images(
     Exact duplicates (same decoded pixels) filed under different classes are all
     quarantined: no label can be trusted. Duplicates within a class stay; the split
     keeps them on one side. The same decode gives the pixels training learns from,
-    resized to ``image_size``; they are packed once the split is known.
+    resized to ``image_size``, for ``packing`` to write.
 
     Args:
         raw_images: Listing of the image folder.
