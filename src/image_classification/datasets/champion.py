@@ -14,10 +14,12 @@ import os
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import keras
 from kedro.io import AbstractDataset, DatasetError
+
+if TYPE_CHECKING:
+    import keras
 
 _POINTER = "champion.json"
 _MODEL = "classifier.keras"
@@ -63,6 +65,10 @@ class ChampionDataset(AbstractDataset[Champion, Champion | None]):
             return None
         record = json.loads(pointer.read_text())
         model_path = self._root / record["champion_id"] / _MODEL
+        # Keras (and TensorFlow) only when a model is read: listing the catalog, or a
+        # validation worker importing this package, should not pay for them.
+        import keras  # noqa: PLC0415
+
         try:
             model = keras.models.load_model(model_path)
         except (OSError, ValueError) as error:

@@ -8,6 +8,7 @@ so this dataset only lists; decoding is the validation node's job.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -42,11 +43,21 @@ class ImageFolderDataset(AbstractDataset[pd.DataFrame, pd.DataFrame]):
             )
         rows = []
         real_root = self._root.resolve()
-        for file in sorted(p for p in self._root.rglob("*") if not p.is_dir()):
-            relative = file.relative_to(self._root)
-            label = relative.parts[0] if len(relative.parts) > 1 else ""
-            outside = not file.resolve().is_relative_to(real_root)
-            rows.append((relative.as_posix(), str(file), label, outside))
+        # os.walk reads each folder once and knows from the listing which entries are
+        # folders and which are links: no call per file (pathlib's rglob and resolve
+        # made two). Only a linked file can lead outside; linked folders are not
+        # descended into.
+        for folder, subfolders, files in os.walk(self._root):
+            subfolders.sort()
+            relative_folder = os.path.relpath(folder, self._root)
+            parts = [] if relative_folder == "." else relative_folder.split(os.sep)
+            label = parts[0] if parts else ""
+            for name in files:
+                path = os.path.join(folder, name)
+                outside = os.path.islink(path) and not Path(path).resolve().is_relative_to(
+                    real_root
+                )
+                rows.append(("/".join([*parts, name]), path, label, outside))
         labels = {row[2] for row in rows}
         for folder in sorted(p for p in self._root.iterdir() if p.is_dir()):
             if folder.name not in labels:
