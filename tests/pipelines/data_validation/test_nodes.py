@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from concurrent.futures import Future
 
 import numpy as np
 import pandas as pd
@@ -204,11 +205,17 @@ def test_a_folder_with_every_kind_of_fault_runs_to_the_end(tmp_path, tiny_folder
     }
 
 
-def test_worker_processes_inspect_as_this_process_does(tiny_folder, monkeypatch):
-    """The large-folder path (files in chunks to spawned processes) on a small folder."""
+@pytest.mark.parametrize("this_process_helps", [True, False])
+def test_worker_processes_inspect_as_this_process_does(
+    tiny_folder, monkeypatch, this_process_helps
+):
+    """The large-folder path (files in chunks to spawned processes, this process taking
+    chunks from the end) on a small folder; and with every chunk left to the worker."""
     listing = ImageFolderDataset(path=str(tiny_folder[0])).load()
     here, here_pixels = inspect_images(listing, TINY_CLASSES, _params(workers=1), [32, 32])
     monkeypatch.setattr(nodes, "_PROCESS_MIN_FILES", 1)
+    if not this_process_helps:
+        monkeypatch.setattr(Future, "cancel", lambda future: False)
     spread, spread_pixels = inspect_images(
         listing, TINY_CLASSES, _params(workers=2), [32, 32]
     )

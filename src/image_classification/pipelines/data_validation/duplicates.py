@@ -148,12 +148,16 @@ def near_duplicate_pairs(
     pairs = pairs[middle_distance <= candidate_radius]
     if len(pairs) == 0:
         return np.empty((0, 3))
-    fine = np.concatenate(
-        [
-            shift_tolerant_distance(thumbnails[chunk[:, 0]], thumbnails[chunk[:, 1]])
-            for chunk in np.array_split(pairs, -(-len(pairs) // _PAIRS_PER_BATCH))
-        ]
-    )
+    cores = os.cpu_count() or 1
+    batch_count = min(len(pairs), max(cores, -(-len(pairs) // _PAIRS_PER_BATCH)))
+    batches = np.array_split(pairs, batch_count)
+
+    def batch_distance(batch: np.ndarray) -> np.ndarray:
+        return shift_tolerant_distance(thumbnails[batch[:, 0]], thumbnails[batch[:, 1]])
+
+    # numpy lets go of the GIL in its loops: threads share the comparison out.
+    with ThreadPoolExecutor(cores) as pool:
+        fine = np.concatenate(list(pool.map(batch_distance, batches)))
     close = fine <= max_distance
     return np.column_stack([pairs[close], fine[close]])
 
