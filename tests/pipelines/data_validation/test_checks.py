@@ -15,6 +15,7 @@ from image_classification.pipelines.data_validation.checks import (
     THUMBNAIL_SIDE,
     content_stats,
     inspect_file,
+    level_stats,
 )
 
 
@@ -189,3 +190,20 @@ def test_thumbnail_is_a_small_grayscale_copy():
     stats = _stats(Image.new("RGB", (300, 200), (255, 255, 255)))
     assert len(stats["thumbnail"]) == THUMBNAIL_SIDE**2
     assert set(stats["thumbnail"]) == {255}
+
+
+def test_statistics_measured_together_equal_those_measured_one_by_one():
+    """``level_stats`` stacks arrays of one shape: mixed shapes keep their order."""
+    rng = np.random.default_rng(3)
+    shapes = [(32, 32), (20, 48), (32, 32), (2, 5), (20, 48), (32, 32)]
+    luminances = [rng.integers(0, 256, shape, dtype=np.uint8) for shape in shapes]
+    luminances[2] = np.full((32, 32), 77, np.uint8)
+    together = level_stats(luminances)
+    assert together == [level_stats([levels])[0] for levels in luminances]
+    assert together[2] == {
+        "brightness_low": round(77 / 255, 4),
+        "brightness_high": round(77 / 255, 4),
+        "entropy": 0.0,
+        "sharpness": 0.0,
+    }
+    assert together[3]["sharpness"] == 0.0  # too small for a Laplacian
