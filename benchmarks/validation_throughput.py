@@ -5,7 +5,8 @@ training pixels); the baseline is the same inspection in this process alone, whi
 what a plain loop over Pillow does. Both are run alternately on the same folder,
 several rounds, so that a noisy machine affects both alike; the ratio is what to read.
 Folders under 2,000 files are inspected in one process either way. Then the whole
-validation (listing, inspection, near-duplicate search, flags) is timed node by node.
+validation and the packing (listing, inspection, near-duplicate search, flags, pack
+written) is timed node by node.
 
     python benchmarks/validation_throughput.py [--folder PATH] [--quick]
 """
@@ -16,19 +17,22 @@ import argparse
 import os
 import statistics
 import sys
+import tempfile
 import time
 from pathlib import Path
 
-from image_classification.datasets import ImageFolderDataset
+from image_classification.datasets import ImageFolderDataset, ImagePackDataset
 from image_classification.pipelines.data_validation.nodes import (
     find_near_duplicates,
     flag_images,
     inspect_images,
     resolve_class_names,
 )
+from image_classification.pipelines.packing.nodes import pack_images
+from image_classification.pipelines.packing.params import PackingParams
 
 sys.path.insert(0, str(Path(__file__).parent))
-from project_setup import NO_LABELS, image_size, validation_params
+from project_setup import NO_LABELS, configured, image_size, validation_params
 
 DATASETS = Path(__file__).resolve().parents[2] / "shared" / "datasets"
 
@@ -73,17 +77,24 @@ def _whole_validation(folder: Path, workers: int) -> None:
     seconds["listing"] = time.perf_counter() - start
     classes = resolve_class_names(listing, NO_LABELS, params)
     start = time.perf_counter()
-    inspected, _ = inspect_images(listing, classes, params, image_size())
+    inspected, pixels = inspect_images(listing, classes, params, image_size())
     seconds["inspection"] = time.perf_counter() - start
     start = time.perf_counter()
     pairs = find_near_duplicates(inspected, params)
     seconds["near duplicates"] = time.perf_counter() - start
     start = time.perf_counter()
-    flag_images(inspected, pairs, NO_LABELS, params)
+    index, _, _ = flag_images(inspected, pairs, NO_LABELS, params)
     seconds["flags"] = time.perf_counter() - start
+    start = time.perf_counter()
+    with tempfile.TemporaryDirectory() as scratch:
+        packed = pack_images(index, pixels, configured("packing", PackingParams))
+        ImagePackDataset(filepath=f"{scratch}/image_pack").save(packed)
+    seconds["packing"] = time.perf_counter() - start
     parts = ", ".join(f"{name} {value:.1f} s" for name, value in seconds.items())
     rate = len(listing) / sum(seconds.values())
-    print(f"whole validation, {workers} processes: {rate:.0f} files/s ({parts})")
+    print(
+        f"whole validation and packing, {workers} processes: {rate:.0f} files/s ({parts})"
+    )
     print(f"target: >= 5,000 files/s on 2 cores ({rate / 5000:.2f} of it)")
 
 

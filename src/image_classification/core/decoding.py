@@ -74,7 +74,8 @@ def decode(image: Image.Image, content: bytes = b"") -> DecodedImage:
     as 8 bits by keeping the high byte (at most one level from rounding).
 
     Args:
-        image: From ``open_image``; it is read here.
+        image: From ``open_image``; it is read here, and is itself the result when
+            it is already upright RGB (no copy): do not close it while in use.
         content: The file's bytes, to read the bit depth a PNG header declares.
 
     Raises:
@@ -111,6 +112,8 @@ def _to_rgb(image: Image.Image, mode: str, rgba: Image.Image | None) -> Image.Im
     if rgba is not None:
         background = Image.new("RGBA", rgba.size, (*BACKGROUND, 255))
         return Image.alpha_composite(background, rgba).convert("RGB")
+    if mode == "RGB":
+        return image
     try:
         return image.convert("RGB")
     except ValueError as error:

@@ -75,12 +75,17 @@ def content_stats(image: Image.Image) -> dict[str, Any]:
 def _luminance(image: Image.Image) -> tuple[np.ndarray, bytes]:
     """The luminance at most ``STATS_SIDE`` a side, and the smoothed thumbnail."""
     gray = image.convert("L")
-    small = gray.copy()
-    small.thumbnail((STATS_SIDE, STATS_SIDE), Image.Resampling.BOX)
-    thumbnail = gray.resize(
-        (THUMBNAIL_SIDE, THUMBNAIL_SIDE), Image.Resampling.BILINEAR, reducing_gap=2.0
-    ).filter(ImageFilter.GaussianBlur(THUMBNAIL_SMOOTHING))
-    return np.asarray(small), thumbnail.tobytes()
+    small = gray
+    if max(gray.size) > STATS_SIDE:  # else ``thumbnail`` would only copy it
+        small = gray.copy()
+        small.thumbnail((STATS_SIDE, STATS_SIDE), Image.Resampling.BOX)
+    thumbnail = gray
+    if gray.size != (THUMBNAIL_SIDE, THUMBNAIL_SIDE):
+        thumbnail = gray.resize(
+            (THUMBNAIL_SIDE, THUMBNAIL_SIDE), Image.Resampling.BILINEAR, reducing_gap=2.0
+        )
+    smooth = thumbnail.filter(ImageFilter.GaussianBlur(THUMBNAIL_SMOOTHING))
+    return np.asarray(small), smooth.tobytes()
 
 
 def level_stats(luminances: Sequence[np.ndarray]) -> list[dict[str, float]]:
