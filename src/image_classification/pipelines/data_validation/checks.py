@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import os
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 from PIL import Image, ImageFilter, UnidentifiedImageError
@@ -187,6 +187,31 @@ def _decoding_failure(content: bytes, error: Exception) -> tuple[str, str]:
         else f"{type(error).__name__}: {error}"
     )
     return "unreadable", f"cannot decode this {begins_as}: {cause}"
+
+
+class InspectedChunk(NamedTuple):
+    """What a worker hands back for a run of listing rows, compact to send and hold:
+    the index columns (one list per column, no dict per file), the pixels as one
+    ``(files, height, width, 3)`` array (zeros where a file did not decode) and which
+    files did."""
+
+    columns: dict[str, list]
+    pixels: np.ndarray
+    decoded: np.ndarray
+
+
+def inspect_chunk(
+    rows: Sequence[tuple[str, str, str, bool]], max_pixels: int, image_size: Sequence[int]
+) -> InspectedChunk:
+    """``inspect_files`` on ``rows``, as an ``InspectedChunk``."""
+    records = inspect_files(rows, max_pixels, image_size)
+    pixels = np.zeros((len(records), *image_size, 3), np.uint8)
+    decoded = np.zeros(len(records), bool)
+    for position, record in enumerate(records):
+        if (image := record.pop("pixels", None)) is not None:
+            pixels[position], decoded[position] = image, True
+    columns = {name: [record[name] for record in records] for name in records[0]}
+    return InspectedChunk(columns, pixels, decoded)
 
 
 def inspect_files(
