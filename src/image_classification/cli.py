@@ -1,15 +1,21 @@
-"""Project commands added to `kedro`: `kedro retrain`, the command a scheduler calls."""
+"""Project commands added to `kedro`: `kedro retrain`, the command a scheduler calls,
+and `kedro run`, Kedro's own, which shows a fault in the data or configuration as one
+line instead of a traceback."""
 
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
+from kedro.framework.cli.project import run as kedro_run
 from kedro.framework.session import KedroSession
 from kedro.framework.startup import bootstrap_project
 from kedro.utils import find_kedro_project
 
+from .core.errors import input_error_in
 from .retraining_job import (
     LOCK_FILE,
     STATE_FILE,
@@ -21,6 +27,12 @@ from .retraining_job import (
 )
 
 EXIT_LOCKED = 75  # EX_TEMPFAIL: try again later
+EXIT_INPUT_ERROR = 1
+TRACEBACK_OPTION = click.Option(
+    ["--traceback"],
+    is_flag=True,
+    help="On a fault in the data or configuration, show the traceback too.",
+)
 
 
 @click.group(name="image_classification")
@@ -28,11 +40,38 @@ def cli() -> None:
     """Commands of the image_classification project."""
 
 
+@contextmanager
+def input_errors_in_one_line(show_traceback: bool) -> Iterator[None]:
+    """An ``InputError`` anywhere in the chain of what the command raised becomes one
+    line on stderr and exit status 1; anything else propagates with its traceback."""
+    try:
+        yield
+    except Exception as error:
+        cause = input_error_in(error)
+        if cause is None or show_traceback:
+            raise
+        click.secho(f"Error: {cause} (--traceback shows where)", err=True, fg="red")
+        sys.exit(EXIT_INPUT_ERROR)
+
+
+@cli.command(
+    name="run",
+    params=[*kedro_run.params, TRACEBACK_OPTION],
+    help=kedro_run.help,
+    short_help=kedro_run.short_help,
+)
+def run(traceback: bool, **options) -> None:
+    """Kedro's ``run`` with its options, and ``--traceback``."""
+    with input_errors_in_one_line(traceback):
+        kedro_run.callback(**options)
+
+
 @cli.command()
 @click.option("--force", is_flag=True, help="Retrain even when nothing changed.")
 @click.option("--wait", is_flag=True, help="Wait for a running retraining to finish.")
 @click.option("--env", "-e", default=None, help="Kedro configuration environment.")
-def retrain(force: bool, wait: bool, env: str | None) -> None:
+@click.option("--traceback", is_flag=True, help=TRACEBACK_OPTION.help)
+def retrain(force: bool, wait: bool, env: str | None, traceback: bool) -> None:
     """Validate, split, train and diagnose, then promote the new model only if it
     beats the champion (the `retraining` pipeline).
 
@@ -40,6 +79,11 @@ def retrain(force: bool, wait: bool, env: str | None) -> None:
     code are those of the last completed run. Exits with 75 when another retraining
     holds the lock, unless --wait.
     """
+    with input_errors_in_one_line(traceback):
+        _retrain(force, wait, env)
+
+
+def _retrain(force: bool, wait: bool, env: str | None) -> None:
     project = find_kedro_project(Path.cwd()) or Path.cwd()
     bootstrap_project(project)
     try:

@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 from kedro.io import Version
 
+from image_classification.core.errors import InputError
 from image_classification.core.image_pack import ImagePack, pack
 from image_classification.datasets import ImagePackDataset
 
@@ -60,11 +61,11 @@ def test_a_selection_follows_the_rows_and_checks_their_pixel_hashes():
     selection = image_pack.select(rows)
     assert len(selection) == 3
     assert _numbers(selection[[2, 0, 1]]) == [5, 9, 2]
-    with pytest.raises(ValueError, match="not in the image pack"):
+    with pytest.raises(InputError, match="not in the image pack"):
         image_pack.select(
             pd.DataFrame({"relative_path": ["c/99.png"], "pixel_hash": ["x"]})
         )
-    with pytest.raises(ValueError, match="have other pixels in the pack"):
+    with pytest.raises(InputError, match="have other pixels in the pack"):
         image_pack.select(rows.assign(pixel_hash="changed"))
 
 

@@ -19,6 +19,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from .errors import InputError
+
 INDEX_COLUMNS = ["relative_path", "pixel_hash"]
 
 
@@ -79,7 +81,7 @@ class ImagePack:
         """The images of ``rows`` (``relative_path`` and ``pixel_hash``), in their order.
 
         Raises:
-            ValueError: A row is not in the pack, or its pixel hash differs: the pack
+            InputError: A row is not in the pack, or its pixel hash differs: the pack
                 and the rows come from different runs.
         """
         position_of = pd.Series(
@@ -98,8 +100,8 @@ class ImagePack:
         return ImageSelection(self.images, positions)
 
 
-def _from_another_run(paths: np.ndarray, fault: str) -> ValueError:
-    return ValueError(
+def _from_another_run(paths: np.ndarray, fault: str) -> InputError:
+    return InputError(
         f"{len(paths)} image(s) of the split manifest {fault}, e.g. {list(paths[:3])}: "
         "the pack and the manifest come from different runs; run data_validation, "
         "packing and data_split together"

@@ -16,6 +16,8 @@ import pandas as pd
 from kedro.io import AbstractDataset, DatasetError
 from kedro_datasets._typing import TablePreview
 
+from image_classification.core.errors import InputError
+
 from .table_preview import table_preview
 
 LISTING_COLUMNS = ["relative_path", "path", "label", "outside_root"]
@@ -37,7 +39,7 @@ class ImageFolderDataset(AbstractDataset[pd.DataFrame, pd.DataFrame]):
 
     def load(self) -> pd.DataFrame:
         if not self._root.is_dir():
-            raise DatasetError(
+            raise InputError(
                 f"image folder {self._root} does not exist or is not a folder: set "
                 "`raw_image_dir` (see README, 'Running on your own images')"
             )

@@ -8,6 +8,8 @@ from typing import Any
 import pandas as pd
 from kedro.io import AbstractDataset, DatasetError
 
+from image_classification.core.errors import InputError
+
 LABEL_COLUMNS = ["file", "label"]
 
 
@@ -27,11 +29,11 @@ class LabelsFileDataset(AbstractDataset[pd.DataFrame, pd.DataFrame]):
         if self._path is None:
             return pd.DataFrame(columns=LABEL_COLUMNS)
         if not self._path.is_file():
-            raise DatasetError(f"labels file {self._path} does not exist (labels_file)")
+            raise InputError(f"labels file {self._path} does not exist (labels_file)")
         table = pd.read_csv(self._path, dtype=str, keep_default_na=False)
         missing = [column for column in LABEL_COLUMNS if column not in table.columns]
         if missing:
-            raise DatasetError(f"labels file {self._path} lacks the column(s) {missing}")
+            raise InputError(f"labels file {self._path} lacks the column(s) {missing}")
         return table[LABEL_COLUMNS]
 
     def save(self, data: pd.DataFrame) -> None:

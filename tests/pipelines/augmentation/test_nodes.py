@@ -12,6 +12,7 @@ from matplotlib.figure import Figure
 from PIL import Image
 from pydantic import ValidationError
 
+from image_classification.core.errors import InputError
 from image_classification.datasets import ImageFolderDataset
 from image_classification.pipelines.augmentation.class_mix import class_mix_report
 from image_classification.pipelines.augmentation.input_pipeline import (
@@ -271,7 +272,7 @@ def test_unknown_or_out_of_range_augmentation_is_refused(layers):
 
 def test_empty_split_is_a_clear_error(tiny_pack, tiny_manifest):
     no_test = tiny_manifest[tiny_manifest["split"] != "test"]
-    with pytest.raises(ValueError, match="the test split has no images"):
+    with pytest.raises(InputError, match="the test split has no images"):
         build_datasets(tiny_pack, no_test, _params(), seed=0)
 
 

@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 from PIL import Image, ImageFilter
 
+from image_classification.core.errors import InputError
 from image_classification.datasets import ImageFolderDataset
 from image_classification.pipelines.data_validation.nodes import (
     resolve_class_names,
@@ -176,5 +177,5 @@ def test_labels_file_with_unknown_class_is_an_error(tmp_path):
     root = _folder(tmp_path)
     listing = ImageFolderDataset(path=str(root)).load()
     labels = pd.DataFrame({"file": ["cats/00.png"], "label": ["zebra"]})
-    with pytest.raises(ValueError, match=r"labels file names class\(es\) \['zebra'\]"):
+    with pytest.raises(InputError, match=r"labels file names class\(es\) \['zebra'\]"):
         resolve_class_names(listing, labels, _params())

@@ -11,6 +11,7 @@ import pytest
 from matplotlib.figure import Figure
 from PIL import Image
 
+from image_classification.core.errors import InputError
 from image_classification.datasets import ImageFolderDataset
 from image_classification.pipelines.data_validation import nodes
 from image_classification.pipelines.data_validation.nodes import (
@@ -78,14 +79,14 @@ def test_duplicates_with_the_same_label_are_kept(tmp_path, tiny_folder):
 def test_unknown_class_folder_is_an_error_naming_it(tiny_folder):
     listing = ImageFolderDataset(path=str(tiny_folder[0])).load()
     with pytest.raises(
-        ValueError, match=r"\['triangle'\] are not in data_validation.classes"
+        InputError, match=r"\['triangle'\] are not in data_validation.classes"
     ):
         resolve_class_names(listing, NO_LABELS, _params(classes=["circle", "square"]))
 
 
 def test_configured_class_without_files_is_an_error_naming_it(tiny_folder, tmp_path):
     listing = ImageFolderDataset(path=str(tiny_folder[0])).load()
-    with pytest.raises(ValueError, match=r"no files: \['zebra'\] have no folder"):
+    with pytest.raises(InputError, match=r"no files: \['zebra'\] have no folder"):
         resolve_class_names(listing, NO_LABELS, _params(classes=[*TINY_CLASSES, "zebra"]))
     for name in TINY_CLASSES:
         (tmp_path / name).mkdir()
@@ -93,7 +94,7 @@ def test_configured_class_without_files_is_an_error_naming_it(tiny_folder, tmp_p
     (tmp_path / "square" / "b.png").write_bytes(b"x")
     listing = ImageFolderDataset(path=str(tmp_path)).load()
     with pytest.raises(
-        ValueError, match=r"\['triangle'\] are empty folders and \['zebra'\] have no folder"
+        InputError, match=r"\['triangle'\] are empty folders and \['zebra'\] have no folder"
     ):
         resolve_class_names(listing, NO_LABELS, _params(classes=[*TINY_CLASSES, "zebra"]))
 
@@ -125,7 +126,7 @@ def test_null_classes_takes_the_folders_and_ignores_hidden_ones():
         }
     )
     assert resolve_class_names(listing, NO_LABELS, _params(classes=None)) == ["a", "b"]
-    with pytest.raises(ValueError, match="at least two"):
+    with pytest.raises(InputError, match="at least two"):
         resolve_class_names(
             listing[listing["label"] != "b"], NO_LABELS, _params(classes=None)
         )
@@ -159,13 +160,16 @@ def test_clean_images_are_the_ok_rows(validated):
     ("overrides", "message"),
     [
         ({"max_quarantined_fraction": 0.01}, "max_quarantined_fraction is 0.01"),
-        ({"min_images_per_class": 100}, "min_images_per_class is 100"),
+        (
+            {"min_images_per_class": 100},
+            r"min_images_per_class is 100, the data gives \d+ \(usable images: '\w+' \d+",
+        ),
     ],
 )
 def test_exceeded_limit_stops_with_a_message_naming_it(validated, overrides, message):
     _, classes, index, _, findings = validated
     _, _, limits = summarize_validation(index, findings, classes, _params(**overrides))
-    with pytest.raises(ValueError, match=message):
+    with pytest.raises(InputError, match=message):
         select_clean_images(index, limits)
 
 

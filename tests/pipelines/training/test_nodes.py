@@ -11,6 +11,7 @@ import pytest
 import tensorflow as tf
 from pydantic import ValidationError
 
+from image_classification.core.errors import InputError
 from image_classification.pipelines.training import checkpoints, nodes
 from image_classification.pipelines.training.checkpoints import (
     checkpoint_directory,
@@ -114,7 +115,7 @@ def test_cosine_schedule_decays_the_rate_to_zero_over_the_whole_training():
 
 
 def test_cosine_schedule_refuses_a_dataset_of_unknown_length():
-    with pytest.raises(ValueError, match="known length"):
+    with pytest.raises(InputError, match="known length"):
         compiled_model(
             _params(learning_rate_schedule="cosine"),
             input_shape=(16, 16, 3),

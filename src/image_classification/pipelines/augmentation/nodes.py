@@ -8,6 +8,7 @@ import tensorflow as tf
 from matplotlib.figure import Figure
 from sklearn.utils import resample
 
+from image_classification.core.errors import InputError
 from image_classification.core.image_pack import ImagePack
 from image_classification.figures import image_grid
 
@@ -39,13 +40,13 @@ def build_datasets(
         Train, validation and test datasets of ``(images, labels)`` batches.
 
     Raises:
-        ValueError: A split has no images.
+        InputError: A split has no images.
     """
     datasets = []
     for split in SPLITS:
         rows = split_manifest[split_manifest["split"] == split]
         if rows.empty:
-            raise ValueError(
+            raise InputError(
                 f"the {split} split has no images ({len(split_manifest)} in all): add "
                 "images or change data_split.fractions"
             )

@@ -12,6 +12,8 @@ from concurrent.futures import ProcessPoolExecutor
 import numpy as np
 import pandas as pd
 
+from image_classification.core.errors import InputError
+
 from .checks import OK, QUARANTINED, THUMBNAIL_SIDE, InspectedChunk, inspect_chunk
 from .duplicates import group_ids, near_duplicate_pairs
 from .flags import (
@@ -47,13 +49,13 @@ def resolve_class_names(
         Class names in label-index order.
 
     Raises:
-        ValueError: A folder or a label of the labels file is not a class, a
+        InputError: A folder or a label of the labels file is not a class, a
             configured class has no files, or fewer than two classes were found.
     """
     classes = _class_folders(raw_images, params)
     unknown = sorted(set(image_labels["label"]) - set(classes))
     if unknown:
-        raise ValueError(
+        raise InputError(
             f"the labels file names class(es) {unknown} that are not classes {classes}"
         )
     return classes
@@ -66,14 +68,14 @@ def _class_folders(raw_images: pd.DataFrame, params: DataValidationParams) -> li
     empty_folders = set(listed.loc[empty_folder, "label"])
     if params.classes is None:
         if len(folders) < 2:
-            raise ValueError(
+            raise InputError(
                 f"found {len(folders)} class folder(s) {folders}: an image folder needs "
                 "one sub-folder per class, at least two"
             )
         return folders
     unknown = [folder for folder in folders if folder not in params.classes]
     if unknown:
-        raise ValueError(
+        raise InputError(
             f"class folder(s) {unknown} are not in data_validation.classes "
             f"{list(params.classes)}: add them to the list or move them out of the "
             "image folder"
@@ -82,7 +84,7 @@ def _class_folders(raw_images: pd.DataFrame, params: DataValidationParams) -> li
     if lacking:
         empty = [name for name in lacking if name in empty_folders]
         missing = [name for name in lacking if name not in empty_folders]
-        raise ValueError(
+        raise InputError(
             "configured class(es) have no files:"
             + (f" {empty} are empty folders" if empty else "")
             + (" and" if empty and missing else "")
@@ -117,12 +119,12 @@ def inspect_images(
         ``status`` and ``reason``; and the pixels of each decoded file by relative path.
 
     Raises:
-        ValueError: ``image_size`` is not two sides of 8 to 1024 pixels.
+        InputError: ``image_size`` is not two sides of 8 to 1024 pixels.
     """
     if len(image_size) != 2 or not all(
         isinstance(side, int) and _MIN_SIDE <= side <= _MAX_SIDE for side in image_size
     ):
-        raise ValueError(
+        raise InputError(
             f"image_size must be [height, width], each {_MIN_SIDE} to {_MAX_SIDE} "
             f"pixels, got {image_size}"
         )
@@ -362,6 +364,11 @@ def summarize_validation(
             "limit": params.min_images_per_class,
             "value": smallest,
             "holds": smallest >= params.min_images_per_class,
+            "classes_below": {
+                name: counts["ok"]
+                for name, counts in per_class.items()
+                if counts["ok"] < params.min_images_per_class
+            },
         },
     }
     report = {
@@ -390,6 +397,14 @@ def _counts(values: pd.Series) -> dict[str, int]:
     return {str(key): int(count) for key, count in sorted(values.value_counts().items())}
 
 
+def _classes_below(limit: dict) -> str:
+    below = limit.get("classes_below")
+    if not below:
+        return ""
+    counts = ", ".join(f"'{name}' {count}" for name, count in below.items())
+    return f" (usable images: {counts})"
+
+
 def select_clean_images(image_index: pd.DataFrame, validation_limits: dict) -> pd.DataFrame:
     """Keep the usable images, or stop the run when a configured limit is exceeded.
 
@@ -404,7 +419,7 @@ def select_clean_images(image_index: pd.DataFrame, validation_limits: dict) -> p
         The rows with status ok.
 
     Raises:
-        ValueError: Naming each limit that does not hold and its measured value.
+        InputError: Naming each limit that does not hold and its measured value.
     """
     broken = {
         name: limit for name, limit in validation_limits.items() if not limit["holds"]
@@ -412,9 +427,10 @@ def select_clean_images(image_index: pd.DataFrame, validation_limits: dict) -> p
     if broken:
         details = "; ".join(
             f"data_validation.{name} is {limit['limit']}, the data gives {limit['value']}"
+            + _classes_below(limit)
             for name, limit in broken.items()
         )
-        raise ValueError(
+        raise InputError(
             f"image folder fails validation limits: {details}. The quarantine table "
             "lists the files and reasons, the validation report the counts per class."
         )

@@ -6,6 +6,8 @@ from collections.abc import Sequence
 
 import keras
 
+from image_classification.core.errors import InputError
+
 from .params import TrainingParams
 
 
@@ -73,7 +75,7 @@ def learning_rate(
     if params.learning_rate_schedule == "cosine":
         if steps < 1:
             msg = "training.learning_rate_schedule 'cosine' needs a dataset of known length"
-            raise ValueError(msg)
+            raise InputError(msg)
         return keras.optimizers.schedules.CosineDecay(params.learning_rate, steps)
     return params.learning_rate
 
