@@ -144,6 +144,18 @@ def test_images_above_the_pixel_limit_are_refused_before_decoding(tmp_path):
     assert _inspect(tmp_path, "fine.png", content, max_pixels=10_000)["status"] == OK
 
 
+def test_max_pixels_is_the_one_pixel_limit(tmp_path, monkeypatch):
+    """Pillow's own limit follows ``max_pixels``: a lower default of Pillow's does not
+    refuse what the setting allows, and what Pillow refuses names the setting."""
+    content = _encoded("RGB", "PNG", (100, 100))
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 100)
+    assert _inspect(tmp_path, "allowed.png", content, max_pixels=10_000)["status"] == OK
+    refused = _inspect(tmp_path, "refused.png", content, max_pixels=4_000)
+    assert refused["reason"] == "decompression_bomb"
+    assert "data_validation.max_pixels (4000)" in refused["detail"]
+    assert Image.MAX_IMAGE_PIXELS == 100  # restored after the inspection
+
+
 def test_links_outside_the_folder_are_refused(tmp_path):
     record = _inspect(tmp_path, "link.jpg", _encoded("RGB", "JPEG"), outside_root=True)
     assert (record["status"], record["reason"]) == (QUARANTINED, "outside_root")

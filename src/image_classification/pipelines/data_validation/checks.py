@@ -221,8 +221,17 @@ def inspect_files(
 ) -> list[dict[str, Any]]:
     """``inspect_file`` on listing rows (relative path, path, label, outside root): the
     unit of work a worker process takes. The content statistics of the decoded files
-    are measured together at the end (``level_stats``)."""
-    records = [_inspected_file(*row, max_pixels, image_size) for row in rows]
+    are measured together at the end (``level_stats``).
+
+    ``max_pixels`` is the one pixel limit: Pillow's own (it refuses images over twice
+    its ``MAX_IMAGE_PIXELS`` while reading the header) is set from it meanwhile, so that a
+    limit above Pillow's default still holds and the message names the setting.
+    """
+    pillow_limit, Image.MAX_IMAGE_PIXELS = Image.MAX_IMAGE_PIXELS, max_pixels
+    try:
+        records = [_inspected_file(*row, max_pixels, image_size) for row in rows]
+    finally:
+        Image.MAX_IMAGE_PIXELS = pillow_limit
     decoded = [record for record in records if "luminance" in record]
     stats = level_stats([record.pop("luminance") for record in decoded])
     for record, values in zip(decoded, stats, strict=True):
@@ -327,8 +336,11 @@ def _inspected_file(  # noqa: PLR0917 - as inspect_file
                     f"data_validation.max_pixels ({max_pixels})",
                 )
             decoded = decode(image, content)
-    except Image.DecompressionBombError as error:
-        return quarantine("decompression_bomb", str(error))
+    except Image.DecompressionBombError:
+        return quarantine(
+            "decompression_bomb",
+            f"more than twice data_validation.max_pixels ({max_pixels}) pixels",
+        )
     except UndecodableImageError as error:
         return quarantine("unsupported_mode", str(error))
     except Exception as error:  # Pillow raises OSError, SyntaxError... on broken data
