@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 import pandas as pd
 import pytest
 from kedro.io import DatasetError
@@ -33,3 +35,12 @@ def test_missing_file_or_columns_are_named(tmp_path):
     path.write_text("path,class\na,b\n")
     with pytest.raises(DatasetError, match=r"lacks the column\(s\) \['file', 'label'\]"):
         LabelsFileDataset(labels_csv=str(path)).load()
+
+
+def test_names_are_read_as_unicode_nfc(tmp_path):
+    """A name typed in one Unicode form matches a folder named in the other."""
+    path = tmp_path / "labels.csv"
+    decomposed = unicodedata.normalize("NFD", "caf\u00e9")
+    path.write_text(f"file,label\n{decomposed}/1.jpg,{decomposed}\n", encoding="utf-8")
+    table = LabelsFileDataset(labels_csv=str(path)).load()
+    assert table.iloc[0].to_dict() == {"file": "caf\u00e9/1.jpg", "label": "caf\u00e9"}

@@ -9,6 +9,7 @@ so this dataset only lists; decoding is the validation node's job.
 from __future__ import annotations
 
 import os
+import unicodedata
 from pathlib import Path
 from typing import Any
 
@@ -20,21 +21,33 @@ from image_classification.core.errors import InputError
 
 from .table_preview import table_preview
 
-LISTING_COLUMNS = ["relative_path", "path", "label", "outside_root"]
+LISTING_COLUMNS = ["relative_path", "path", "label", "outside_root", "invalid_name"]
 
 
 class ImageFolderDataset(AbstractDataset[pd.DataFrame, pd.DataFrame]):
     """Lists every file under ``path``, hidden ones included, sorted by relative path.
 
     The label is the name of the top-level folder a file is in, or ``""`` for files
-    lying directly in the root; ``outside_root`` marks links that resolve outside the
-    folder, which validation refuses. A top-level folder without any file is listed
-    as ``<folder>/`` so that validation can report it rather than skip it in silence.
-    Saving is refused: raw data is never modified.
+    lying directly in the root. Linked folders are followed (each real folder listed
+    once); ``outside_root`` marks files that resolve, through a link, outside the
+    folder and outside every folder of ``allowed_link_targets``: validation refuses
+    them. Names are compared as Unicode NFC (macOS writes names decomposed), and a name
+    that is not valid UTF-8 is shown with ``\\x`` escapes and marked ``invalid_name``
+    (it cannot be stored in the index as it is; validation quarantines the file). A
+    top-level folder without any file is listed as ``<folder>/`` so that validation
+    can report it rather than skip it in silence. Saving is refused: raw data is never
+    modified.
     """
 
-    def __init__(self, *, path: str, metadata: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        path: str,
+        allowed_link_targets: list[str] | None = None,
+        metadata: dict[str, Any] | None = None,
+    ) -> None:
         self._root = Path(path)
+        self._allowed = [os.path.realpath(target) for target in allowed_link_targets or []]
         self.metadata = metadata
 
     def load(self) -> pd.DataFrame:
@@ -43,27 +56,33 @@ class ImageFolderDataset(AbstractDataset[pd.DataFrame, pd.DataFrame]):
                 f"image folder {self._root} does not exist or is not a folder: set "
                 "`raw_image_dir` (see README, 'Running on your own images')"
             )
-        rows = []
-        real_root = self._root.resolve()
+        allowed = [os.path.realpath(self._root), *self._allowed]
+        rows, listed = [], set()
         # os.walk reads each folder once and knows from the listing which entries are
-        # folders and which are links: no call per file (pathlib's rglob and resolve
-        # made two). Only a linked file can lead outside; linked folders are not
-        # descended into.
-        for folder, subfolders, files in os.walk(self._root):
+        # folders: no call per file (pathlib's rglob and resolve made two). Only a file
+        # that is a link, or lies in a linked folder, needs its real path checked.
+        for folder, subfolders, files in os.walk(self._root, followlinks=True):
+            real_folder = os.path.realpath(folder)
+            if real_folder in listed:  # a link back to a folder listed already
+                subfolders.clear()
+                continue
+            listed.add(real_folder)
             subfolders.sort()
             relative_folder = os.path.relpath(folder, self._root)
             parts = [] if relative_folder == "." else relative_folder.split(os.sep)
-            label = parts[0] if parts else ""
             for name in files:
                 path = os.path.join(folder, name)
-                outside = os.path.islink(path) and not Path(path).resolve().is_relative_to(
-                    real_root
+                real = (
+                    os.path.realpath(path)
+                    if os.path.islink(path)
+                    else os.path.join(real_folder, name)
                 )
-                rows.append(("/".join([*parts, name]), path, label, outside))
+                rows.append(_row([*parts, name], path, not _within(real, allowed)))
         labels = {row[2] for row in rows}
         for folder in sorted(p for p in self._root.iterdir() if p.is_dir()):
-            if folder.name not in labels:
-                rows.append((f"{folder.name}/", str(folder), folder.name, False))
+            row = _row([folder.name, ""], str(folder), outside=False)
+            if row[2] not in labels:
+                rows.append(row)
         return pd.DataFrame(rows, columns=LISTING_COLUMNS).sort_values(
             "relative_path", ignore_index=True
         )
@@ -80,3 +99,27 @@ class ImageFolderDataset(AbstractDataset[pd.DataFrame, pd.DataFrame]):
 
     def _describe(self) -> dict[str, Any]:
         return {"path": str(self._root)}
+
+
+def _within(path: str, folders: list[str]) -> bool:
+    return any(os.path.commonpath([path, folder]) == folder for folder in folders)
+
+
+def _row(parts: list[str], path: str, outside: bool) -> tuple[str, str, str, bool, bool]:
+    """A listing row: names as NFC, or escaped where they are not valid UTF-8."""
+    invalid = any(_undecodable(part) for part in parts)
+    if invalid:
+        parts = [os.fsencode(part).decode("utf-8", "backslashreplace") for part in parts]
+        path = os.fsencode(path).decode("utf-8", "backslashreplace")
+    parts = [unicodedata.normalize("NFC", part) for part in parts]
+    label = parts[0] if len(parts) > 1 else ""
+    return "/".join(parts), path, label, outside, invalid
+
+
+def _undecodable(name: str) -> bool:
+    """Python keeps the bytes of a name that is not valid UTF-8 as lone surrogates."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +35,9 @@ class LabelsFileDataset(AbstractDataset[pd.DataFrame, pd.DataFrame]):
         missing = [column for column in LABEL_COLUMNS if column not in table.columns]
         if missing:
             raise InputError(f"labels file {self._path} lacks the column(s) {missing}")
-        return table[LABEL_COLUMNS]
+        # Names as the folder listing gives them: a "café" typed on one system and a
+        # folder named on another may be the same word in two Unicode forms.
+        return table[LABEL_COLUMNS].map(lambda name: unicodedata.normalize("NFC", name))
 
     def save(self, data: pd.DataFrame) -> None:
         raise DatasetError("the labels file is an input and is never written to")

@@ -173,6 +173,25 @@ def test_labels_file_disagreements_are_reported(tmp_path):
     assert (index["status"] == "ok").sum() > 20  # annotations by default
 
 
+def test_a_file_listed_twice_with_different_labels_is_a_finding(tmp_path):
+    root = _folder(tmp_path)
+    labels = pd.DataFrame(
+        {
+            "file": ["cats/00.png", "cats/00.png", "cats/01.png", "cats/01.png"],
+            "label": ["cats", "dogs", "cats", "cats"],
+        }
+    )
+    params = _params(labels_file_disagreement={"action": "quarantine"})
+    index, findings = run_validation(root, params, ("cats", "dogs"), labels=labels)
+    conflicting = findings[findings["check"] == "conflicting_labels"]
+    assert list(conflicting["relative_path"]) == ["cats/00.png"]
+    assert conflicting.iloc[0]["detail"] == (
+        "the labels file lists it 2 times, with labels cats, dogs"
+    )
+    status = index.set_index("relative_path")["status"]
+    assert (status["cats/00.png"], status["cats/01.png"]) == ("quarantined", "ok")
+
+
 def test_labels_file_with_unknown_class_is_an_error(tmp_path):
     root = _folder(tmp_path)
     listing = ImageFolderDataset(path=str(root)).load()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from concurrent.futures import Future
 
@@ -117,12 +118,13 @@ def test_an_empty_class_folder_is_quarantined_with_its_reason(tmp_path):
     assert list(empty["status"]) == ["quarantined"]
 
 
-def test_null_classes_takes_the_folders_and_ignores_hidden_ones():
+def test_null_classes_takes_the_folders_and_ignores_hidden_and_invalid_names():
     listing = pd.DataFrame(
         {
-            "relative_path": ["b/1.jpg", "a/1.jpg", ".git/x", "loose.jpg"],
-            "path": ["", "", "", ""],
-            "label": ["b", "a", ".git", ""],
+            "relative_path": ["b/1.jpg", "a/1.jpg", ".git/x", "loose.jpg", "c\\xff/1.jpg"],
+            "path": ["", "", "", "", ""],
+            "label": ["b", "a", ".git", "", "c\\xff"],
+            "invalid_name": [False, False, False, False, True],
         }
     )
     assert resolve_class_names(listing, NO_LABELS, _params(classes=None)) == ["a", "b"]
@@ -193,8 +195,11 @@ def test_a_folder_with_every_kind_of_fault_runs_to_the_end(tmp_path, tiny_folder
     Image.new("RGB", (100, 100), (200, 10, 10)).save(root / "triangle" / "huge.png")
     frames = [Image.new("RGB", (32, 32), (i * 90, 40, 40)) for i in range(2)]
     frames[0].save(root / "square" / "anim.gif", save_all=True, append_images=frames[1:])
+    invalid_name = os.path.join(os.fsencode(root / "square"), b"caf\xe9.jpg")
+    shutil.copy(root / "square" / "0002.jpg", invalid_name)
     expected = {f.path: f.expected_reason for f in tiny_folder[1] if f.expected_reason}
     expected |= {
+        "square/caf\\xe9.jpg": "invalid_file_name",
         "circle/link.jpg": "outside_root",
         "circle/.DS_Store": "hidden_file",
         "square/notes.txt": "unsupported_extension",

@@ -201,7 +201,9 @@ class InspectedChunk(NamedTuple):
 
 
 def inspect_chunk(
-    rows: Sequence[tuple[str, str, str, bool]], max_pixels: int, image_size: Sequence[int]
+    rows: Sequence[tuple[str, str, str, bool, bool]],
+    max_pixels: int,
+    image_size: Sequence[int],
 ) -> InspectedChunk:
     """``inspect_files`` on ``rows``, as an ``InspectedChunk``."""
     records = inspect_files(rows, max_pixels, image_size)
@@ -215,11 +217,12 @@ def inspect_chunk(
 
 
 def inspect_files(
-    rows: Sequence[tuple[str, str, str, bool]],
+    rows: Sequence[tuple[str, str, str, bool, bool]],
     max_pixels: int,
     image_size: Sequence[int] | None = None,
 ) -> list[dict[str, Any]]:
-    """``inspect_file`` on listing rows (relative path, path, label, outside root): the
+    """``inspect_file`` on listing rows (relative path, path, label, outside root,
+    invalid name): the
     unit of work a worker process takes. The content statistics of the decoded files
     are measured together at the end (``level_stats``).
 
@@ -229,7 +232,18 @@ def inspect_files(
     """
     pillow_limit, Image.MAX_IMAGE_PIXELS = Image.MAX_IMAGE_PIXELS, max_pixels
     try:
-        records = [_inspected_file(*row, max_pixels, image_size) for row in rows]
+        records = [
+            _inspected_file(
+                relative_path,
+                path,
+                label,
+                outside_root,
+                max_pixels,
+                image_size,
+                invalid_name,
+            )
+            for relative_path, path, label, outside_root, invalid_name in rows
+        ]
     finally:
         Image.MAX_IMAGE_PIXELS = pillow_limit
     decoded = [record for record in records if "luminance" in record]
@@ -246,6 +260,7 @@ def inspect_file(  # noqa: PLR0917 - the listing row by position, then the limit
     outside_root: bool,
     max_pixels: int,
     image_size: Sequence[int] | None = None,
+    invalid_name: bool = False,
 ) -> dict[str, Any]:
     """Read, hash and decode one file; never raises for a bad file.
 
@@ -256,6 +271,7 @@ def inspect_file(  # noqa: PLR0917 - the listing row by position, then the limit
         outside_root: The path is a link that resolves outside the image folder.
         max_pixels: Larger images are refused as decompression bombs before decoding.
         image_size: ``(height, width)`` to keep the decoded pixels at, for training.
+        invalid_name: The name is not valid UTF-8 (``relative_path`` shows it escaped).
 
     Returns:
         One image-index row: size, format, mode, frames, width, height, hashes, content
@@ -264,7 +280,7 @@ def inspect_file(  # noqa: PLR0917 - the listing row by position, then the limit
         ``image_size``, a decoded file's row also holds ``pixels``: uint8 ``(height,
         width, 3)``, what training will learn from.
     """
-    row = (relative_path, path, label, outside_root)
+    row = (relative_path, path, label, outside_root, invalid_name)
     return inspect_files([row], max_pixels, image_size)[0]
 
 
@@ -275,6 +291,7 @@ def _inspected_file(  # noqa: PLR0917 - as inspect_file
     outside_root: bool,
     max_pixels: int,
     image_size: Sequence[int] | None = None,
+    invalid_name: bool = False,
 ) -> dict[str, Any]:
     """``inspect_file`` with the luminance in place of the statistics."""
     record: dict[str, Any] = {
@@ -303,8 +320,17 @@ def _inspected_file(  # noqa: PLR0917 - as inspect_file
     parts = relative_path.split("/")
     if relative_path.endswith("/"):
         return quarantine("empty_class_folder", "a class folder without any file")
+    if invalid_name:
+        return quarantine(
+            "invalid_file_name",
+            "the name is not valid UTF-8 (shown with \\x escapes): rename it",
+        )
     if outside_root:
-        return quarantine("outside_root", "a link to a file outside the image folder")
+        return quarantine(
+            "outside_root",
+            "reached through a link that leads outside the image folder: move it in, "
+            "or list the link's target in the raw_images dataset's allowed_link_targets",
+        )
     if any(part.startswith(".") for part in parts):
         return quarantine("hidden_file", "hidden or system file: image loaders skip it")
     if not label:

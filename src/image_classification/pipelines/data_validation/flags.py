@@ -200,13 +200,22 @@ def duplicate_findings(
 def labels_file_findings(
     index: pd.DataFrame, image_labels: pd.DataFrame, flags: QualityFlags
 ) -> pd.DataFrame:
-    """Files the labels file lists but the folder lacks, files it omits, and files whose
-    folder disagrees with it. Nothing when no labels file is configured."""
+    """Files the labels file lists but the folder lacks, files it omits, files whose
+    folder disagrees with it, and files it lists more than once with different labels
+    (no label of theirs can be trusted). Nothing when no labels file is configured."""
     if image_labels.empty:
         return pd.DataFrame(columns=FINDING_COLUMNS)
+    labels_of = image_labels.groupby("file")["label"].agg(
+        lambda labels: sorted(set(labels))
+    )
+    conflicting = labels_of[labels_of.map(len) > 1]
     listed = image_labels.drop_duplicates("file").set_index("file")["label"]
+    listed = listed[~listed.index.isin(conflicting.index)]
     on_disk = index[index["label"] != ""].set_index("relative_path")
     action = flags.labels_file_disagreement.action
+    conflicting_rows = pd.DataFrame(
+        {"relative_path": conflicting.index, "label": [", ".join(v) for v in conflicting]}
+    )
     missing = listed[~listed.index.isin(on_disk.index)]
     decoded = on_disk[on_disk["status"] == OK]
     unlisted = decoded[~decoded.index.isin(listed.index)]
@@ -228,6 +237,18 @@ def labels_file_findings(
             threshold=np.nan,
             action=action,
             detail="in the image folder, not in the labels file",
+        ),
+        _rows(
+            conflicting_rows,
+            "conflicting_labels",
+            score=np.full(len(conflicting_rows), np.nan),
+            threshold=np.nan,
+            action=action,
+            detail=[
+                f"the labels file lists it {int((image_labels['file'] == file).sum())} "
+                f"times, with labels {', '.join(labels)}"
+                for file, labels in conflicting.items()
+            ],
         ),
         _rows(
             mismatch.reset_index(),

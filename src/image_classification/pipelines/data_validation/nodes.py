@@ -62,7 +62,10 @@ def resolve_class_names(
 
 
 def _class_folders(raw_images: pd.DataFrame, params: DataValidationParams) -> list[str]:
-    listed = raw_images[~raw_images["relative_path"].str.contains(r"(?:^|/)\.")]
+    listed = raw_images[
+        ~raw_images["relative_path"].str.contains(r"(?:^|/)\.")
+        & ~raw_images["invalid_name"]
+    ]
     empty_folder = listed["relative_path"].str.endswith("/")
     folders = sorted(set(listed.loc[~empty_folder, "label"]) - {""})
     empty_folders = set(listed.loc[empty_folder, "label"])
@@ -129,9 +132,9 @@ def inspect_images(
             f"pixels, got {image_size}"
         )
     rows = list(
-        raw_images[["relative_path", "path", "label", "outside_root"]].itertuples(
-            index=False, name=None
-        )
+        raw_images[
+            ["relative_path", "path", "label", "outside_root", "invalid_name"]
+        ].itertuples(index=False, name=None)
     )
     # One block for all pixels: freed whole once packed, where 50,000 small arrays
     # would leave the allocator's heap fragmented and the process larger for good.

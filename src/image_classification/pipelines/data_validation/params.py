@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 Action = Literal["annotate", "quarantine"]
 
@@ -68,6 +69,15 @@ class DataValidationParams(_Strict):
         description="Expected class folders; null takes every class folder found.",
     )
     max_quarantined_fraction: float = Field(ge=0, le=1)
+
+    @field_validator("classes")
+    @classmethod
+    def _as_nfc(cls, classes: list[str] | None) -> list[str] | None:
+        """Names as the folder listing gives them: Unicode NFC."""
+        if classes is None:
+            return None
+        return [unicodedata.normalize("NFC", name) for name in classes]
+
     min_images_per_class: int = Field(ge=1)
     max_pixels: int = Field(ge=1, description="larger images are decompression bombs")
     workers: int | None = Field(
