@@ -134,6 +134,41 @@ def test_own_image_folder_through_the_documented_option(tmp_path):
     assert Image.open(next((images / "cats" / "2024").iterdir())).size == (56, 40)
 
 
+def _error_line(result) -> str:
+    """The one line a user error prints, after checking there is no traceback."""
+    assert result.returncode == 1, result.stdout[-3000:] + result.stderr[-3000:]
+    assert "Traceback" not in result.stdout + result.stderr
+    return result.stderr.strip().splitlines()[-1]
+
+
+def test_a_missing_image_folder_is_one_line_with_the_fix(tmp_path):
+    project = make_project_copy(tmp_path / "project")
+    missing = f"raw_image_dir={tmp_path / 'nope'}"
+    line = _error_line(run_kedro(project, "run", "--params", missing))
+    assert line.startswith(f"Error: image folder {tmp_path / 'nope'} does not exist")
+    assert "set `raw_image_dir`" in line
+    traced = run_kedro(project, "run", "--traceback", "--params", missing)
+    assert traced.returncode != 0
+    assert "Traceback" in traced.stdout + traced.stderr
+
+
+def test_a_class_below_the_minimum_is_named_with_its_count(tmp_path):
+    project = make_project_copy(tmp_path / "project")
+    images = _user_style_folder(tmp_path / "photos")
+    for path in sorted((images / "dogs" / "2024").iterdir())[3:]:
+        path.unlink()
+    line = _error_line(
+        run_kedro(
+            project,
+            "run",
+            "--params",
+            f"raw_image_dir={images},data_validation.classes=null",
+        )
+    )
+    assert line.startswith("Error: image folder fails validation limits:")
+    assert "min_images_per_class is 10, the data gives 3 (usable images: 'dogs' 3)" in line
+
+
 def test_bad_parameter_on_the_command_line_is_named(tmp_path):
     project = make_project_copy(tmp_path)
     result = run_kedro(project, "run", "--params", "training.dropout=1.5")
