@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import time
@@ -140,6 +141,22 @@ def test_nothing_new_is_up_to_date_without_training(schedule):
     assert "Epoch" not in result.stdout + result.stderr
     assert len(_runs(schedule["project"])) == 3  # no run was recorded
     assert schedule["up_to_date_seconds"] < 30
+
+
+def test_a_champion_pointer_edited_to_leave_its_folder_stops_the_job(schedule, tmp_path):
+    """Nothing changed, so the job would say "up to date"; a pointer naming a path
+    outside the champion folders stops it first, in one line."""
+    project = tmp_path / "project"
+    shutil.copytree(schedule["project"], project, symlinks=True)
+    pointer = project / "data/06_models/champion/champion.json"
+    pointer.write_text(json.dumps({"champion_id": "../../../etc"}))
+    result = run_kedro(project, "retrain")
+    assert result.returncode == 1, result.stdout[-2000:] + result.stderr[-2000:]
+    assert "up to date" not in result.stdout
+    assert "Traceback" not in result.stdout + result.stderr
+    line = result.stderr.strip().splitlines()[-1]
+    assert line.startswith("Error: champion pointer ")
+    assert "champion.json names champion_id '../../../etc', which is not a" in line
 
 
 def test_a_second_run_started_meanwhile_exits_with_a_clear_message(schedule):

@@ -16,6 +16,7 @@ from kedro.framework.startup import bootstrap_project
 from kedro.utils import find_kedro_project
 
 from .core.errors import input_error_in
+from .datasets.champion import read_champion_pointer
 from .retraining_job import (
     LOCK_FILE,
     STATE_FILE,
@@ -90,6 +91,9 @@ def _retrain(force: bool, wait: bool, env: str | None) -> None:
         with retraining_lock(project / LOCK_FILE, wait=wait):
             with KedroSession.create(project_path=project, env=env) as session:
                 context = session.load_context()
+                # A bad champion pointer stops the job even when nothing changed.
+                champion = context.config_loader["catalog"]["current_champion"]
+                read_champion_pointer(project / champion["path"])
                 paths = context.config_loader["globals"]
                 fingerprint = inputs_fingerprint(
                     project / paths["raw_image_dir"],

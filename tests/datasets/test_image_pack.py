@@ -79,6 +79,12 @@ def test_a_version_is_found_only_once_it_is_whole(tmp_path):
     latest = ImagePackDataset(filepath=str(tmp_path / "pack"), version=Version(None, None))
     assert len(latest.load().index) == 11
     assert latest.exists()
+    # The next save removes what the crash left, and only that.
+    ImagePackDataset(filepath=str(tmp_path / "pack"), version=Version(None, None)).save(
+        _pack(count=5)
+    )
+    assert not (newer / "pack.partial").exists()
+    assert [p.name for p in (tmp_path / "pack").glob("*/pack")] == ["pack", "pack"]
 
 
 def test_kedro_viz_previews_the_index_without_reading_pixels(tmp_path):

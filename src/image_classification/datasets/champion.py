@@ -16,7 +16,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from kedro.io import AbstractDataset, DatasetError
+from kedro.io import AbstractDataset
+
+from image_classification.core.errors import InputError
 
 if TYPE_CHECKING:
     import keras
@@ -48,6 +50,39 @@ def _sync_directory(path: Path) -> None:
         os.close(directory)
 
 
+def read_champion_pointer(root: Path) -> dict | None:
+    """The record ``root/champion.json`` holds, checked: ``None`` before the first
+    promotion.
+
+    Raises:
+        InputError: The pointer is not JSON, or its ``champion_id`` is not the name of
+            a champion folder under ``root`` (a path, ``..``, or a folder that is not
+            there): a pointer edited by hand must not lead the job to another model.
+    """
+    pointer = root / _POINTER
+    if not pointer.exists():
+        return None
+    fix = "restore it, or delete it to start without a champion"
+    try:
+        record = json.loads(pointer.read_text())
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        raise InputError(
+            f"champion pointer {pointer} is not JSON ({error}): {fix}"
+        ) from error
+    champion_id = record.get("champion_id") if isinstance(record, dict) else None
+    if (
+        not isinstance(champion_id, str)
+        or champion_id in {"", ".", ".."}
+        or any(separator in champion_id for separator in ("/", "\\"))
+        or not (root / champion_id / _MODEL).is_file()
+    ):
+        raise InputError(
+            f"champion pointer {pointer} names champion_id {champion_id!r}, which is not "
+            f"a champion folder under {root}: {fix}"
+        )
+    return record
+
+
 class ChampionDataset(AbstractDataset[Champion, Champion | None]):
     """``<path>/champion.json`` names the champion's folder ``<path>/<champion_id>/``.
 
@@ -60,10 +95,9 @@ class ChampionDataset(AbstractDataset[Champion, Champion | None]):
         self.metadata = metadata
 
     def load(self) -> Champion | None:
-        pointer = self._root / _POINTER
-        if not pointer.exists():
+        record = read_champion_pointer(self._root)
+        if record is None:
             return None
-        record = json.loads(pointer.read_text())
         model_path = self._root / record["champion_id"] / _MODEL
         # Keras (and TensorFlow) only when a model is read: listing the catalog, or a
         # validation worker importing this package, should not pay for them.
@@ -72,8 +106,9 @@ class ChampionDataset(AbstractDataset[Champion, Champion | None]):
         try:
             model = keras.models.load_model(model_path)
         except (OSError, ValueError) as error:
-            raise DatasetError(
-                f"champion model {model_path} cannot be loaded: {error}"
+            raise InputError(
+                f"champion model {model_path} cannot be loaded ({error}): restore the "
+                f"file, or point {self._root / _POINTER} at another champion folder"
             ) from error
         return Champion(model=model, record=record)
 

@@ -10,7 +10,7 @@ Shards are ``.npy``: numpy writes and reads them with no extra library, and on a
 disk they are mapped into memory, so a pack larger than the memory is read page by page
 (a bucket's shards are read whole). The folder is written under a ``.partial`` name
 and renamed when whole: Kedro only ever finds complete versions, and a crash leaves
-the last good one readable.
+the last good one readable; the next save removes what the crash left.
 """
 
 from __future__ import annotations
@@ -98,6 +98,7 @@ class ImagePackDataset(AbstractVersionedDataset[ImagePack, ImagePack]):
         self._loaded = {}
         folder = get_filepath_str(self._get_save_path(), self._protocol)
         partial = f"{folder}.partial"
+        self._remove_partials()
         self._fs.mkdirs(partial, exist_ok=True)
         shards = []
         for number, shard in enumerate(data.images.shards):
@@ -116,6 +117,18 @@ class ImagePackDataset(AbstractVersionedDataset[ImagePack, ImagePack]):
             self._fs.rm(folder, recursive=True)
         self._fs.mv(partial, folder, recursive=True)
         self._fs.invalidate_cache(folder)
+
+    def _remove_partials(self) -> None:
+        """What a run killed while writing left: every version is a new folder, so
+        nothing would ever write over it. Two runs writing one catalog at once are not
+        supported (``kedro retrain`` holds a lock)."""
+        if self._version is None:
+            pattern = f"{get_filepath_str(self._filepath, self._protocol)}.partial"
+        else:
+            versions = get_filepath_str(self._get_versioned_path("*"), self._protocol)
+            pattern = f"{versions}.partial"
+        for stale in self._fs.glob(pattern):
+            self._fs.rm(stale, recursive=True)
 
     def preview(self, nrows: int = 20) -> TablePreview:
         """The first rows of the pack's index, for kedro-viz (no pixels are read)."""
