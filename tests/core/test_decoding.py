@@ -18,6 +18,7 @@ from image_classification.core.decoding import (
     decode_file,
     open_image,
     resized_pixels,
+    thumbnail_file,
 )
 
 # Four colours in four quadrants of an 8x8 image: a swap, a transpose or gray indices
@@ -247,3 +248,21 @@ def test_decode_file_reads_a_path_and_resizes(tmp_path):
     path.write_bytes(_saved(Image.fromarray(_quadrant_rgb()), "BMP"))
     assert np.array_equal(decode_file(str(path)), _quadrant_rgb())
     assert decode_file(str(path), (4, 2)).shape == (4, 2, 3)
+
+
+def test_figures_get_a_thumbnail_decoded_reduced_from_a_large_jpeg(tmp_path):
+    """A 2400x1800 photo comes back at most 256 a side, aspect kept, through the JPEG
+    decoder's reduced scale, and looks like the full decode made small."""
+    rng = np.random.default_rng(0)
+    coarse = rng.integers(0, 256, (18, 24, 3), dtype=np.uint8)
+    photo = Image.fromarray(coarse).resize((2400, 1800), Image.Resampling.BILINEAR)
+    path = tmp_path / "photo.jpg"
+    photo.save(path, quality=90)
+    small = thumbnail_file(str(path))
+    assert small.shape == (192, 256, 3)
+    full = Image.open(path).convert("RGB")
+    full.thumbnail((256, 256), Image.Resampling.BILINEAR)
+    assert np.abs(small.astype(int) - np.asarray(full).astype(int)).mean() < 3
+    tiny = tmp_path / "tiny.png"
+    Image.fromarray(_quadrant_rgb()).save(tiny)
+    assert np.array_equal(thumbnail_file(str(tiny)), _quadrant_rgb())  # never enlarged

@@ -21,6 +21,8 @@ from PIL import Image, ImageOps
 
 # Transparent pixels are composited on white, as image viewers and browsers show them.
 BACKGROUND = (255, 255, 255)
+# Longest side of an image in a figure: a grid cell is a few hundred pixels at most.
+FIGURE_SIDE = 256
 # EXIF orientation 1 is "as stored"; 2 to 8 mirror and/or rotate.
 _EXIF_ORIENTATION = 0x0112
 _HIGH_BIT_GRAY = {"I;16", "I;16L", "I;16B", "I;16N", "I"}
@@ -146,3 +148,17 @@ def decode_file(path: str, image_size: Sequence[int] | None = None) -> np.ndarra
         content = file.read()
     rgb = decode(open_image(content), content).rgb
     return np.asarray(rgb) if image_size is None else resized_pixels(rgb, image_size)
+
+
+def thumbnail_file(path: str, side: int = FIGURE_SIDE) -> np.ndarray:
+    """A validated file as RGB uint8 at most ``side`` pixels a side (aspect kept), for
+    figures. A large JPEG is decoded reduced (Pillow's ``draft``: the decoder scales
+    the DCT down by up to 8, to no less than ``side``), so a grid of 12-megapixel
+    photos costs a few MB and seconds, not hundreds of MB and a minute."""
+    with fsspec.open(path, "rb") as file:
+        content = file.read()
+    image = open_image(content)
+    image.draft(image.mode, (side, side))
+    rgb = decode(image, content).rgb
+    rgb.thumbnail((side, side), Image.Resampling.BILINEAR)
+    return np.asarray(rgb)

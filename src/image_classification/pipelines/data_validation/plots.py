@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from image_classification.core.decoding import decode_file
+from image_classification.core.decoding import thumbnail_file
 from image_classification.figures import image_grid
 
 from .params import DataValidationParams
@@ -35,7 +35,7 @@ def plot_class_samples(
         paths = clean_index.loc[clean_index["label"] == name, "path"].to_numpy()
         count = min(params.sample_images_per_class, len(paths))
         chosen = sorted(rng.choice(paths, size=count, replace=False))
-        rows.append([decode_file(path) for path in chosen])
+        rows.append([thumbnail_file(path) for path in chosen])
     return image_grid(rows, row_labels=class_names, title="Samples per class")
 
 
@@ -62,7 +62,7 @@ def plot_flag_examples(
         worst = group.sort_values("score", ascending=not descending).head(
             params.flag_examples
         )
-        rows.append([decode_file(path_of[p]) for p in worst["relative_path"]])
+        rows.append([thumbnail_file(path_of[p]) for p in worst["relative_path"]])
         labels.append(f"{check} ({len(group)})")
         titles.append(
             [

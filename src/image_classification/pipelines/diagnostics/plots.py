@@ -7,7 +7,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 from sklearn.metrics import ConfusionMatrixDisplay
 
-from image_classification.core.decoding import decode_file
+from image_classification.core.decoding import thumbnail_file
 from image_classification.figures import image_grid
 
 _MISTAKES_PER_ROW = 8
@@ -119,7 +119,7 @@ def confident_mistakes_figure(
             [[np.full((8, 8, 3), 255, np.uint8)]], ["none"], "No mistakes", [[""]]
         )
     path_of = split_manifest.set_index("relative_path")["path"]
-    images = [decode_file(path_of[p]) for p in shown["relative_path"]]
+    images = [thumbnail_file(path_of[p]) for p in shown["relative_path"]]
     titles = [
         f"{class_names[true]}\n→ {class_names[predicted]} {confidence:.0%}"
         for true, predicted, confidence in zip(

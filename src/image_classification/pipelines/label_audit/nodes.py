@@ -17,7 +17,7 @@ from cleanlab.rank import get_label_quality_scores
 from matplotlib.figure import Figure
 from sklearn.model_selection import StratifiedKFold
 
-from image_classification.core.decoding import decode_file
+from image_classification.core.decoding import thumbnail_file
 from image_classification.core.image_pack import ImagePack, ImageSelection
 from image_classification.figures import image_grid
 from image_classification.pipelines.augmentation.input_pipeline import image_batches
@@ -161,7 +161,7 @@ def plot_label_suspects(
     """
     path_of = split_manifest.set_index("relative_path")["path"]
     top = label_suspects.head(params.top_suspects)
-    images = [decode_file(path_of[p]) for p in top["relative_path"]]
+    images = [thumbnail_file(path_of[p]) for p in top["relative_path"]]
     titles = [
         f"{g} -> {s}"
         for g, s in zip(top["given_label"], top["suggested_label"], strict=True)
