@@ -1,0 +1,134 @@
+"""Peak memory of validation, this revision vs an earlier one, on large photos and on
+many small images.
+
+Two synthetic folders: ``--photos`` JPEGs of 6000x4000 (24 MP) and ``--small`` 32x32
+JPEGs. Each revision is exported (``git archive``) and its validation nodes (listing,
+inspection, near-duplicate search, flags and the two figures) run on each folder in a
+fresh process with that revision's source first on the path, one revision after the
+other. Printed per folder and revision: the peak RSS of the validating process (and how
+much of it came after its imports: an earlier revision imported TensorFlow with its
+datasets) and of its largest worker process. Target: at most 1 GB for both folders.
+
+    python benchmarks/validation_memory.py --before REV [--photos 100] [--small 60000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+sys.path.insert(0, str(Path(__file__).parent))
+from input_pipeline import synthetic_folder
+
+PROJECT = Path(__file__).resolve().parents[1]
+PHOTO_SIZE = (6000, 4000)
+CHILD = """
+import resource, sys
+from pathlib import Path
+import pandas as pd
+import yaml
+from image_classification.datasets import ImageFolderDataset
+from image_classification.pipelines.data_validation import nodes, plots
+from image_classification.pipelines.data_validation.params import DataValidationParams
+
+
+def rss_mb():
+    with open("/proc/self/status") as status:
+        return next(int(l.split()[1]) for l in status if l.startswith("VmRSS")) // 1024
+
+
+if __name__ == "__main__":
+    imported = rss_mb()
+    folder, conf = sys.argv[1], Path(sys.argv[2])
+    values = yaml.safe_load((conf / "parameters_data_validation.yml").read_text())
+    params = DataValidationParams(**values["data_validation"] | {"classes": None})
+    image_size = yaml.safe_load((conf / "parameters.yml").read_text())["image_size"]
+    labels = pd.DataFrame(columns=["file", "label"])
+    listing = ImageFolderDataset(path=folder).load()
+    classes = nodes.resolve_class_names(listing, labels, params)
+    inspected, pixels = nodes.inspect_images(listing, classes, params, image_size)
+    pairs = nodes.find_near_duplicates(inspected, params)
+    index, findings, _ = nodes.flag_images(inspected, pairs, labels, params)
+    plots.plot_flag_examples(findings, index, params)
+    plots.plot_class_samples(index[index["status"] == "ok"], classes, params, seed=0)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
+    workers = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024
+    print(imported, peak, workers)
+"""
+
+
+def photo_folder(root: Path, count: int) -> Path:
+    """``count`` smooth random 24-megapixel JPEGs in two class folders."""
+    rng = np.random.default_rng(0)
+    for index in range(count):
+        folder = root / f"class{index % 2}"
+        folder.mkdir(parents=True, exist_ok=True)
+        coarse = Image.fromarray(rng.integers(0, 256, (12, 18, 3), dtype=np.uint8))
+        photo = coarse.resize(PHOTO_SIZE, Image.Resampling.BILINEAR)
+        photo.save(folder / f"IMG_{index:04d}.jpg", quality=90)
+    return root
+
+
+def _export(revision: str, target: Path) -> Path:
+    archive = subprocess.run(
+        ["git", "archive", revision], cwd=PROJECT, check=True, capture_output=True
+    ).stdout
+    target.mkdir(parents=True)
+    subprocess.run(["tar", "-x", "-C", str(target)], input=archive, check=True)
+    return target
+
+
+def peaks(project: Path, folder: Path, scratch: Path) -> tuple[int, int, int]:
+    """In MB: the validating process's RSS once its imports are done, its peak, and
+    the peak of its largest worker."""
+    script = scratch / "validate.py"
+    script.write_text(CHILD)
+    output = subprocess.run(
+        [sys.executable, str(script), str(folder), str(project / "conf" / "base")],
+        env=os.environ | {"PYTHONPATH": str(project / "src")},
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    imported_mb, main_mb, worker_mb = map(int, output.split()[-3:])
+    return imported_mb, main_mb, worker_mb
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--before", required=True, help="the revision to compare with")
+    parser.add_argument("--after", default="HEAD")
+    parser.add_argument("--photos", type=int, default=100)
+    parser.add_argument("--small", type=int, default=60_000)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as scratch_name:
+        scratch = Path(scratch_name)
+        folders = {
+            f"{args.photos} photos of 24 MP": photo_folder(scratch / "photos", args.photos),
+            f"{args.small} small images": synthetic_folder(scratch / "small", args.small),
+        }
+        projects = {
+            name: _export(revision, scratch / name)
+            for name, revision in (("before", args.before), ("after", args.after))
+        }
+        for label, folder in folders.items():
+            print(label)
+            for name, project in projects.items():
+                imported_mb, main_mb, worker_mb = peaks(project, folder, scratch)
+                verdict = "meets" if max(main_mb, worker_mb) <= 1024 else "misses"
+                print(
+                    f"  {name:6s} peak RSS {main_mb:5d} MB ({main_mb - imported_mb} MB "
+                    f"above its imports, {imported_mb} MB), largest worker "
+                    f"{worker_mb:5d} MB: {verdict} the 1 GB target"
+                )
+
+
+if __name__ == "__main__":
+    main()
