@@ -30,7 +30,7 @@ from input_pipeline import synthetic_folder
 PROJECT = Path(__file__).resolve().parents[1]
 PHOTO_SIZE = (6000, 4000)
 CHILD = """
-import resource, sys
+import os, sys, threading, time
 from pathlib import Path
 import pandas as pd
 import yaml
@@ -39,13 +39,31 @@ from image_classification.pipelines.data_validation import nodes, plots
 from image_classification.pipelines.data_validation.params import DataValidationParams
 
 
-def rss_mb():
-    with open("/proc/self/status") as status:
-        return next(int(l.split()[1]) for l in status if l.startswith("VmRSS")) // 1024
+def status_mb(pid, field):
+    try:
+        with open(f"/proc/{pid}/status") as status:
+            line = next(l for l in status if l.startswith(field))
+    except (OSError, StopIteration):
+        return 0
+    return int(line.split()[1]) // 1024
+
+
+def watch_workers(peaks, done):
+    # VmHWM is each process's own peak (ru_maxrss would count the parent's RSS at
+    # the fork); read until the workers are gone, so their peak so far is their peak.
+    me = os.getpid()
+    while not done.is_set():
+        for task in os.listdir(f"/proc/{me}/task"):
+            with open(f"/proc/{me}/task/{task}/children") as children:
+                for pid in children.read().split():
+                    peaks[pid] = max(peaks.get(pid, 0), status_mb(pid, "VmHWM"))
+        time.sleep(0.02)
 
 
 if __name__ == "__main__":
-    imported = rss_mb()
+    imported = status_mb("self", "VmRSS")
+    peaks, done = {}, threading.Event()
+    threading.Thread(target=watch_workers, args=(peaks, done), daemon=True).start()
     folder, conf = sys.argv[1], Path(sys.argv[2])
     values = yaml.safe_load((conf / "parameters_data_validation.yml").read_text())
     params = DataValidationParams(**values["data_validation"] | {"classes": None})
@@ -58,9 +76,8 @@ if __name__ == "__main__":
     index, findings, _ = nodes.flag_images(inspected, pairs, labels, params)
     plots.plot_flag_examples(findings, index, params)
     plots.plot_class_samples(index[index["status"] == "ok"], classes, params, seed=0)
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
-    workers = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024
-    print(imported, peak, workers)
+    done.set()
+    print(imported, status_mb("self", "VmHWM"), max(peaks.values(), default=0))
 """
 
 
