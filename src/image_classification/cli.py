@@ -14,6 +14,7 @@ from kedro.framework.cli.project import run as kedro_run
 from kedro.framework.session import KedroSession
 from kedro.framework.startup import bootstrap_project
 from kedro.utils import find_kedro_project
+from kedro.validation.exceptions import ParameterValidationError
 
 from .core.errors import input_error_in
 from .datasets.champion import read_champion_pointer
@@ -48,11 +49,21 @@ def input_errors_in_one_line(show_traceback: bool) -> Iterator[None]:
     try:
         yield
     except Exception as error:
-        cause = input_error_in(error)
+        cause = input_error_in(error) or _parameter_error(error)
         if cause is None or show_traceback:
             raise
         click.secho(f"Error: {cause} (--traceback shows where)", err=True, fg="red")
         sys.exit(EXIT_INPUT_ERROR)
+
+
+def _parameter_error(error: Exception) -> str | None:
+    """Kedro's refusal of a typed parameter, on one line: pydantic's message without
+    its links and indentation."""
+    if not isinstance(error, ParameterValidationError):
+        return None
+    lines = [line.strip() for line in str(error).splitlines()]
+    kept = [line for line in lines if line and not line.startswith("For further")]
+    return " ".join(kept).replace("- Parameter", "Parameter")
 
 
 @cli.command(
