@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import numpy as np
+import pytest
 from PIL import Image
 
 from image_classification.demo_images import render_shape
@@ -167,6 +168,31 @@ def test_a_class_below_the_minimum_is_named_with_its_count(tmp_path):
     )
     assert line.startswith("Error: image folder fails validation limits:")
     assert "min_images_per_class is 10, the data gives 3 (usable images: 'dogs' 3)" in line
+
+
+@pytest.mark.parametrize(
+    ("fault", "expected"),
+    [
+        ("no_class_folders", "found 0 class folder(s) []: an image folder needs one"),
+        ("unknown_label", "the labels file names class(es) ['zebra'] that are not"),
+        ("too_many_quarantined", "max_quarantined_fraction is 0.2, the data gives"),
+    ],
+)
+def test_each_fault_in_the_folder_is_one_line(tmp_path, fault, expected):
+    project = make_project_copy(tmp_path / "project")
+    images = _user_style_folder(tmp_path / "photos")
+    params = f"raw_image_dir={images},data_validation.classes=null"
+    if fault == "no_class_folders":
+        params = f"raw_image_dir={images / 'cats' / '2024'},data_validation.classes=null"
+    elif fault == "unknown_label":
+        labels = tmp_path / "labels.csv"
+        labels.write_text("file,label\ncats/2024/IMG_0000.png,zebra\n")
+        params += f",labels_file={labels}"
+    else:
+        for path in sorted((images / "dogs" / "2024").iterdir())[:20]:
+            path.write_bytes(b"not an image")
+    line = _error_line(run_kedro(project, "run", "--params", params))
+    assert expected in line
 
 
 def test_bad_parameter_on_the_command_line_is_named(tmp_path):
