@@ -1,15 +1,17 @@
-"""Peak memory of validation, this revision vs an earlier one, on large photos and on
-many small images.
+"""Peak memory of validation, this revision vs an earlier one, on large photos, on
+many small images and on one very large PNG.
 
-Two synthetic folders: ``--photos`` JPEGs of 6000x4000 (24 MP) and ``--small`` 32x32
-JPEGs. Each revision is exported (``git archive``) and its validation nodes (listing,
+Three synthetic folders: ``--photos`` JPEGs of 6000x4000 (24 MP), ``--small`` 32x32
+JPEGs, and one PNG of ``--png-side`` squared (81 MP by default) among 40 small ones.
+Each revision is exported (``git archive``) and its validation nodes (listing,
 inspection, near-duplicate search, flags and the two figures) run on each folder in a
 fresh process with that revision's source first on the path, one revision after the
 other. Printed per folder and revision: the peak RSS of the validating process (and how
 much of it came after its imports: an earlier revision imported TensorFlow with its
-datasets) and of its largest worker process. Target: at most 1 GB for both folders.
+datasets) and of its largest worker process. Target: at most 1 GB for each folder.
 
     python benchmarks/validation_memory.py --before REV [--photos 100] [--small 60000]
+        [--png-side 9000]
 """
 
 from __future__ import annotations
@@ -93,6 +95,15 @@ def photo_folder(root: Path, count: int) -> Path:
     return root
 
 
+def large_png_folder(root: Path, side: int) -> Path:
+    """One ``side`` x ``side`` PNG beside 40 small images in two class folders."""
+    synthetic_folder(root, 40)
+    rng = np.random.default_rng(1)
+    coarse = Image.fromarray(rng.integers(0, 256, (9, 9, 3), dtype=np.uint8))
+    coarse.resize((side, side), Image.Resampling.BILINEAR).save(root / "class0" / "big.png")
+    return root
+
+
 def _export(revision: str, target: Path) -> Path:
     archive = subprocess.run(
         ["git", "archive", revision], cwd=PROJECT, check=True, capture_output=True
@@ -124,12 +135,16 @@ def main() -> None:
     parser.add_argument("--after", default="HEAD")
     parser.add_argument("--photos", type=int, default=100)
     parser.add_argument("--small", type=int, default=60_000)
+    parser.add_argument("--png-side", type=int, default=9000)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as scratch_name:
         scratch = Path(scratch_name)
         folders = {
             f"{args.photos} photos of 24 MP": photo_folder(scratch / "photos", args.photos),
             f"{args.small} small images": synthetic_folder(scratch / "small", args.small),
+            f"one PNG of {args.png_side}x{args.png_side} among 40 small images": (
+                large_png_folder(scratch / "png", args.png_side)
+            ),
         }
         projects = {
             name: _export(revision, scratch / name)
