@@ -214,6 +214,25 @@ def test_a_folder_with_every_kind_of_fault_runs_to_the_end(tmp_path, tiny_folder
     }
 
 
+def test_workers_that_overtake_this_process_hand_on_every_chunk(tmp_path, monkeypatch):
+    """A slow file at the end of the folder keeps this process busy while the worker
+    finishes every other chunk: the meeting point is a chunk the worker finished."""
+    root = tmp_path / "images"
+    for number in range(24):
+        label = TINY_CLASSES[number % 3]
+        (root / label).mkdir(parents=True, exist_ok=True)
+        ordinary_image(np.random.default_rng(number)).save(root / label / f"{number}.png")
+    # The last file, taken first by this process, outlasts the worker's start and
+    # all the other files: the worker is done with them when this process looks.
+    slow = Image.new("RGB", (8, 8), (90, 120, 30)).resize((7000, 7000))
+    slow.save(root / TINY_CLASSES[2] / "zz.png")
+    listing = ImageFolderDataset(path=str(root)).load()
+    here, _ = inspect_images(listing, TINY_CLASSES, _params(workers=1), [32, 32])
+    monkeypatch.setattr(nodes, "_PROCESS_MIN_FILES", 1)
+    spread, _ = inspect_images(listing, TINY_CLASSES, _params(workers=2), [32, 32])
+    pd.testing.assert_frame_equal(here, spread)
+
+
 @pytest.mark.parametrize("this_process_helps", [True, False])
 def test_worker_processes_inspect_as_this_process_does(
     tiny_folder, monkeypatch, this_process_helps

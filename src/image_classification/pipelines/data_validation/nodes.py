@@ -195,8 +195,9 @@ def _inspected(
             for start in starts
         }
         # A chunk a worker has not taken yet can be cancelled, and done here instead.
+        # One a worker finished was handed on (and left ``pending``) already.
         for start in reversed(starts):
-            if not pending[start].cancel():
+            if start not in pending or not pending[start].cancel():
                 break
             del pending[start]
             yield (
