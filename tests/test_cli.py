@@ -139,6 +139,9 @@ def _error_line(result) -> str:
     """The one line a user error prints, after checking there is no traceback."""
     assert result.returncode == 1, result.stdout[-3000:] + result.stderr[-3000:]
     assert "Traceback" not in result.stdout + result.stderr
+    # Kedro's log of the run so far goes to stdout; stderr holds TensorFlow's start-up
+    # notes and the error: a traceback would be a hundred lines or more.
+    assert len(result.stderr.splitlines()) <= 12, result.stderr
     return result.stderr.strip().splitlines()[-1]
 
 
