@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 import random
 
@@ -9,6 +10,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageFilter
 
+from image_classification.pipelines.data_validation import checks
 from image_classification.pipelines.data_validation.checks import (
     OK,
     QUARANTINED,
@@ -16,6 +18,7 @@ from image_classification.pipelines.data_validation.checks import (
     content_stats,
     inspect_file,
     level_stats,
+    pixel_hash,
 )
 
 
@@ -219,3 +222,13 @@ def test_statistics_measured_together_equal_those_measured_one_by_one():
         "sharpness": 0.0,
     }
     assert together[3]["sharpness"] == 0.0  # too small for a Laplacian
+
+
+def test_the_pixel_hash_read_in_strips_is_the_hash_of_all_the_bytes(monkeypatch):
+    image = Image.fromarray(
+        np.random.default_rng(4).integers(0, 256, (37, 11, 3), np.uint8)
+    )
+    whole = hashlib.sha256(b"11x37:" + image.tobytes()).hexdigest()
+    assert pixel_hash(image) == whole
+    monkeypatch.setattr(checks, "HASH_STRIP_BYTES", 100)  # three rows a strip
+    assert pixel_hash(image) == whole
