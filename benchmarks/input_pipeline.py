@@ -38,14 +38,17 @@ import seed_recipe
 from project_setup import configured, split_and_pack, validate_folder, validation_params
 
 
-def synthetic_folder(root: Path, count: int) -> Path:
-    """``count`` smooth random 32x32 JPEGs in 10 class folders."""
+def synthetic_folder(
+    root: Path, count: int, size: tuple[int, int] = (32, 32), classes: int = 10
+) -> Path:
+    """``count`` smooth random JPEGs of ``size`` (width, height) in ``classes`` class
+    folders."""
     rng = np.random.default_rng(0)
     for index in range(count):
-        folder = root / f"class{index % 10}"
+        folder = root / f"class{index % classes}"
         folder.mkdir(parents=True, exist_ok=True)
         coarse = Image.fromarray(rng.integers(0, 256, (8, 8, 3), dtype=np.uint8))
-        coarse.resize((32, 32), Image.Resampling.BICUBIC).save(
+        coarse.resize(size, Image.Resampling.BICUBIC).save(
             folder / f"{index:05d}.jpg", quality=90
         )
     return root

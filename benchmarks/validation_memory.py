@@ -83,18 +83,6 @@ if __name__ == "__main__":
 """
 
 
-def photo_folder(root: Path, count: int) -> Path:
-    """``count`` smooth random 24-megapixel JPEGs in two class folders."""
-    rng = np.random.default_rng(0)
-    for index in range(count):
-        folder = root / f"class{index % 2}"
-        folder.mkdir(parents=True, exist_ok=True)
-        coarse = Image.fromarray(rng.integers(0, 256, (12, 18, 3), dtype=np.uint8))
-        photo = coarse.resize(PHOTO_SIZE, Image.Resampling.BILINEAR)
-        photo.save(folder / f"IMG_{index:04d}.jpg", quality=90)
-    return root
-
-
 def large_png_folder(root: Path, side: int) -> Path:
     """One ``side`` x ``side`` PNG beside 40 small images in two class folders."""
     synthetic_folder(root, 40)
@@ -140,7 +128,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as scratch_name:
         scratch = Path(scratch_name)
         folders = {
-            f"{args.photos} photos of 24 MP": photo_folder(scratch / "photos", args.photos),
+            f"{args.photos} photos of 24 MP": synthetic_folder(
+                scratch / "photos", args.photos, size=PHOTO_SIZE, classes=2
+            ),
             f"{args.small} small images": synthetic_folder(scratch / "small", args.small),
             f"one PNG of {args.png_side}x{args.png_side} among 40 small images": (
                 large_png_folder(scratch / "png", args.png_side)

@@ -245,18 +245,7 @@ def inspect_files(
     """
     pillow_limit, Image.MAX_IMAGE_PIXELS = Image.MAX_IMAGE_PIXELS, max_pixels
     try:
-        records = [
-            _inspected_file(
-                relative_path,
-                path,
-                label,
-                outside_root,
-                max_pixels,
-                image_size,
-                invalid_name,
-            )
-            for relative_path, path, label, outside_root, invalid_name in rows
-        ]
+        records = [_inspected_file(row, max_pixels, image_size) for row in rows]
     finally:
         Image.MAX_IMAGE_PIXELS = pillow_limit
     decoded = [record for record in records if "luminance" in record]
@@ -297,16 +286,14 @@ def inspect_file(  # noqa: PLR0917 - the listing row by position, then the limit
     return inspect_files([row], max_pixels, image_size)[0]
 
 
-def _inspected_file(  # noqa: PLR0917 - as inspect_file
-    relative_path: str,
-    path: str,
-    label: str,
-    outside_root: bool,
+def _inspected_file(
+    row: tuple[str, str, str, bool, bool],
     max_pixels: int,
-    image_size: Sequence[int] | None = None,
-    invalid_name: bool = False,
+    image_size: Sequence[int] | None,
 ) -> dict[str, Any]:
-    """``inspect_file`` with the luminance in place of the statistics."""
+    """``inspect_file`` of a listing row, with the luminance in place of the
+    statistics."""
+    relative_path, path, label, outside_root, invalid_name = row
     record: dict[str, Any] = {
         "relative_path": relative_path,
         "path": path,
