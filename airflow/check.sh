@@ -39,6 +39,18 @@ echo "$errors" | grep -q "No data found" || {
 # The last task's output and the champion exist only if every task succeeded.
 test -d "$project/data/08_reporting/retraining_runs.csv"
 test -f "$project/data/06_models/champion/champion.json"
+# The champion task ran in another session than the promotion decision: the registry
+# must still name the promoted model.
+"$VENV/bin/python" - "$project" <<'PYTHON'
+import json, sys
+from mlflow.tracking import MlflowClient
+project = sys.argv[1]
+champion = json.load(open(f"{project}/data/06_models/champion/champion.json"))
+client = MlflowClient(f"sqlite:///{project}/data/09_tracking/mlflow.db")
+version = client.get_model_version_by_alias("image_classification", "champion")
+if version.tags.get("champion_id") != champion["champion_id"]:
+    sys.exit(f"airflow/check.sh: the registry's champion is {version.tags}, not {champion}")
+PYTHON
 echo "airflow/check.sh: $DAG_ID imports and runs to the end (champion $(
   python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["champion_id"])' \
     "$project/data/06_models/champion/champion.json")) in ${SECONDS} s"

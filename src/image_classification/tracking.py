@@ -4,6 +4,8 @@ kedro-mlflow opens an MLflow run around every Kedro run; these hooks fill it as 
 outputs are saved: per-epoch and final metrics, the verdict and the data fingerprint
 as tags, figures, the HTML report and JSON reports as artifacts, and, when a
 retraining promotes its candidate, the model registered with the alias ``champion``.
+Each Airflow task is a Kedro session of its own, so nothing is remembered between
+saves: whether the champion needs registering is read from the registry itself.
 Outside an MLflow run (nodes called from tests or a notebook) they do nothing.
 """
 
@@ -14,6 +16,7 @@ import pandas as pd
 from kedro.framework.hooks import hook_impl
 from matplotlib.figure import Figure
 from mlflow.entities import Metric
+from mlflow.exceptions import MlflowException
 from mlflow.tracking import MlflowClient
 
 from image_classification.datasets import Champion
@@ -21,6 +24,8 @@ from image_classification.pipelines.retraining.nodes import data_fingerprint
 
 REGISTERED_MODEL = "image_classification"
 CHAMPION_ALIAS = "champion"
+# The tag of a registered model version that names the champion folder it was saved as.
+CHAMPION_ID_TAG = "champion_id"
 _JSON_REPORTS = {
     "diagnosis",
     "training_metrics",
@@ -62,7 +67,6 @@ class MlflowReportHooks:
     """Log the run's results into the MLflow run kedro-mlflow opened."""
 
     def __init__(self) -> None:
-        self._promoted_id: str | None = None
         self._parameters_logged_in: str | None = None
 
     @hook_impl
@@ -107,16 +111,29 @@ class MlflowReportHooks:
             mlflow.set_tags(
                 {"decision": "promoted" if data["promote"] else "kept champion"}
             )
-            self._promoted_id = data["run_id"] if data["promote"] else None
         elif dataset_name == "champion":
-            self._register(data)
+            register_champion(data)
 
-    def _register(self, champion: Champion) -> None:
-        if champion.record["champion_id"] != self._promoted_id:
-            return
-        info = mlflow.keras.log_model(
-            champion.model, name="model", registered_model_name=REGISTERED_MODEL
-        )
-        MlflowClient().set_registered_model_alias(
-            REGISTERED_MODEL, CHAMPION_ALIAS, info.registered_model_version
-        )
+
+def registered_champion_id(client: MlflowClient) -> str | None:
+    """The champion folder the registry's ``champion`` alias names; None when unset."""
+    try:
+        version = client.get_model_version_by_alias(REGISTERED_MODEL, CHAMPION_ALIAS)
+    except MlflowException:  # no such model or alias yet
+        return None
+    return version.tags.get(CHAMPION_ID_TAG)
+
+
+def register_champion(champion: Champion) -> None:
+    """Register the champion just saved and point the ``champion`` alias at it, unless
+    the alias names it already (a run that kept its champion, or a task run again)."""
+    client = MlflowClient()
+    champion_id = champion.record["champion_id"]
+    if registered_champion_id(client) == champion_id:
+        return
+    info = mlflow.keras.log_model(
+        champion.model, name="model", registered_model_name=REGISTERED_MODEL
+    )
+    version = info.registered_model_version
+    client.set_model_version_tag(REGISTERED_MODEL, version, CHAMPION_ID_TAG, champion_id)
+    client.set_registered_model_alias(REGISTERED_MODEL, CHAMPION_ALIAS, version)

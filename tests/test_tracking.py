@@ -1,0 +1,58 @@
+"""The champion is registered from what the registry holds, not from hook memory: under
+Airflow the promotion decision and the champion are saved by different sessions."""
+
+from __future__ import annotations
+
+import keras
+import mlflow
+import pytest
+from mlflow.tracking import MlflowClient
+
+from image_classification.datasets import Champion
+from image_classification.tracking import (
+    CHAMPION_ALIAS,
+    REGISTERED_MODEL,
+    MlflowReportHooks,
+)
+
+
+@pytest.fixture
+def tracking(tmp_path, monkeypatch) -> MlflowClient:
+    uri = f"sqlite:///{tmp_path}/mlflow.db"
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", uri)
+    mlflow.set_tracking_uri(uri)
+    mlflow.set_experiment("tracking-test")
+    yield MlflowClient(uri)
+    mlflow.set_tracking_uri(None)
+
+
+def _champion(champion_id: str) -> Champion:
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(2)])
+    return Champion(model=model, record={"champion_id": champion_id})
+
+
+def _save_in_its_own_session(dataset_name: str, data) -> None:
+    """A new hook object in a new MLflow run, as an Airflow task gets."""
+    with mlflow.start_run():
+        MlflowReportHooks().after_dataset_saved(dataset_name, data, node=None)
+
+
+def _alias(client: MlflowClient):
+    return client.get_model_version_by_alias(REGISTERED_MODEL, CHAMPION_ALIAS)
+
+
+def test_a_champion_saved_in_another_session_than_its_decision_is_registered(tracking):
+    decision = {"promote": True, "run_id": "run-1"}
+    _save_in_its_own_session("promotion_decision", decision)
+    _save_in_its_own_session("champion", _champion("run-1"))
+    assert _alias(tracking).tags["champion_id"] == "run-1"
+
+    # A run that kept its champion saves it again: no new version.
+    _save_in_its_own_session("promotion_decision", {"promote": False, "run_id": "run-2"})
+    _save_in_its_own_session("champion", _champion("run-1"))
+    versions = tracking.search_model_versions(f"name='{REGISTERED_MODEL}'")
+    assert len(versions) == 1
+
+    _save_in_its_own_session("champion", _champion("run-3"))
+    assert _alias(tracking).tags["champion_id"] == "run-3"
+    assert int(_alias(tracking).version) == 2
