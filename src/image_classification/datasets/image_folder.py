@@ -18,6 +18,7 @@ from kedro.io import AbstractDataset, DatasetError
 from kedro_datasets._typing import TablePreview
 
 from image_classification.core.errors import InputError
+from image_classification.core.storage import filesystem, is_local, storage_errors
 
 from .table_preview import table_preview
 
@@ -37,6 +38,9 @@ class ImageFolderDataset(AbstractDataset[pd.DataFrame, pd.DataFrame]):
     top-level folder without any file is listed as ``<folder>/`` so that validation
     can report it rather than skip it in silence. Saving is refused: raw data is never
     modified.
+
+    ``path`` may be a URL (``s3://bucket/images``): the objects under it are listed
+    through fsspec, ``path`` holds each object's URL, and there are no links.
     """
 
     def __init__(
@@ -46,11 +50,16 @@ class ImageFolderDataset(AbstractDataset[pd.DataFrame, pd.DataFrame]):
         allowed_link_targets: list[str] | None = None,
         metadata: dict[str, Any] | None = None,
     ) -> None:
+        self._url = str(path)
         self._root = Path(path)
         self._allowed = [os.path.realpath(target) for target in allowed_link_targets or []]
         self.metadata = metadata
 
     def load(self) -> pd.DataFrame:
+        if not is_local(self._url):
+            with storage_errors(self._url):
+                rows = _object_rows(self._url)
+            return _listing(rows)
         if not self._root.is_dir():
             raise InputError(
                 f"image folder {self._root} does not exist or is not a folder: set "
@@ -83,9 +92,7 @@ class ImageFolderDataset(AbstractDataset[pd.DataFrame, pd.DataFrame]):
             row = _row([folder.name, ""], str(folder), outside=False)
             if row[2] not in labels:
                 rows.append(row)
-        return pd.DataFrame(rows, columns=LISTING_COLUMNS).sort_values(
-            "relative_path", ignore_index=True
-        )
+        return _listing(rows)
 
     def save(self, data: pd.DataFrame) -> None:
         raise DatasetError(f"{self._root} is raw data and is never written to")
@@ -95,10 +102,46 @@ class ImageFolderDataset(AbstractDataset[pd.DataFrame, pd.DataFrame]):
         return table_preview(self.load().head(nrows))
 
     def _exists(self) -> bool:
+        if not is_local(self._url):
+            fs, root = filesystem(self._url)
+            return fs.isdir(root)
         return self._root.is_dir()
 
     def _describe(self) -> dict[str, Any]:
-        return {"path": str(self._root)}
+        return {"path": self._url}
+
+
+def _listing(rows: list[tuple]) -> pd.DataFrame:
+    return pd.DataFrame(rows, columns=LISTING_COLUMNS).sort_values(
+        "relative_path", ignore_index=True
+    )
+
+
+def _object_rows(url: str) -> list[tuple]:
+    """Rows for every object under a URL. An object store has no empty folders, but a
+    folder marker object (``cat/``, as consoles create) with nothing beside it is
+    listed as an empty class folder, like a local one."""
+    fs, root = filesystem(url)
+    root = root.rstrip("/")
+    if not fs.isdir(root):
+        raise InputError(
+            f"image folder {url} does not exist or holds no objects: set "
+            "`raw_image_dir` (see README, 'Running on your own images')"
+        )
+    rows = []
+    for name in fs.find(root, withdirs=False):
+        relative = name[len(root) + 1 :]
+        if relative:
+            rows.append(_row(relative.split("/"), fs.unstrip_protocol(name), False))
+    labels = {row[2] for row in rows}
+    for entry in fs.ls(root, detail=True):
+        folder = entry["name"].rstrip("/").rsplit("/", 1)[-1]
+        if (
+            entry["type"] == "directory"
+            and unicodedata.normalize("NFC", folder) not in labels
+        ):
+            rows.append(_row([folder, ""], fs.unstrip_protocol(entry["name"]), False))
+    return rows
 
 
 def _within(path: str, folders: list[str]) -> bool:

@@ -14,7 +14,7 @@ from PIL import Image
 
 from image_classification.core.errors import InputError
 from image_classification.datasets import ImageFolderDataset
-from image_classification.pipelines.data_validation import nodes
+from image_classification.pipelines.data_validation import engines
 from image_classification.pipelines.data_validation.nodes import (
     inspect_images,
     resolve_class_names,
@@ -228,7 +228,7 @@ def test_workers_that_overtake_this_process_hand_on_every_chunk(tmp_path, monkey
     slow.save(root / TINY_CLASSES[2] / "zz.png")
     listing = ImageFolderDataset(path=str(root)).load()
     here, _ = inspect_images(listing, TINY_CLASSES, _params(workers=1), [32, 32])
-    monkeypatch.setattr(nodes, "_PROCESS_MIN_FILES", 1)
+    monkeypatch.setattr(engines, "_PROCESS_MIN_FILES", 1)
     spread, _ = inspect_images(listing, TINY_CLASSES, _params(workers=2), [32, 32])
     pd.testing.assert_frame_equal(here, spread)
 
@@ -241,7 +241,7 @@ def test_worker_processes_inspect_as_this_process_does(
     chunks from the end) on a small folder; and with every chunk left to the worker."""
     listing = ImageFolderDataset(path=str(tiny_folder[0])).load()
     here, here_pixels = inspect_images(listing, TINY_CLASSES, _params(workers=1), [32, 32])
-    monkeypatch.setattr(nodes, "_PROCESS_MIN_FILES", 1)
+    monkeypatch.setattr(engines, "_PROCESS_MIN_FILES", 1)
     if not this_process_helps:
         monkeypatch.setattr(Future, "cancel", lambda future: False)
     spread, spread_pixels = inspect_images(

@@ -23,6 +23,7 @@ from image_classification.core.decoding import (
     open_image,
     resized_pixels,
 )
+from image_classification.core.storage import fetch_objects
 
 FORMAT_BY_EXTENSION = {
     ".jpg": "JPEG",
@@ -49,6 +50,9 @@ THUMBNAIL_SIDE = 32
 THUMBNAIL_SMOOTHING = 1.0
 # Bytes of pixels hashed at a time.
 HASH_STRIP_BYTES = 16 * 2**20
+# Objects requested at once from object storage: enough to hide each request's latency,
+# few enough that a group of large photos stays small in memory.
+_FETCH_GROUP = 32
 
 _EMPTY_STATS = {
     "frames": None,
@@ -244,8 +248,15 @@ def inspect_files(
     limit above Pillow's default still holds and the message names the setting.
     """
     pillow_limit, Image.MAX_IMAGE_PIXELS = Image.MAX_IMAGE_PIXELS, max_pixels
+    records = []
     try:
-        records = [_inspected_file(row, max_pixels, image_size) for row in rows]
+        for start in range(0, len(rows), _FETCH_GROUP):
+            group = rows[start : start + _FETCH_GROUP]
+            fetched = fetch_objects([row[1] for row in group])
+            records += [
+                _inspected_file(row, max_pixels, image_size, fetched.get(row[1]))
+                for row in group
+            ]
     finally:
         Image.MAX_IMAGE_PIXELS = pillow_limit
     decoded = [record for record in records if "luminance" in record]
@@ -290,9 +301,11 @@ def _inspected_file(
     row: tuple[str, str, str, bool, bool],
     max_pixels: int,
     image_size: Sequence[int] | None,
+    fetched: bytes | Exception | None = None,
 ) -> dict[str, Any]:
     """``inspect_file`` of a listing row, with the luminance in place of the
-    statistics."""
+    statistics. ``fetched``: the object's bytes (or the error reading it) where the
+    file lies on object storage."""
     relative_path, path, label, outside_root, invalid_name = row
     record: dict[str, Any] = {
         "relative_path": relative_path,
@@ -341,8 +354,14 @@ def _inspected_file(
         known = ", ".join(FORMAT_BY_EXTENSION)
         return quarantine("unsupported_extension", f"'{extension}' is not one of {known}")
     try:
-        with open(path, "rb") as file:
-            content = file.read()
+        if isinstance(fetched, OSError):
+            raise fetched
+        if isinstance(fetched, Exception):  # a client's own error type
+            raise OSError(str(fetched)) from fetched
+        if fetched is None:
+            with open(path, "rb") as file:
+                fetched = file.read()
+        content = fetched
     except OSError as error:
         return quarantine("unreadable", f"cannot read the file: {error.strerror or error}")
     record["file_size"] = len(content)

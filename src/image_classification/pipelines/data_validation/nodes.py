@@ -3,19 +3,15 @@
 from __future__ import annotations
 
 import logging
-import math
-import multiprocessing
-import os
-from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor
 
 import numpy as np
 import pandas as pd
 
 from image_classification.core.errors import InputError
 
-from .checks import OK, QUARANTINED, THUMBNAIL_SIDE, InspectedChunk, inspect_chunk
+from .checks import OK, QUARANTINED, THUMBNAIL_SIDE
 from .duplicates import group_ids, near_duplicate_pairs
+from .engines import inspected_chunks
 from .flags import (
     apply_actions,
     content_findings,
@@ -28,11 +24,6 @@ from .params import DataValidationParams
 logger = logging.getLogger(__name__)
 # Training image sides: below 8 the three pooling blocks leave nothing.
 _MIN_SIDE, _MAX_SIDE = 8, 1024
-# Fewer files than this are inspected in this process: starting workers costs more.
-_PROCESS_MIN_FILES = 2_000
-# Chunks per process: small enough that the processes finish together, large enough
-# that handing them out costs little.
-_CHUNKS_PER_WORKER = 16
 
 
 def resolve_class_names(
@@ -140,7 +131,7 @@ def inspect_images(
     # would leave the allocator's heap fragmented and the process larger for good.
     block = np.zeros((len(rows), *image_size, 3), np.uint8)
     chunks = {}
-    for start, chunk in _inspected(rows, params, tuple(image_size)):
+    for start, chunk in inspected_chunks(rows, params, tuple(image_size)):
         block[start : start + len(chunk.decoded)] = chunk.pixels
         chunks[start] = chunk._replace(pixels=None)
     in_order = [chunks[start] for start in sorted(chunks)]
@@ -161,53 +152,6 @@ def inspect_images(
         counts.get(QUARANTINED, 0),
     )
     return inspected, pixels_of
-
-
-def _inspected(
-    rows: list[tuple], params: DataValidationParams, image_size: tuple[int, int]
-) -> Iterator[tuple[int, InspectedChunk]]:
-    """``rows`` inspected chunk by chunk, as (first row, chunk) in the order they are
-    done: in ``workers`` processes (this one included) for a large folder, in this
-    process alone for a small one.
-
-    Per-file work is Python between Pillow calls, so threads wait on each other: on 2
-    cores and the 10,000 CIFAR-10 sample, 2 threads inspected 1,232 files/s, one
-    process 2,645 and 2 processes 4,744 (50,000 files: 2,088 and 4,256). A spawned
-    process needs a second or two to start (it imports the main script again): this
-    process does not wait for it but takes chunks from the end of the folder while the
-    others take them from the start, until they meet; what the workers finished is
-    handed on between its own chunks, so that it is not held twice. Callers from a
-    script need the usual ``if __name__ == "__main__"`` guard of ``multiprocessing``.
-    """
-    workers = params.workers or os.cpu_count() or 1
-    if workers == 1 or len(rows) < _PROCESS_MIN_FILES:
-        yield 0, inspect_chunk(rows, params.max_pixels, image_size)
-        return
-    size = math.ceil(len(rows) / (workers * _CHUNKS_PER_WORKER))
-    starts = range(0, len(rows), size)
-    # Spawned, not forked: the parent may hold TensorFlow's threads.
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=workers - 1, mp_context=context) as pool:
-        pending = {
-            start: pool.submit(
-                inspect_chunk, rows[start : start + size], params.max_pixels, image_size
-            )
-            for start in starts
-        }
-        # A chunk a worker has not taken yet can be cancelled, and done here instead.
-        # One a worker finished was handed on (and left ``pending``) already.
-        for start in reversed(starts):
-            if start not in pending or not pending[start].cancel():
-                break
-            del pending[start]
-            yield (
-                start,
-                inspect_chunk(rows[start : start + size], params.max_pixels, image_size),
-            )
-            for finished in [key for key, future in pending.items() if future.done()]:
-                yield finished, pending.pop(finished).result()
-        for start, future in pending.items():
-            yield start, future.result()
 
 
 def _quarantine_conflicting_duplicates(index: pd.DataFrame) -> pd.DataFrame:

@@ -83,6 +83,12 @@ class DataValidationParams(_Strict):
     workers: int | None = Field(
         ge=1, description="decoding processes for large folders; null: one per core"
     )
+    engine: Literal["processes", "dask"] = Field(
+        description="where the per-file work runs: this machine's processes, or Dask"
+    )
+    dask_scheduler: str | None = Field(
+        description="a Dask scheduler's address; null: a LocalCluster of `workers`"
+    )
     sample_images_per_class: int = Field(ge=1, le=20)
     flag_examples: int = Field(ge=1, le=20, description="images per flag in the grid")
     flags: QualityFlags

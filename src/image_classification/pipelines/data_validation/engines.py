@@ -1,0 +1,152 @@
+"""Where validation's per-file work runs: this machine's processes, or a Dask cluster.
+
+The work is the same either way: ``inspect_chunk`` on a run of listing rows. Rows hold
+paths, never image bytes: each worker reads its files itself (a local path, or a URL
+through fsspec with the storage settings handed to it). What needs every image at once
+(the near-duplicate search on thumbnails) stays with the caller.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import multiprocessing
+import os
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+
+import fsspec.config
+
+from .checks import InspectedChunk, inspect_chunk
+from .params import DataValidationParams
+
+# Fewer files than this are inspected in this process: starting workers costs more.
+_PROCESS_MIN_FILES = 2_000
+# Chunks per worker process: small enough that the workers finish together, large
+# enough that handing them out costs little.
+_CHUNKS_PER_WORKER = 16
+
+
+def inspect_chunk_configured(
+    rows: Sequence[tuple],
+    max_pixels: int,
+    image_size: Sequence[int],
+    storage_config: dict,
+) -> InspectedChunk:
+    """``inspect_chunk`` in a worker, with this run's fsspec settings (credentials of
+    the object store): a worker process does not share the caller's."""
+    for protocol, options in storage_config.items():
+        fsspec.config.conf[protocol] = dict(options)
+    return inspect_chunk(rows, max_pixels, image_size)
+
+
+def inspected_chunks(
+    rows: list[tuple], params: DataValidationParams, image_size: tuple[int, int]
+) -> Iterator[tuple[int, InspectedChunk]]:
+    """``rows`` inspected chunk by chunk, as (first row, chunk) in the order they are
+    done, on ``params.engine``."""
+    if params.engine == "dask":
+        yield from _on_dask(rows, params, image_size)
+    else:
+        yield from _on_processes(rows, params, image_size)
+
+
+def _on_processes(
+    rows: list[tuple], params: DataValidationParams, image_size: tuple[int, int]
+) -> Iterator[tuple[int, InspectedChunk]]:
+    """In ``workers`` processes (this one included) for a large folder, in this
+    process alone for a small one.
+
+    Per-file work is Python between Pillow calls, so threads wait on each other: on 2
+    cores and the 10,000 CIFAR-10 sample, 2 threads inspected 1,232 files/s, one
+    process 2,645 and 2 processes 4,744 (50,000 files: 2,088 and 4,256). A spawned
+    process needs a second or two to start (it imports the main script again): this
+    process does not wait for it but takes chunks from the end of the folder while the
+    others take them from the start, until they meet; what the workers finished is
+    handed on between its own chunks, so that it is not held twice. Callers from a
+    script need the usual ``if __name__ == "__main__"`` guard of ``multiprocessing``.
+    """
+    workers = params.workers or os.cpu_count() or 1
+    if workers == 1 or len(rows) < _PROCESS_MIN_FILES:
+        yield 0, inspect_chunk(rows, params.max_pixels, image_size)
+        return
+    size = math.ceil(len(rows) / (workers * _CHUNKS_PER_WORKER))
+    starts = range(0, len(rows), size)
+    storage_config = dict(fsspec.config.conf)
+    # Spawned, not forked: the parent may hold TensorFlow's threads.
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=workers - 1, mp_context=context) as pool:
+        pending = {
+            start: pool.submit(
+                inspect_chunk_configured,
+                rows[start : start + size],
+                params.max_pixels,
+                image_size,
+                storage_config,
+            )
+            for start in starts
+        }
+        # A chunk a worker has not taken yet can be cancelled, and done here instead.
+        # One a worker finished was handed on (and left ``pending``) already.
+        for start in reversed(starts):
+            if start not in pending or not pending[start].cancel():
+                break
+            del pending[start]
+            yield (
+                start,
+                inspect_chunk(rows[start : start + size], params.max_pixels, image_size),
+            )
+            for finished in [key for key, future in pending.items() if future.done()]:
+                yield finished, pending.pop(finished).result()
+        for start, future in pending.items():
+            yield start, future.result()
+
+
+@contextlib.contextmanager
+def _dask_client(params: DataValidationParams):
+    """A client of the scheduler at ``dask_scheduler``, or of a LocalCluster of
+    ``workers`` single-threaded processes (the per-file work holds the GIL)."""
+    from distributed import Client, LocalCluster  # noqa: PLC0415 - only on this engine
+
+    if params.dask_scheduler:
+        with Client(params.dask_scheduler, timeout="30s") as client:
+            yield client
+        return
+    workers = params.workers or os.cpu_count() or 1
+    with (
+        LocalCluster(
+            n_workers=workers,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=None,
+        ) as cluster,
+        Client(cluster) as client,
+    ):
+        yield client
+
+
+def _on_dask(
+    rows: list[tuple], params: DataValidationParams, image_size: tuple[int, int]
+) -> Iterator[tuple[int, InspectedChunk]]:
+    """On the workers of a Dask cluster, chunk by chunk as they finish. A worker that
+    dies takes no result with it: the scheduler gives its chunks to another worker."""
+    from distributed import as_completed  # noqa: PLC0415 - only on this engine
+
+    storage_config = dict(fsspec.config.conf)
+    with _dask_client(params) as client:
+        threads = sum(client.nthreads().values()) or 1
+        size = math.ceil(len(rows) / (threads * _CHUNKS_PER_WORKER))
+        futures = {
+            client.submit(
+                inspect_chunk_configured,
+                rows[start : start + size],
+                params.max_pixels,
+                image_size,
+                storage_config,
+                pure=False,
+            ): start
+            for start in range(0, len(rows), size)
+        }
+        for future in as_completed(futures):
+            yield futures[future], future.result()
+            future.release()
