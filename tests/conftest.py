@@ -25,7 +25,7 @@ from image_classification.pipelines.data_validation.nodes import (
 from image_classification.pipelines.data_validation.params import DataValidationParams
 from image_classification.pipelines.packing.nodes import pack_images
 from image_classification.pipelines.packing.params import PackingParams
-from tests.project_copy import PROJECT_ROOT, make_project_copy, run_kedro
+from tests.project_copy import PROJECT_ROOT, base_config, make_project_copy, run_kedro
 
 os.environ.setdefault("DO_NOT_TRACK", "1")
 os.environ.setdefault("KEDRO_DISABLE_TELEMETRY", "1")
@@ -37,9 +37,9 @@ NO_LABELS = pd.DataFrame(columns=["file", "label"])
 
 
 def base_parameters(group: str) -> dict:
-    """The parameters of one pipeline as configured in `conf/base`."""
-    path = PROJECT_ROOT / "conf" / "base" / f"parameters_{group}.yml"
-    return yaml.safe_load(path.read_text())[group]
+    """The parameters of one pipeline as configured in `conf/base`, ``${globals:}``
+    resolved as Kedro resolves them."""
+    return base_config("parameters")[group]
 
 
 def ordinary_image(rng: np.random.Generator, side: int = 32) -> Image.Image:

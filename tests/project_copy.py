@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 import yaml
+from kedro.config import OmegaConfigLoader
 from kedro.framework.project import configure_project
 
 from image_classification.pipeline_registry import register_pipelines
@@ -56,11 +57,20 @@ def run_kedro(project: Path, *args: str) -> subprocess.CompletedProcess:
     )
 
 
+def base_config(key: str) -> dict:
+    """``catalog``, ``parameters``... of `conf/base`, ``${globals:}`` resolved as Kedro
+    resolves them."""
+    loader = OmegaConfigLoader(
+        str(PROJECT_ROOT / "conf"), base_env="base", default_run_env="base"
+    )
+    return loader[key]
+
+
 def versioned_outputs(pipeline: str = "__default__") -> dict[str, str]:
     """Catalog name -> file path of every versioned dataset that ``pipeline`` writes."""
     configure_project("image_classification")
     written = register_pipelines()[pipeline].all_outputs()
-    catalog = yaml.safe_load((PROJECT_ROOT / "conf" / "base" / "catalog.yml").read_text())
+    catalog = base_config("catalog")
     return {
         name: entry["filepath"]
         for name, entry in catalog.items()

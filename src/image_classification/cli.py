@@ -17,6 +17,7 @@ from kedro.utils import find_kedro_project
 from kedro.validation.exceptions import ParameterValidationError
 
 from .core.errors import input_error_in
+from .core.storage import is_local, join
 from .datasets.champion import read_champion_pointer
 from .retraining_job import (
     LOCK_FILE,
@@ -99,19 +100,22 @@ def _retrain(force: bool, wait: bool, env: str | None) -> None:
     project = find_kedro_project(Path.cwd()) or Path.cwd()
     bootstrap_project(project)
     try:
-        with retraining_lock(project / LOCK_FILE, wait=wait):
-            with KedroSession.create(project_path=project, env=env) as session:
-                context = session.load_context()
+        with KedroSession.create(project_path=project, env=env) as session:
+            context = session.load_context()
+            paths = context.config_loader["globals"]
+            data_root = _in_project(project, paths["data_root"])
+            with retraining_lock(join(data_root, LOCK_FILE), wait=wait):
                 # A bad champion pointer stops the job even when nothing changed.
                 champion = context.config_loader["catalog"]["current_champion"]
-                read_champion_pointer(project / champion["path"])
-                paths = context.config_loader["globals"]
+                read_champion_pointer(_in_project(project, champion["path"]))
                 fingerprint = inputs_fingerprint(
-                    project / paths["raw_image_dir"],
-                    project / paths["labels_file"] if paths["labels_file"] else None,
+                    _in_project(project, paths["raw_image_dir"]),
+                    _in_project(project, paths["labels_file"])
+                    if paths["labels_file"]
+                    else None,
                     context.params,
                 )
-                state = read_state(project / STATE_FILE)
+                state = read_state(join(data_root, STATE_FILE))
                 if not force and state and state["fingerprint"] == fingerprint:
                     click.echo(
                         "up to date: the raw images, parameters and code are those of "
@@ -121,9 +125,14 @@ def _retrain(force: bool, wait: bool, env: str | None) -> None:
                     return
                 session.run(pipeline_name="retraining")
                 decision = context.catalog.load("promotion_decision")
-            write_state(project / STATE_FILE, fingerprint)
+                write_state(join(data_root, STATE_FILE), fingerprint)
             verdict = "promoted" if decision["promote"] else "kept the champion"
             click.echo(f"retraining {decision['run_id']}: {verdict}: {decision['reason']}")
     except LockHeld as error:
         click.echo(f"{error}: exiting; --wait waits for it instead", err=True)
         sys.exit(EXIT_LOCKED)
+
+
+def _in_project(project: Path, path: str) -> str:
+    """A configured path as the catalog reads it: relative ones from the project."""
+    return str(project / path) if is_local(path) else path

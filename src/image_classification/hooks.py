@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import fsspec.config
 import keras
 import tensorflow as tf
+from kedro.config import MissingConfigException
 from kedro.framework.hooks import hook_impl
 
 from image_classification.pipelines.training.params import TrainingParams
+
+# The entry of conf/local/credentials.yml with the object store's storage options.
+STORAGE_CREDENTIALS = "object_storage"
 
 
 class SeedHooks:
@@ -27,3 +32,25 @@ class SeedHooks:
         training = TrainingParams.model_validate(catalog.load("params:training"))
         if training.deterministic:
             tf.config.experimental.enable_op_determinism()
+
+
+class StorageCredentialsHooks:
+    """Every fsspec filesystem of the run uses the credentials of the object store.
+
+    Kedro hands ``credentials:`` to catalog entries only; the raw images are also read
+    outside the catalog (each validation worker, the figures). So the entry
+    ``object_storage`` of ``conf/local/credentials.yml``, storage options per protocol
+    (``s3: {key: ..., secret: ...}``), becomes fsspec's configuration for that protocol,
+    which every filesystem it creates in this process starts from, and which the
+    validation workers are handed. Without it each client finds its credentials as it
+    usually does (``AWS_*`` variables, ``~/.aws``, a machine role).
+    """
+
+    @hook_impl
+    def after_context_created(self, context) -> None:
+        try:
+            credentials = context.config_loader["credentials"]
+        except MissingConfigException:  # no credentials file anywhere
+            return
+        for protocol, options in (credentials.get(STORAGE_CREDENTIALS) or {}).items():
+            fsspec.config.conf[protocol] = dict(options)

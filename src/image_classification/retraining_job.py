@@ -3,8 +3,12 @@ inputs that lets an unchanged run end at once.
 
 The fingerprint covers the raw files (their bytes, not their dates: a copy keeps the
 content and changes the time), the parameters and the project's code. It is stored
-only after a run completed, written to a temporary file and renamed into place, so a
+only after a run completed, replaced whole (see ``core.storage.write_whole``), so a
 killed run is never mistaken for a finished one.
+
+Both live under ``data_root``: a local folder, or a bucket where the job runs on
+whichever machine is free. There the lock is an object created only if absent (a
+conditional put), naming its owner and when it expires.
 """
 
 from __future__ import annotations
@@ -14,14 +18,22 @@ import fcntl
 import hashlib
 import json
 import os
+import socket
+import time
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import image_classification
 
-LOCK_FILE = Path("data/06_models/retraining.lock")
-STATE_FILE = Path("data/06_models/retraining_state.json")
+from .core.storage import filesystem, is_local, storage_errors, write_whole
+
+LOCK_FILE = "06_models/retraining.lock"
+STATE_FILE = "06_models/retraining_state.json"
+# A lock object outlives a killed run (no process holds it): after this long the next
+# run takes it over. Longer than any retraining; delete the object to clear it sooner.
+LOCK_OBJECT_LIFETIME = timedelta(hours=12)
+_LOCK_POLL_SECONDS = 10
 _CHUNK = 1 << 20
 
 
@@ -37,65 +49,88 @@ def _digest_file(path: Path) -> str:
     return digest.hexdigest()
 
 
-def folder_fingerprint(folder: Path, pattern: str = "*") -> str:
+def folder_fingerprint(folder: str, pattern: str = "*") -> str:
     """Every file below ``folder`` matching ``pattern`` (hidden ones too): relative path
-    and content."""
+    and content. On object storage the content is the object's ETag, which the store
+    derives from the bytes (reading every object again would cost the whole folder)."""
     digest = hashlib.sha256()
-    for path in sorted(p for p in folder.rglob(pattern) if p.is_file()):
-        digest.update(f"{path.relative_to(folder)}\0{_digest_file(path)}\n".encode())
+    if not is_local(folder):
+        fs, root = filesystem(folder)
+        with storage_errors(folder):
+            objects = fs.find(root, detail=True)
+        for key, info in sorted(objects.items()):
+            tag = info.get("ETag") or info.get("md5Hash") or f"{info.get('size')}"
+            digest.update(f"{key[len(root) :]}\0{tag}\n".encode())
+        return digest.hexdigest()
+    root = Path(folder)
+    for path in sorted(p for p in root.rglob(pattern) if p.is_file()):
+        digest.update(f"{path.relative_to(root)}\0{_digest_file(path)}\n".encode())
     return digest.hexdigest()
 
 
 def code_fingerprint() -> str:
     """The project's Python source as installed."""
-    return folder_fingerprint(Path(image_classification.__file__).parent, "*.py")
+    return folder_fingerprint(str(Path(image_classification.__file__).parent), "*.py")
 
 
 def inputs_fingerprint(
-    raw_folder: Path, labels_file: Path | None, parameters: dict
+    raw_folder: str, labels_file: str | None, parameters: dict
 ) -> dict[str, str]:
     """Fingerprints of the data (images and labels file), parameters and code of a run."""
     settings = json.dumps(parameters, sort_keys=True, default=str).encode()
+    labels = ""
+    if labels_file:
+        fs, key = filesystem(labels_file)
+        with storage_errors(labels_file):
+            labels = hashlib.sha256(fs.cat_file(key)).hexdigest()
     return {
         "data": folder_fingerprint(raw_folder),
-        "labels_file": _digest_file(labels_file) if labels_file else "",
+        "labels_file": labels,
         "parameters": hashlib.sha256(settings).hexdigest(),
         "code": code_fingerprint(),
     }
 
 
-def read_state(path: Path) -> dict | None:
+def read_state(path: str) -> dict | None:
     """The state of the last completed run; None when there is none or it is unreadable."""
+    fs, key = filesystem(path)
+    with storage_errors(path):
+        if not fs.exists(key):
+            return None
+        content = fs.cat_file(key)
     try:
-        return json.loads(path.read_text())
-    except (OSError, ValueError):
+        return json.loads(content)
+    except ValueError:
         return None
 
 
-def write_state(path: Path, fingerprint: dict[str, str]) -> None:
-    """Record a completed run: temporary file, then an atomic rename."""
+def write_state(path: str, fingerprint: dict[str, str]) -> None:
+    """Record a completed run, replacing the last record whole."""
     state = {"fingerprint": fingerprint, "completed_at": datetime.now(UTC).isoformat()}
-    staged = path.with_name(f".{path.name}.partial")
-    staged.parent.mkdir(parents=True, exist_ok=True)
-    with staged.open("w") as file:
-        json.dump(state, file, indent=2)
-        file.flush()
-        os.fsync(file.fileno())
-    staged.replace(path)
+    write_whole(path, json.dumps(state, indent=2).encode())
+
+
+def _owner() -> str:
+    return f"pid {os.getpid()} on {socket.gethostname()}"
 
 
 @contextlib.contextmanager
-def retraining_lock(path: Path, *, wait: bool) -> Iterator[None]:
+def retraining_lock(path: str, *, wait: bool) -> Iterator[None]:
     """Hold an exclusive lock on ``path`` for the duration of a run.
 
-    The operating system releases it when the process ends, however it ends, so a
-    killed run never leaves a stale lock behind.
+    Locally the operating system releases it when the process ends, however it ends, so
+    a killed run never leaves a stale lock behind. On object storage see
+    ``_lock_object``.
 
     Raises:
         LockHeld: Another process holds it and ``wait`` is false.
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("a+") as file:
+    if not is_local(path):
+        with _lock_object(path, wait=wait):
+            yield
+        return
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    with open(path, "a+") as file:
         try:
             fcntl.flock(file, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
         except BlockingIOError:
@@ -104,6 +139,55 @@ def retraining_lock(path: Path, *, wait: bool) -> Iterator[None]:
             raise LockHeld(f"another retraining holds the lock ({holder})") from None
         file.seek(0)
         file.truncate()
-        file.write(f"pid {os.getpid()}, started {datetime.now(UTC).isoformat()}")
+        file.write(f"{_owner()}, started {datetime.now(UTC).isoformat()}")
         file.flush()
         yield
+
+
+@contextlib.contextmanager
+def _lock_object(url: str, *, wait: bool) -> Iterator[None]:
+    """A lock for runs on different machines: an object created only where none exists
+    (a conditional put: of two runs, one gets it), holding its owner and expiry. A run
+    that finds an expired lock (its holder was killed) deletes it and tries again;
+    the lock is deleted at the end only if it is still this run's."""
+    fs, key = filesystem(url)
+    while True:
+        now = datetime.now(UTC)
+        mine = json.dumps(
+            {
+                "owner": _owner(),
+                "started": now.isoformat(),
+                "expires": (now + LOCK_OBJECT_LIFETIME).isoformat(),
+            }
+        ).encode()
+        with storage_errors(url):
+            try:
+                fs.pipe_file(key, mine, mode="create")
+                break
+            except FileExistsError:
+                held = _held_lock(fs, key)
+        if held is None or datetime.fromisoformat(held["expires"]) < now:
+            with contextlib.suppress(FileNotFoundError), storage_errors(url):
+                fs.rm_file(key)  # expired, or unreadable: its holder is gone
+            continue
+        if not wait:
+            raise LockHeld(
+                f"another retraining holds the lock ({held['owner']}, started "
+                f"{held['started']}, expires {held['expires']}; {url})"
+            )
+        time.sleep(_LOCK_POLL_SECONDS)
+    try:
+        yield
+    finally:
+        with storage_errors(url):
+            if fs.exists(key) and fs.cat_file(key) == mine:
+                fs.rm_file(key)
+
+
+def _held_lock(fs, key: str) -> dict | None:
+    try:
+        record = json.loads(fs.cat_file(key))
+        datetime.fromisoformat(record["expires"])
+        return record
+    except (FileNotFoundError, ValueError, KeyError, TypeError):
+        return None  # released meanwhile, or not a lock this job wrote

@@ -2,8 +2,10 @@
 
 A scheduled retraining may be killed at any moment. The champion's model file is
 written into a folder of its own first and made durable; only then is the small
-pointer file replaced, with ``os.replace`` (atomic on POSIX). A crash before the
-replace leaves the old pointer and the old model; after it, the new ones. Models of
+pointer replaced: on local disk a synced file renamed over it (``os.replace``, atomic
+on POSIX), on object storage one put of the pointer object (atomic per object; the
+model object, under a new name, was complete before). A crash before the pointer's
+write leaves the old pointer and the old model; after it, the new ones. Models of
 former champions are kept: nothing a pointer once named is deleted.
 """
 
@@ -12,6 +14,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -19,6 +22,14 @@ from typing import TYPE_CHECKING, Any
 from kedro.io import AbstractDataset
 
 from image_classification.core.errors import InputError
+from image_classification.core.storage import (
+    filesystem,
+    is_local,
+    join,
+    storage_errors,
+    sync_folder,
+    write_whole,
+)
 
 if TYPE_CHECKING:
     import keras
@@ -35,36 +46,25 @@ class Champion:
     record: dict
 
 
-def _write_durably(path: Path, data: bytes) -> None:
-    with path.open("wb") as file:
-        file.write(data)
-        file.flush()
-        os.fsync(file.fileno())
-
-
-def _sync_directory(path: Path) -> None:
-    directory = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(directory)
-    finally:
-        os.close(directory)
-
-
-def read_champion_pointer(root: Path) -> dict | None:
+def read_champion_pointer(root: str) -> dict | None:
     """The record ``root/champion.json`` holds, checked: ``None`` before the first
-    promotion.
+    promotion. ``root`` is a folder or a URL.
 
     Raises:
         InputError: The pointer is not JSON, or its ``champion_id`` is not the name of
             a champion folder under ``root`` (a path, ``..``, or a folder that is not
             there): a pointer edited by hand must not lead the job to another model.
     """
-    pointer = root / _POINTER
-    if not pointer.exists():
-        return None
+    root = str(root)
+    pointer = join(root, _POINTER)
+    fs, pointer_key = filesystem(pointer)
+    with storage_errors(pointer):
+        if not fs.exists(pointer_key):
+            return None
+        content = fs.cat_file(pointer_key)
     fix = "restore it, or delete it to start without a champion"
     try:
-        record = json.loads(pointer.read_text())
+        record = json.loads(content)
     except (json.JSONDecodeError, UnicodeDecodeError) as error:
         raise InputError(
             f"champion pointer {pointer} is not JSON ({error}): {fix}"
@@ -74,7 +74,7 @@ def read_champion_pointer(root: Path) -> dict | None:
         not isinstance(champion_id, str)
         or champion_id in {"", ".", ".."}
         or any(separator in champion_id for separator in ("/", "\\"))
-        or not (root / champion_id / _MODEL).is_file()
+        or not fs.isfile(filesystem(join(root, champion_id, _MODEL))[1])
     ):
         raise InputError(
             f"champion pointer {pointer} names champion_id {champion_id!r}, which is not "
@@ -91,46 +91,70 @@ class ChampionDataset(AbstractDataset[Champion, Champion | None]):
     """
 
     def __init__(self, *, path: str, metadata: dict[str, Any] | None = None) -> None:
-        self._root = Path(path)
+        self._root = str(path)
         self.metadata = metadata
 
     def load(self) -> Champion | None:
         record = read_champion_pointer(self._root)
         if record is None:
             return None
-        model_path = self._root / record["champion_id"] / _MODEL
+        model_path = join(self._root, record["champion_id"], _MODEL)
         # Keras (and TensorFlow) only when a model is read: listing the catalog, or a
         # validation worker importing this package, should not pay for them.
         import keras  # noqa: PLC0415
 
-        try:
-            model = keras.models.load_model(model_path)
-        except (OSError, ValueError) as error:
-            raise InputError(
-                f"champion model {model_path} cannot be loaded ({error}): restore the "
-                f"file, or point {self._root / _POINTER} at another champion folder"
-            ) from error
+        with tempfile.TemporaryDirectory() as scratch:
+            local = model_path
+            if not is_local(model_path):
+                local = os.path.join(scratch, _MODEL)
+                with storage_errors(model_path):
+                    fs, key = filesystem(model_path)
+                    fs.get_file(key, local)
+            try:
+                model = keras.models.load_model(local)
+            except (OSError, ValueError) as error:
+                raise InputError(
+                    f"champion model {model_path} cannot be loaded ({error}): restore "
+                    f"the file, or point {join(self._root, _POINTER)} at another "
+                    "champion folder"
+                ) from error
         return Champion(model=model, record=record)
 
     def save(self, data: Champion) -> None:
-        pointer = self._root / _POINTER
-        current = json.loads(pointer.read_text()) if pointer.exists() else None
+        current = read_champion_pointer(self._root)
         if current is not None and current["champion_id"] == data.record["champion_id"]:
             return
-        folder = self._root / data.record["champion_id"]
-        if not folder.exists():
-            staged = self._root / f".partial-{folder.name}"
-            shutil.rmtree(staged, ignore_errors=True)  # left by a killed save
-            staged.mkdir(parents=True)
-            data.model.save(staged / _MODEL)
-            with (staged / _MODEL).open("rb") as file:
-                os.fsync(file.fileno())
-            staged.rename(folder)
-            _sync_directory(self._root)
-        staged_pointer = self._root / f".{_POINTER}.partial"
-        _write_durably(staged_pointer, json.dumps(data.record, indent=2).encode())
-        staged_pointer.replace(pointer)
-        _sync_directory(self._root)
+        if is_local(self._root):
+            self._save_model_locally(data)
+        else:
+            self._upload_model(data)
+        write_whole(join(self._root, _POINTER), json.dumps(data.record, indent=2).encode())
+
+    def _save_model_locally(self, data: Champion) -> None:
+        """Into a staged folder, synced, then renamed into place."""
+        root = Path(self._root)
+        folder = root / data.record["champion_id"]
+        if folder.exists():
+            return
+        staged = root / f".partial-{folder.name}"
+        shutil.rmtree(staged, ignore_errors=True)  # left by a killed save
+        staged.mkdir(parents=True)
+        data.model.save(staged / _MODEL)
+        with (staged / _MODEL).open("rb") as file:
+            os.fsync(file.fileno())
+        staged.rename(folder)
+        sync_folder(str(root))
+
+    def _upload_model(self, data: Champion) -> None:
+        """One object under the champion's own name: it appears whole or not at all."""
+        model_path = join(self._root, data.record["champion_id"], _MODEL)
+        fs, key = filesystem(model_path)
+        with storage_errors(model_path), tempfile.TemporaryDirectory() as scratch:
+            if fs.exists(key):
+                return
+            local = os.path.join(scratch, _MODEL)
+            data.model.save(local)
+            fs.put_file(local, key)
 
     def _describe(self) -> dict[str, Any]:
-        return {"path": str(self._root)}
+        return {"path": self._root}
