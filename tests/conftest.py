@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 from pathlib import Path
 
+import fsspec.config
 import numpy as np
 import pandas as pd
 import pytest
@@ -31,6 +33,9 @@ os.environ.setdefault("DO_NOT_TRACK", "1")
 os.environ.setdefault("KEDRO_DISABLE_TELEMETRY", "1")
 os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+# The S3-compatible server fixture (`object_storage`).
+pytest_plugins = ["tests.object_storage"]
 
 TINY_CLASSES = ("circle", "square", "triangle")
 NO_LABELS = pd.DataFrame(columns=["file", "label"])
@@ -123,3 +128,13 @@ def demo_run(tmp_path_factory):
     shutil.copytree(PROJECT_ROOT / "data" / "01_raw" / "demo", raw / "demo")
     shutil.copy(PROJECT_ROOT / "data" / "01_raw" / "demo_faults.json", raw)
     return project, run_kedro(project, "run")
+
+
+@pytest.fixture
+def bucket(object_storage, monkeypatch, request) -> str:
+    """A new empty bucket, and this process's fsspec configured for the server as
+    ``StorageCredentialsHooks`` configures it from credentials.yml."""
+    for name, options in object_storage.credentials.items():
+        monkeypatch.setitem(fsspec.config.conf, name, options)
+    name = "t" + hashlib.sha256(request.node.nodeid.encode()).hexdigest()[:20]
+    return object_storage.new_bucket(name)

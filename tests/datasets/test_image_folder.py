@@ -6,12 +6,15 @@ import os
 import re
 import unicodedata
 
+import fsspec.config
 import pandas as pd
 import pytest
 from kedro.io import DatasetError
 
-from image_classification.core.errors import input_error_in
+from image_classification.core.errors import InputError, input_error_in
 from image_classification.datasets import ImageFolderDataset
+from image_classification.pipelines.data_validation.nodes import inspect_images
+from tests.conftest import TINY_CLASSES, validation_params
 
 
 def test_lists_every_file_sorted_with_its_class_folder(tmp_path):
@@ -122,3 +125,41 @@ def test_names_are_nfc_and_names_not_in_utf8_are_escaped(tmp_path):
     }
     assert listing.loc["caf\u00e9s/b.jpg", "label"] == "caf\u00e9s"  # NFC
     listing.reset_index().to_parquet(tmp_path / "listing.parquet")  # storable as is
+
+
+def test_a_bucket_lists_and_validates_as_the_same_folder_on_disk(
+    bucket, object_storage, tiny_folder
+):
+    object_storage.upload(tiny_folder[0], f"{bucket}/images")
+    local = ImageFolderDataset(path=str(tiny_folder[0])).load()
+    remote = ImageFolderDataset(path=f"{bucket}/images").load()
+    columns = ["relative_path", "label", "outside_root", "invalid_name"]
+    pd.testing.assert_frame_equal(local[columns], remote[columns])
+    assert remote["path"].str.startswith(f"{bucket}/images/").all()
+    params = validation_params()
+    here, _ = inspect_images(local, list(TINY_CLASSES), params, [32, 32])
+    there, _ = inspect_images(remote, list(TINY_CLASSES), params, [32, 32])
+    pd.testing.assert_frame_equal(here.drop(columns="path"), there.drop(columns="path"))
+
+
+def _input_error(url: str) -> str:
+    with pytest.raises(DatasetError) as raised:  # Kedro wraps what a load raises
+        ImageFolderDataset(path=url).load()
+    cause = input_error_in(raised.value)
+    assert isinstance(cause, InputError)
+    assert "\n" not in str(cause)
+    return str(cause)
+
+
+@pytest.mark.parametrize("url", ["s3://no-such-bucket-here/images", "{bucket}/nothing"])
+def test_a_missing_bucket_or_folder_is_one_clear_error(bucket, url):
+    message = _input_error(url.format(bucket=bucket))
+    assert "does not exist or holds no objects: set `raw_image_dir`" in message
+
+
+def test_wrong_credentials_are_one_clear_error(bucket, monkeypatch):
+    wrong = fsspec.config.conf["s3"] | {"key": "AKIAWRONGWRONGWRONG1", "secret": "nope"}
+    monkeypatch.setitem(fsspec.config.conf, "s3", wrong)
+    message = _input_error(f"{bucket}/images")
+    assert f"object storage refused {bucket}/images" in message
+    assert "check the credentials" in message

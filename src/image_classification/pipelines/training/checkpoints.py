@@ -9,39 +9,115 @@ seed: a changed run never resumes from another's weights.
 
 Every checkpoint file is written beside its name and renamed over it (Keras' callbacks
 write in place): a run killed mid-write leaves the previous version whole.
+
+Where ``checkpoint_dir`` is a URL (object storage, so that another machine can resume),
+training writes into a local folder as above, and after each epoch that folder is
+copied to ``<dir>/epoch-<n>/`` (new objects) before ``<dir>/latest.json`` names it
+(one object, written last): a run killed between the two resumes from the epoch
+before. A resumed run first copies the epoch ``latest.json`` names back.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import math
 import os
 import shutil
+import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import keras
 import pandas as pd
 import tensorflow as tf
 
+from image_classification.core.storage import (
+    filesystem,
+    is_local,
+    join,
+    storage_errors,
+)
+from image_classification.core.storage import (
+    write_whole as write_object_whole,
+)
+
 from .params import TrainingParams
 from .train_evaluation import TrainSampleEvaluation
 
 _HISTORY = "history.csv"
 _BEST_WEIGHTS = "best.weights.h5"
+_LATEST = "latest.json"
 
 
 def checkpoint_directory(
     split_manifest: pd.DataFrame, params: TrainingParams, seed: int
-) -> Path:
+) -> str:
     """Where this training's checkpoints live: one directory per data, parameters, seed."""
     digest = hashlib.sha256(params.model_dump_json(exclude={"verbose"}).encode())
     digest.update(str(seed).encode())
     columns = ["relative_path", "pixel_hash", "label_index", "split"]
     digest.update(split_manifest[columns].to_csv(index=False).encode())
-    return Path(params.checkpoint_dir) / digest.hexdigest()[:24]
+    return join(params.checkpoint_dir, digest.hexdigest()[:24])
+
+
+@contextlib.contextmanager
+def checkpoint_folder(directory: str) -> Iterator[tuple[Path, list]]:
+    """The local folder training checkpoints into, and the callbacks that copy it to
+    ``directory`` when that is a URL (none for a local one). The copy is deleted when
+    training ends without an error, like a local folder by ``finish_training``."""
+    if is_local(directory):
+        yield Path(directory), []
+        return
+    with tempfile.TemporaryDirectory(prefix="checkpoints-") as scratch:
+        local = Path(scratch)
+        restore_checkpoints(directory, local)
+        yield local, [CheckpointUpload(local, directory)]
+        fs, key = filesystem(directory)
+        with storage_errors(directory):
+            if fs.exists(key):
+                fs.rm(key, recursive=True)
+
+
+def restore_checkpoints(directory: str, local: Path) -> None:
+    """Copy the epoch ``directory/latest.json`` names into ``local``, if any."""
+    fs, key = filesystem(directory)
+    with storage_errors(directory):
+        if not fs.exists(f"{key}/{_LATEST}"):
+            return
+        epoch_folder = json.loads(fs.cat_file(f"{key}/{_LATEST}"))["folder"]
+        fs.get(f"{key}/{epoch_folder}/", f"{local}/", recursive=True)
+
+
+class CheckpointUpload(keras.callbacks.Callback):
+    """After each epoch's checkpoints are written (place it last), copy the folder to
+    object storage: the files under a new ``epoch-<n>/``, then ``latest.json`` naming
+    it; the folder of the epoch before is deleted only after that."""
+
+    def __init__(self, local: Path, directory: str):
+        super().__init__()
+        self._local = local
+        self._directory = directory
+
+    def on_epoch_end(self, epoch, logs=None):
+        fs, key = filesystem(self._directory)
+        folder = f"epoch-{epoch:05d}"
+        with storage_errors(self._directory):
+            before = _latest_folder(fs, key)
+            fs.put(f"{self._local}/", f"{key}/{folder}/", recursive=True)
+            write_object_whole(
+                join(self._directory, _LATEST), json.dumps({"folder": folder}).encode()
+            )
+            if before is not None and before != folder:
+                fs.rm(f"{key}/{before}", recursive=True)
+
+
+def _latest_folder(fs, key: str) -> str | None:
+    if not fs.exists(f"{key}/{_LATEST}"):
+        return None
+    return json.loads(fs.cat_file(f"{key}/{_LATEST}"))["folder"]
 
 
 class EpochTimer(keras.callbacks.Callback):

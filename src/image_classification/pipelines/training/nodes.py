@@ -6,7 +6,12 @@ import keras
 import pandas as pd
 import tensorflow as tf
 
-from .checkpoints import checkpoint_directory, finish_training, training_callbacks
+from .checkpoints import (
+    checkpoint_directory,
+    checkpoint_folder,
+    finish_training,
+    training_callbacks,
+)
 from .model import compiled_model
 from .params import TrainingParams
 
@@ -51,17 +56,20 @@ def train_model(  # noqa: PLR0917 - Kedro passes node inputs by position
         steps=params.max_epochs * batches_per_epoch,
     )
     directory = checkpoint_directory(split_manifest, params, seed)
-    model.fit(
-        train_dataset,
-        validation_data=validation_dataset,
-        epochs=params.max_epochs,
-        callbacks=training_callbacks(
-            directory, params, train_sample_dataset, batches_per_epoch
-        ),
-        shuffle=False,  # the training dataset reshuffles itself every epoch
-        verbose=params.verbose,
-    )
-    return model, finish_training(model, directory)
+    with checkpoint_folder(directory) as (local, uploads):
+        callbacks = training_callbacks(
+            local, params, train_sample_dataset, batches_per_epoch
+        )
+        model.fit(
+            train_dataset,
+            validation_data=validation_dataset,
+            epochs=params.max_epochs,
+            callbacks=callbacks + uploads,
+            shuffle=False,  # the training dataset reshuffles itself every epoch
+            verbose=params.verbose,
+        )
+        history = finish_training(model, local)
+    return model, history
 
 
 def evaluate_model(
