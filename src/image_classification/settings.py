@@ -31,6 +31,6 @@ CONFIG_LOADER_ARGS = {
     "default_run_env": "local",
     # `conf/local` (or `--env NAME`) overrides single keys, e.g. only
     # `data_validation.classes`, instead of replacing the whole parameter group.
-    "merge_strategy": {"parameters": "soft", "globals": "soft"},
+    "merge_strategy": {"parameters": "soft", "globals": "soft", "mlflow": "soft"},
     "custom_resolvers": {"project_path": _project_path},
 }

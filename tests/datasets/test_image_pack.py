@@ -106,3 +106,34 @@ def test_loads_in_a_run_share_one_pack_until_released_or_saved(tmp_path):
     assert dataset.load() is not first
     dataset.save(_pack(count=5))
     assert len(dataset.load().index) == 5
+
+
+class _Killed(BaseException):
+    """Like a signal: nothing catches it on the way out."""
+
+
+def test_on_object_storage_a_pack_cut_short_is_not_a_version(bucket, monkeypatch):
+    """No rename on a bucket: the pack's pack.json, written last, makes it a version."""
+    first = _pack(count=11)
+    dataset = ImagePackDataset(filepath=f"{bucket}/image_pack", version=Version(None, None))
+    dataset.save(first)
+    fs = dataset._fs
+    pipe_file = fs.pipe_file
+
+    def killed_at_the_pack_json(path, *args, **kwargs):
+        if path.endswith("pack.json"):
+            raise _Killed
+        return pipe_file(path, *args, **kwargs)
+
+    cut_short = ImagePackDataset(
+        filepath=f"{bucket}/image_pack", version=Version(None, None)
+    )
+    with monkeypatch.context() as killing, pytest.raises(_Killed):
+        killing.setattr(fs, "pipe_file", killed_at_the_pack_json)
+        cut_short.save(_pack(count=5))
+    assert fs.glob(
+        f"{bucket}/image_pack/*/image_pack/images-00000.npy".removeprefix("s3://")
+    )
+    loaded = ImagePackDataset(filepath=f"{bucket}/image_pack", version=Version(None, None))
+    assert len(loaded.load().index) == 11
+    assert _numbers(loaded.load().images[np.arange(11)]) == list(range(11))

@@ -8,9 +8,11 @@ A versioned folder, read and written through fsspec::
 
 Shards are ``.npy``: numpy writes and reads them with no extra library, and on a local
 disk they are mapped into memory, so a pack larger than the memory is read page by page
-(a bucket's shards are read whole). The folder is written under a ``.partial`` name
-and renamed when whole: Kedro only ever finds complete versions, and a crash leaves
-the last good one readable; the next save removes what the crash left.
+(a bucket's shards are read whole). On a local disk the folder is written under a
+``.partial`` name and renamed when whole; the next save removes what a crash left. An
+object store has no rename: there ``pack.json`` is written last, and only versions
+holding it are versions. Either way Kedro only ever finds complete versions, and a
+crash leaves the last good one readable.
 """
 
 from __future__ import annotations
@@ -64,8 +66,16 @@ class ImagePackDataset(AbstractVersionedDataset[ImagePack, ImagePack]):
             filepath=PurePosixPath(path),
             version=version,
             exists_function=self._fs.exists,
-            glob_function=self._fs.glob,
+            glob_function=self._complete_versions,
         )
+
+    def _complete_versions(self, pattern: str) -> list[str]:
+        """The version folders matching ``pattern`` that hold ``pack.json``: a write
+        cut short on object storage is not a version."""
+        self._fs.invalidate_cache()
+        return [
+            path for path in self._fs.glob(pattern) if self._fs.exists(f"{path}/{_META}")
+        ]
 
     def _describe(self) -> dict[str, Any]:
         return {"filepath": self._filepath, "protocol": self._protocol}
@@ -97,7 +107,8 @@ class ImagePackDataset(AbstractVersionedDataset[ImagePack, ImagePack]):
     def save(self, data: ImagePack) -> None:
         self._loaded = {}
         folder = get_filepath_str(self._get_save_path(), self._protocol)
-        partial = f"{folder}.partial"
+        local = self._protocol == "file"
+        partial = f"{folder}.partial" if local else folder
         self._remove_partials()
         self._fs.mkdirs(partial, exist_ok=True)
         shards = []
@@ -113,10 +124,11 @@ class ImagePackDataset(AbstractVersionedDataset[ImagePack, ImagePack]):
             "shards": shards,
         }
         self._fs.pipe_file(f"{partial}/{_META}", json.dumps(meta, indent=1).encode())
-        if self._fs.exists(folder):  # unversioned: the new pack replaces the old
-            self._fs.rm(folder, recursive=True)
-        self._fs.mv(partial, folder, recursive=True)
-        self._fs.invalidate_cache(folder)
+        if local:
+            if self._fs.exists(folder):  # unversioned: the new pack replaces the old
+                self._fs.rm(folder, recursive=True)
+            self._fs.mv(partial, folder, recursive=True)
+        self._fs.invalidate_cache()
 
     def _remove_partials(self) -> None:
         """What a run killed while writing left: every version is a new folder, so
