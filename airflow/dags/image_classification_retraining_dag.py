@@ -6,11 +6,18 @@ $IMAGE_CLASSIFICATION_PROJECT (default: two folders up, the project holding
 airflow/dags/), so the DAG file can be copied into Airflow's dags folder. The project
 package must be installed in Airflow's environment. Every task is a Kedro run of its
 own, and so an MLflow run of its own.
+
+$IMAGE_CLASSIFICATION_ENV names the Kedro environment (`cloud`: everything in a bucket
+and an MLflow server, so that the tasks can run on different workers). With
+$IMAGE_CLASSIFICATION_FRESH_WORKDIR=1 each task runs in a new folder holding only the
+project's configuration, as on a worker that shares nothing with the others.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -18,7 +25,7 @@ from airflow.sdk import dag, task
 from kedro.framework.project import configure_project
 from kedro.framework.session import KedroSession
 
-env = "local"
+env = os.environ.get("IMAGE_CLASSIFICATION_ENV", "local")
 pipeline_name = "retraining"
 package_name = "image_classification"
 project_path = Path(
@@ -28,8 +35,21 @@ project_path = Path(
 
 def _run_kedro_nodes(node_names):
     configure_project(package_name)
-    os.chdir(project_path)  # the catalog's paths are relative to the project
-    with KedroSession.create(project_path=project_path, env=env) as session:
+    if os.environ.get("IMAGE_CLASSIFICATION_FRESH_WORKDIR") == "1":
+        with tempfile.TemporaryDirectory(prefix="task-") as workdir:
+            for name in ("conf", "src"):
+                shutil.copytree(project_path / name, Path(workdir) / name)
+            for name in ("pyproject.toml", ".telemetry"):
+                if (project_path / name).exists():
+                    shutil.copy(project_path / name, workdir)
+            _run_in(Path(workdir), node_names)
+    else:
+        _run_in(project_path, node_names)
+
+
+def _run_in(project, node_names):
+    os.chdir(project)  # the catalog's paths are relative to the project
+    with KedroSession.create(project_path=project, env=env) as session:
         session.run(pipeline_names=[pipeline_name], node_names=node_names)
 
 
