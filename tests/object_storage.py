@@ -8,7 +8,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,17 +30,29 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def wait_for_port(port: int, process: subprocess.Popen, seconds: float = 60) -> None:
+def wait_until(
+    ready: Callable[[], bool], process: subprocess.Popen, seconds: float
+) -> None:
+    """Poll ``ready`` until it holds; fail at once if ``process`` exits meanwhile."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"{process.args[0]} exited with {process.returncode}")
+        if ready():
+            return
+        time.sleep(0.2)
+    raise TimeoutError(f"{process.args[0]} not ready after {seconds} s")
+
+
+def wait_for_port(port: int, process: subprocess.Popen, seconds: float = 60) -> None:
+    def answers() -> bool:
         try:
             socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-            return
         except OSError:
-            time.sleep(0.2)
-    raise TimeoutError(f"nothing answers on 127.0.0.1:{port} after {seconds} s")
+            return False
+        return True
+
+    wait_until(answers, process, seconds)
 
 
 @dataclass(frozen=True)

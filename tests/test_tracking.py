@@ -19,6 +19,8 @@ from image_classification.tracking import (
 @pytest.fixture
 def tracking(tmp_path, monkeypatch) -> MlflowClient:
     uri = f"sqlite:///{tmp_path}/mlflow.db"
+    while mlflow.active_run():  # left open by an in-process Kedro session of another test
+        mlflow.end_run()
     monkeypatch.setenv("MLFLOW_TRACKING_URI", uri)
     mlflow.set_tracking_uri(uri)
     mlflow.set_experiment("tracking-test")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import unicodedata
 
+import fsspec
 import pandas as pd
 import pytest
 from kedro.io import DatasetError
@@ -44,3 +45,16 @@ def test_names_are_read_as_unicode_nfc(tmp_path):
     path.write_text(f"file,label\n{decomposed}/1.jpg,{decomposed}\n", encoding="utf-8")
     table = LabelsFileDataset(labels_csv=str(path)).load()
     assert table.iloc[0].to_dict() == {"file": "caf\u00e9/1.jpg", "label": "caf\u00e9"}
+
+
+def test_a_labels_file_in_a_bucket_is_read_like_a_local_one(bucket, tmp_path):
+    text = "file,label\ncats/1.jpg,cats\ndogs/2.jpg,dogs\n"
+    (tmp_path / "labels.csv").write_text(text)
+    fs, key = fsspec.core.url_to_fs(f"{bucket}/labels.csv")
+    fs.pipe_file(key, text.encode())
+    pd.testing.assert_frame_equal(
+        LabelsFileDataset(labels_csv=f"{bucket}/labels.csv").load(),
+        LabelsFileDataset(labels_csv=str(tmp_path / "labels.csv")).load(),
+    )
+    with pytest.raises(DatasetError, match=r"labels file .*/nope\.csv does not exist"):
+        LabelsFileDataset(labels_csv=f"{bucket}/nope.csv").load()
