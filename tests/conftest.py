@@ -62,10 +62,10 @@ def validation_params(**overrides) -> DataValidationParams:
 
 
 def decode_and_flag(
-    root: Path, params: DataValidationParams, class_names=TINY_CLASSES, labels=None
+    root: Path | str, params: DataValidationParams, class_names=TINY_CLASSES, labels=None
 ) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
     """The image index, findings and decoded pixels (at the configured
-    ``image_size``) of a folder, made by the real nodes in order."""
+    ``image_size``) of a folder (or a bucket URL), made by the real nodes in order."""
     labels = NO_LABELS if labels is None else labels
     listing = ImageFolderDataset(path=str(root)).load()
     image_size = yaml.safe_load(

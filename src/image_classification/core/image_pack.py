@@ -6,9 +6,10 @@ hash, so every later stage (the input pipelines, the label audit, the test
 predictions) reads the very pixels validation checked and never opens a raw file. The
 split manifest says which images form a split; ``ImagePack.select`` turns its rows
 into positions in the pack, and checks that the pixel hashes agree, so a pack and a
-manifest of different runs are never mixed. Shards of a fixed number of images make
-position ``p`` shard ``p // shard_size``, row ``p % shard_size``: a batch can gather
-any images in any order, and a shard can be mapped from disk instead of read.
+manifest of different runs are never mixed. Shards hold consecutive images (a fixed
+number when packed here; as many as a Dask worker's chunk when the workers wrote them,
+see ``StoredShard``): a batch can gather any images in any order, and a shard can be
+mapped from disk instead of read.
 """
 
 from __future__ import annotations
@@ -24,13 +25,30 @@ from .errors import InputError
 INDEX_COLUMNS = ["relative_path", "pixel_hash"]
 
 
+@dataclass(frozen=True)
+class StoredShard:
+    """Pixels a validation worker wrote itself, as one ``.npy`` file or object: uint8
+    ``(len(relative_paths), height, width, 3)``. Packing names it; the pack dataset
+    copies it into the pack without the pixels passing through this process."""
+
+    url: str
+    relative_paths: tuple[str, ...]
+    image_shape: tuple[int, int, int]
+
+    def __len__(self) -> int:
+        return len(self.relative_paths)
+
+
 class ShardedImages:
-    """uint8 images ``(count, height, width, 3)`` kept as consecutive shards of
-    ``shard_size`` images (the last may be shorter), indexed like one array."""
+    """uint8 images ``(count, height, width, 3)`` kept as consecutive shards (of
+    ``shard_size`` images, or of any sizes), indexed like one array."""
 
     def __init__(self, shards: Sequence[np.ndarray], shard_size: int, image_shape):
         self.shards = list(shards)
         self.shard_size = shard_size
+        # Where each shard starts: position p lies in the last shard starting at or
+        # before it.
+        self._starts = np.cumsum([0] + [len(shard) for shard in self.shards[:-1]])
         self.shape = (sum(len(shard) for shard in shards), *image_shape)
 
     def __len__(self) -> int:
@@ -42,10 +60,10 @@ class ShardedImages:
         if positions.size and (positions.min() < 0 or positions.max() >= len(self)):
             raise IndexError(f"positions outside 0..{len(self) - 1}")
         images = np.empty((len(positions), *self.shape[1:]), np.uint8)
-        shard_of = positions // self.shard_size
+        shard_of = np.searchsorted(self._starts, positions, side="right") - 1
         for shard in np.unique(shard_of):
             taken = shard_of == shard
-            rows = positions[taken] - shard * self.shard_size
+            rows = positions[taken] - self._starts[shard]
             images[taken] = self.shards[shard][rows]
         return images
 

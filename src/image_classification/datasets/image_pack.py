@@ -17,8 +17,10 @@ crash leaves the last good one readable.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
+import os
 from copy import deepcopy
 from pathlib import PurePosixPath
 from typing import Any
@@ -26,6 +28,7 @@ from typing import Any
 import fsspec
 import numpy as np
 import pandas as pd
+from fsspec.core import url_to_fs
 from kedro.io.core import (
     AbstractVersionedDataset,
     DatasetError,
@@ -35,7 +38,7 @@ from kedro.io.core import (
 )
 from kedro_datasets._typing import TablePreview
 
-from image_classification.core.image_pack import ImagePack, ShardedImages
+from image_classification.core.image_pack import ImagePack, ShardedImages, StoredShard
 
 from .table_preview import table_preview
 
@@ -114,6 +117,9 @@ class ImagePackDataset(AbstractVersionedDataset[ImagePack, ImagePack]):
         shards = []
         for number, shard in enumerate(data.images.shards):
             shards.append(f"images-{number:05d}.npy")
+            if isinstance(shard, StoredShard):
+                self._copy_in(shard.url, f"{partial}/{shards[-1]}")
+                continue
             with self._fs.open(f"{partial}/{shards[-1]}", "wb") as file:
                 np.save(file, np.ascontiguousarray(shard), allow_pickle=False)
         with self._fs.open(f"{partial}/{_INDEX}", "wb") as file:
@@ -129,6 +135,20 @@ class ImagePackDataset(AbstractVersionedDataset[ImagePack, ImagePack]):
                 self._fs.rm(folder, recursive=True)
             self._fs.mv(partial, folder, recursive=True)
         self._fs.invalidate_cache()
+
+    def _copy_in(self, url: str, target: str) -> None:
+        """A shard a worker wrote, moved in as it is: by the store itself where it lies
+        on the same filesystem (a rename on disk; an S3 copy moves no bytes through
+        this process). It belongs to this run only."""
+        source_fs, source = url_to_fs(url)
+        if type(source_fs) is type(self._fs):
+            self._fs.mv(source, target)
+            if self._protocol == "file":  # the run's folder, once its last shard left
+                with contextlib.suppress(OSError):
+                    os.rmdir(os.path.dirname(source))
+        else:
+            self._fs.pipe_file(target, source_fs.cat_file(source))
+            source_fs.rm_file(source)
 
     def _remove_partials(self) -> None:
         """What a run killed while writing left: every version is a new folder, so

@@ -11,27 +11,45 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import fsspec
 import numpy as np
 import pandas as pd
 import pytest
 from distributed import Client
 from PIL import Image
 
-from image_classification.datasets import ImageFolderDataset
+from image_classification.datasets import ImageFolderDataset, ImagePackDataset
 from image_classification.pipelines.data_validation.engines import inspected_chunks
+from image_classification.pipelines.packing.nodes import pack_images
+from image_classification.pipelines.packing.params import PackingParams
 from tests.conftest import TINY_CLASSES, decode_and_flag, validation_params
 from tests.object_storage import free_port, wait_for_port
 
 DASK = str(Path(sys.executable).with_name("dask"))
 
 
-def _same(expected: tuple, actual: tuple) -> None:
+def _same(expected: tuple, actual: tuple, folder: Path) -> None:
+    """Same index and findings; the pixels the workers wrote are those the processes
+    decoded, and they pack into the same images for every usable file."""
     index, findings, pixels = expected
     pd.testing.assert_frame_equal(index, actual[0])
     pd.testing.assert_frame_equal(findings, actual[1])
-    assert pixels.keys() == actual[2].keys()
-    for path, image in pixels.items():
-        np.testing.assert_array_equal(image, actual[2][path])
+    written = {}
+    for shard in actual[2]:
+        with fsspec.open(shard.url, "rb") as file:
+            written |= dict(zip(shard.relative_paths, np.load(file), strict=True))
+    usable = index[index["status"] == "ok"]
+    assert set(usable["relative_path"]) <= written.keys() <= pixels.keys()
+    for path, image in written.items():
+        np.testing.assert_array_equal(image, pixels[path])
+    packing = PackingParams(shard_size=8)
+    dataset = ImagePackDataset(filepath=str(folder / "pack"))
+    dataset.save(pack_images(index, actual[2], packing))
+    packed = dataset.load().select(usable)
+    expected_pack = pack_images(index, pixels, packing).select(usable)
+    np.testing.assert_array_equal(
+        packed[np.arange(len(usable))], expected_pack[np.arange(len(usable))]
+    )
 
 
 @pytest.fixture(scope="module")
@@ -91,16 +109,25 @@ def dask_cluster(tmp_path_factory) -> Iterator[dict]:
             process.wait(timeout=60)
 
 
-def test_a_local_cluster_of_two_processes_gives_the_same_results(tiny_folder, on_processes):
-    params = validation_params(engine="dask", workers=2)
-    _same(on_processes, decode_and_flag(tiny_folder[0], params))
+def _dask_params(tmp_path: Path, **overrides):
+    store = str(tmp_path / "dask_pixels")
+    return validation_params(engine="dask", dask_pixel_store=store, **overrides)
+
+
+def test_a_local_cluster_of_two_processes_gives_the_same_results(
+    tiny_folder, on_processes, tmp_path
+):
+    params = _dask_params(tmp_path, workers=2)
+    _same(on_processes, decode_and_flag(tiny_folder[0], params), tmp_path)
+    # The pack took the workers' shards over: nothing is left where they wrote them.
+    assert not list((tmp_path / "dask_pixels").rglob("*.npy"))
 
 
 def test_a_scheduler_and_workers_started_apart_give_the_same_results(
-    tiny_folder, on_processes, dask_cluster
+    tiny_folder, on_processes, dask_cluster, tmp_path
 ):
-    params = validation_params(engine="dask", dask_scheduler=dask_cluster["address"])
-    _same(on_processes, decode_and_flag(tiny_folder[0], params))
+    params = _dask_params(tmp_path, dask_scheduler=dask_cluster["address"])
+    _same(on_processes, decode_and_flag(tiny_folder[0], params), tmp_path)
 
 
 @pytest.fixture(scope="module")
@@ -116,7 +143,7 @@ def slow_folder(tmp_path_factory) -> Path:
     return root
 
 
-def test_a_worker_killed_mid_run_loses_nothing(slow_folder, dask_cluster):
+def test_a_worker_killed_mid_run_loses_nothing(slow_folder, dask_cluster, tmp_path):
     """The scheduler hands the dead worker's chunks to the other one: every row comes
     back once, as the processes engine gives it."""
     rows = list(
@@ -125,7 +152,7 @@ def test_a_worker_killed_mid_run_loses_nothing(slow_folder, dask_cluster):
         .itertuples(index=False, name=None)
     )
     expected = dict(inspected_chunks(rows, validation_params(workers=1), (32, 32)))
-    params = validation_params(engine="dask", dask_scheduler=dask_cluster["address"])
+    params = _dask_params(tmp_path, dask_scheduler=dask_cluster["address"])
     victim = dask_cluster["workers"][0]
     received = []
     killed_after = []
@@ -155,5 +182,35 @@ def test_a_worker_killed_mid_run_loses_nothing(slow_folder, dask_cluster):
         for start in sorted(expected)
         for value in expected[start].columns["pixel_hash"]
     ]
-    pixels = np.concatenate([chunks[start].pixels for start in sorted(chunks)])
-    np.testing.assert_array_equal(pixels, expected[0].pixels)
+    written = []
+    for start in sorted(chunks):
+        with fsspec.open(chunks[start].pixels.url, "rb") as file:
+            written.append(np.load(file))
+    np.testing.assert_array_equal(np.concatenate(written), expected[0].pixels)
+
+
+def test_on_object_storage_the_workers_read_and_write_the_bucket(
+    tiny_folder, on_processes, bucket, object_storage
+):
+    """Images, the workers' pixels and the pack in a bucket: the same index and the
+    same packed images as the processes engine on the local folder."""
+    object_storage.upload(tiny_folder[0], f"{bucket}/images")
+    params = validation_params(
+        engine="dask", workers=2, dask_pixel_store=f"{bucket}/dask_pixels"
+    )
+    index, findings, shards = decode_and_flag(f"{bucket}/images", params)
+    expected_index, expected_findings, pixels = on_processes
+    pd.testing.assert_frame_equal(
+        index.drop(columns="path"), expected_index.drop(columns="path")
+    )
+    pd.testing.assert_frame_equal(findings, expected_findings)
+    usable = index[index["status"] == "ok"]
+    packing = PackingParams(shard_size=8)
+    dataset = ImagePackDataset(filepath=f"{bucket}/pack")
+    dataset.save(pack_images(index, shards, packing))
+    packed = dataset.load().select(usable)
+    expected_pack = pack_images(expected_index, pixels, packing).select(usable)
+    everything = np.arange(len(usable))
+    np.testing.assert_array_equal(packed[everything], expected_pack[everything])
+    fs, key = fsspec.core.url_to_fs(f"{bucket}/dask_pixels")
+    assert not fs.find(key)  # moved into the pack

@@ -2,8 +2,10 @@
 
 The work is the same either way: ``inspect_chunk`` on a run of listing rows. Rows hold
 paths, never image bytes: each worker reads its files itself (a local path, or a URL
-through fsspec with the storage settings handed to it). What needs every image at once
-(the near-duplicate search on thumbnails) stays with the caller.
+through fsspec with the storage settings handed to it). On Dask each worker also writes
+the training pixels of its usable files itself (``dask_pixel_store``) and hands back
+only their address, the index columns and the thumbnails. What needs every image at
+once (the near-duplicate search on thumbnails) stays with the caller.
 """
 
 from __future__ import annotations
@@ -12,12 +14,17 @@ import contextlib
 import math
 import multiprocessing
 import os
+import uuid
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 
 import fsspec.config
+import numpy as np
 
-from .checks import InspectedChunk, inspect_chunk
+from image_classification.core.image_pack import StoredShard
+from image_classification.core.storage import filesystem, is_local, join
+
+from .checks import OK, InspectedChunk, inspect_chunk
 from .params import DataValidationParams
 
 # Fewer files than this are inspected in this process: starting workers costs more.
@@ -38,6 +45,29 @@ def inspect_chunk_configured(
     for protocol, options in storage_config.items():
         fsspec.config.conf[protocol] = dict(options)
     return inspect_chunk(rows, max_pixels, image_size)
+
+
+def inspect_chunk_storing_pixels(
+    rows: Sequence[tuple],
+    max_pixels: int,
+    image_size: Sequence[int],
+    storage_config: dict,
+    url: str,
+) -> InspectedChunk:
+    """``inspect_chunk_configured``, the usable files' pixels written to ``url`` (one
+    ``.npy``): the chunk handed back holds a ``StoredShard`` in place of the pixels,
+    and ``decoded`` marks the files written."""
+    chunk = inspect_chunk_configured(rows, max_pixels, image_size, storage_config)
+    usable = np.array([status == OK for status in chunk.columns["status"]], bool)
+    paths = tuple(np.asarray(chunk.columns["relative_path"], dtype=object)[usable])
+    if paths:
+        fs, key = filesystem(url)
+        if is_local(url):
+            os.makedirs(os.path.dirname(os.path.abspath(url)), exist_ok=True)
+        with fs.open(key, "wb") as file:
+            np.save(file, chunk.pixels[usable], allow_pickle=False)
+    shard = StoredShard(url, paths, (*image_size, 3))
+    return chunk._replace(pixels=shard, decoded=usable)
 
 
 def inspected_chunks(
@@ -133,16 +163,19 @@ def _on_dask(
     from distributed import as_completed  # noqa: PLC0415 - only on this engine
 
     storage_config = dict(fsspec.config.conf)
+    # A folder of this run's own: a chunk re-run on another worker writes the same name.
+    store = join(params.dask_pixel_store, uuid.uuid4().hex)
     with _dask_client(params) as client:
         threads = sum(client.nthreads().values()) or 1
         size = math.ceil(len(rows) / (threads * _CHUNKS_PER_WORKER))
         futures = {
             client.submit(
-                inspect_chunk_configured,
+                inspect_chunk_storing_pixels,
                 rows[start : start + size],
                 params.max_pixels,
                 image_size,
                 storage_config,
+                join(store, f"chunk-{start:010d}.npy"),
                 pure=False,
             ): start
             for start in range(0, len(rows), size)

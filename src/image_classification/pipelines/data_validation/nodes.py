@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from image_classification.core.errors import InputError
+from image_classification.core.image_pack import StoredShard
 
 from .checks import OK, QUARANTINED, THUMBNAIL_SIDE
 from .duplicates import group_ids, near_duplicate_pairs
@@ -93,7 +94,7 @@ def inspect_images(
     class_names: list[str],
     params: DataValidationParams,
     image_size: list[int],
-) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
+) -> tuple[pd.DataFrame, dict[str, np.ndarray] | list[StoredShard]]:
     """Decode every file once, in parallel, and record what it is and whether it is usable.
 
     Exact duplicates (same decoded pixels) filed under different classes are all
@@ -110,7 +111,8 @@ def inspect_images(
 
     Returns:
         One row per file with checks, content statistics, a grayscale thumbnail,
-        ``status`` and ``reason``; and the pixels of each decoded file by relative path.
+        ``status`` and ``reason``; and the pixels of each decoded file by relative path,
+        or, on Dask, the shards the workers wrote of the files usable after inspection.
 
     Raises:
         InputError: ``image_size`` is not two sides of 8 to 1024 pixels.
@@ -129,10 +131,14 @@ def inspect_images(
     )
     # One block for all pixels: freed whole once packed, where 50,000 small arrays
     # would leave the allocator's heap fragmented and the process larger for good.
+    # (Untouched pages cost nothing: on Dask the workers keep the pixels.)
     block = np.zeros((len(rows), *image_size, 3), np.uint8)
-    chunks = {}
+    chunks, stored = {}, {}
     for start, chunk in inspected_chunks(rows, params, tuple(image_size)):
-        block[start : start + len(chunk.decoded)] = chunk.pixels
+        if isinstance(chunk.pixels, StoredShard):
+            stored[start] = chunk.pixels
+        else:
+            block[start : start + len(chunk.decoded)] = chunk.pixels
         chunks[start] = chunk._replace(pixels=None)
     in_order = [chunks[start] for start in sorted(chunks)]
     columns = {
@@ -142,6 +148,8 @@ def inspect_images(
     decoded = np.concatenate([chunk.decoded for chunk in in_order])
     paths = columns["relative_path"]
     pixels_of = {paths[position]: block[position] for position in np.flatnonzero(decoded)}
+    if stored:
+        pixels_of = [stored[start] for start in sorted(stored) if len(stored[start])]
     inspected = _quarantine_conflicting_duplicates(pd.DataFrame(columns))
     counts = inspected["status"].value_counts().to_dict()
     logger.info(

@@ -89,6 +89,9 @@ class DataValidationParams(_Strict):
     dask_scheduler: str | None = Field(
         description="a Dask scheduler's address; null: a LocalCluster of `workers`"
     )
+    dask_pixel_store: str = Field(
+        description="where Dask workers write the training pixels for the pack"
+    )
     sample_images_per_class: int = Field(ge=1, le=20)
     flag_examples: int = Field(ge=1, le=20, description="images per flag in the grid")
     flags: QualityFlags

@@ -7,7 +7,13 @@ import logging
 import numpy as np
 import pandas as pd
 
-from image_classification.core.image_pack import ImagePack, pack
+from image_classification.core.image_pack import (
+    INDEX_COLUMNS,
+    ImagePack,
+    ShardedImages,
+    StoredShard,
+    pack,
+)
 
 from .params import PackingParams
 
@@ -16,7 +22,7 @@ logger = logging.getLogger(__name__)
 
 def pack_images(
     inspected_images: pd.DataFrame,
-    decoded_pixels: dict[str, np.ndarray],
+    decoded_pixels: dict[str, np.ndarray] | list[StoredShard],
     params: PackingParams,
 ) -> ImagePack:
     """Every image validation decoded, as it decoded it, in shards with its pixel hash.
@@ -29,12 +35,17 @@ def pack_images(
 
     Args:
         inspected_images: ``relative_path``, ``pixel_hash`` and ``status`` per file.
-        decoded_pixels: Output of ``inspect_images``: resized pixels by relative path.
+        decoded_pixels: Output of ``inspect_images``: resized pixels by relative path,
+            or the shards Dask workers wrote (packed as they are, one shard each; the
+            files usable after inspection, before the conflicting-label check, which
+            the split manifest applies).
         params: ``shard_size``.
 
     Returns:
         The pack the input pipelines, the label audit and the test predictions read.
     """
+    if isinstance(decoded_pixels, list):
+        return _pack_stored(inspected_images, decoded_pixels)
     usable = inspected_images[inspected_images["status"] == "ok"]
     shape = next(iter(decoded_pixels.values())).shape if decoded_pixels else (0, 0, 3)
     image_pack = pack(usable, decoded_pixels, params.shard_size, shape)
@@ -45,3 +56,15 @@ def pack_images(
         params.shard_size,
     )
     return image_pack
+
+
+def _pack_stored(inspected_images: pd.DataFrame, shards: list[StoredShard]) -> ImagePack:
+    paths = [path for shard in shards for path in shard.relative_paths]
+    index = inspected_images.set_index("relative_path").loc[paths].reset_index()
+    shape = shards[0].image_shape if shards else (0, 0, 3)
+    largest = max((len(shard) for shard in shards), default=1)
+    images = ShardedImages(shards, largest, shape)
+    logger.info(
+        "Packed %d images from %d shards the workers wrote", len(paths), len(shards)
+    )
+    return ImagePack(index[INDEX_COLUMNS], images)
