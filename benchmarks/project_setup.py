@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
-import yaml
+from kedro.config import OmegaConfigLoader
 
 from image_classification.core.image_pack import ImagePack
 from image_classification.datasets import ImageFolderDataset, LabelsFileDataset
@@ -22,19 +22,25 @@ from image_classification.pipelines.data_validation.params import DataValidation
 from image_classification.pipelines.packing.nodes import pack_images
 from image_classification.pipelines.packing.params import PackingParams
 
-CONF = Path(__file__).resolve().parents[1] / "conf" / "base"
+CONF = Path(__file__).resolve().parents[1] / "conf"
 NO_LABELS = LabelsFileDataset(labels_csv=None).load()
+
+
+def _parameters() -> dict:
+    """`conf/base`'s parameters, ``${globals:}`` resolved as Kedro resolves them."""
+    return OmegaConfigLoader(str(CONF), base_env="base", default_run_env="base")[
+        "parameters"
+    ]
 
 
 def configured(group: str, model, **overrides):
     """``model`` built from `conf/base/parameters_<group>.yml`, with overrides."""
-    values = yaml.safe_load((CONF / f"parameters_{group}.yml").read_text())[group]
-    return model(**values | overrides)
+    return model(**_parameters()[group] | overrides)
 
 
 def image_size() -> list[int]:
     """The configured ``image_size`` (`conf/base/parameters.yml`)."""
-    return yaml.safe_load((CONF / "parameters.yml").read_text())["image_size"]
+    return _parameters()["image_size"]
 
 
 def validation_params(**overrides) -> DataValidationParams:

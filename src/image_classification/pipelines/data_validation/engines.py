@@ -105,7 +105,8 @@ def _on_processes(
     storage_config = dict(fsspec.config.conf)
     # Spawned, not forked: the parent may hold TensorFlow's threads.
     context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=workers - 1, mp_context=context) as pool:
+    pool = ProcessPoolExecutor(max_workers=workers - 1, mp_context=context)
+    try:
         pending = {
             start: pool.submit(
                 inspect_chunk_configured,
@@ -128,8 +129,21 @@ def _on_processes(
             )
             for finished in [key for key, future in pending.items() if future.done()]:
                 yield finished, pending.pop(finished).result()
-        for start, future in pending.items():
-            yield start, future.result()
+        # What is left a worker holds, or is still starting to take: taken when done,
+        # else done here too rather than waited for (the worker's copy is dropped).
+        for start, future in sorted(pending.items(), reverse=True):
+            if future.done():
+                yield start, future.result()
+            else:
+                chunk = inspect_chunk(
+                    rows[start : start + size], params.max_pixels, image_size
+                )
+                yield start, chunk
+    finally:
+        # Not waiting for a worker still starting or busy with a chunk done here: it
+        # exits on its own (a spawned process's start costs 1-2 s, as much as a folder
+        # of a few thousand files takes).
+        pool.shutdown(wait=False, cancel_futures=True)
 
 
 @contextlib.contextmanager
