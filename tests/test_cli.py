@@ -33,6 +33,21 @@ def test_demo_run_exits_cleanly_and_shows_keras_progress(demo_run):
     assert "Pipeline execution completed successfully" in output
 
 
+def test_demo_run_ends_with_a_summary_naming_the_report(demo_run):
+    project, result = demo_run
+    summary = result.stdout[result.stdout.rindex("Run summary") :].splitlines()
+    assert [line.split(":")[0].strip() for line in summary[1:]] == [
+        "validation",
+        "split",
+        "training",
+        "verdict",
+        "report",
+    ]
+    report = Path(summary[-1].split("report: ", 1)[1])
+    assert report.is_file()
+    assert report.is_relative_to(project)
+
+
 def test_demo_run_writes_every_report(demo_run):
     project, _ = demo_run
     for name, filepath in versioned_outputs().items():

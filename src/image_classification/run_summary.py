@@ -1,0 +1,81 @@
+"""A few closing lines that say how a run went, after Kedro's log of it.
+
+A run logs hundreds of lines; what a person wants at the end is a handful of numbers
+and where to look next. The hook keeps the reports as they are saved and prints them
+when the pipeline ends; a partial run prints what it made.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+from kedro.framework.hooks import hook_impl
+from kedro.io.core import get_filepath_str
+
+_SUMMARIZED = {"validation_report", "split_report", "training_metrics", "diagnosis"}
+_SPLITS = ("train", "validation", "test")
+
+
+def summary_lines(reports: dict[str, Any], report_path: str | None) -> list[str]:
+    """The summary of the reports a run saved (by catalog name), and the HTML report's
+    path when the run wrote it; no lines when it saved none of them."""
+    lines = []
+    if validation := reports.get("validation_report"):
+        reasons = ", ".join(
+            f"{reason} {count}"
+            for reason, count in sorted(validation["quarantined_by_reason"].items())
+        )
+        lines.append(
+            f"validation: {validation['files']:,} files, {validation['ok']:,} usable, "
+            f"{validation['quarantined']:,} quarantined"
+            + (f" ({reasons})" if reasons else "")
+        )
+    if split := reports.get("split_report"):
+        sizes = {name: sum(split["counts"].get(name, {}).values()) for name in _SPLITS}
+        lines.append("split: " + ", ".join(f"{sizes[name]:,} {name}" for name in _SPLITS))
+    if metrics := reports.get("training_metrics"):
+        lines.append(
+            f"training: best epoch {metrics['best_epoch']} of {metrics['epochs_run']} "
+            f"({metrics['stop_reason'].replace('_', ' ')}); validation accuracy "
+            f"{metrics['validation_accuracy']:.3f}, test accuracy "
+            f"{metrics['test_accuracy']:.3f}"
+        )
+    if diagnosis := reports.get("diagnosis"):
+        lines.append(f"verdict: {diagnosis['verdict']}: {diagnosis['summary']}")
+    if lines and report_path:
+        lines.append(f"report: {report_path}")
+    return ["Run summary", *(f"  {line}" for line in lines)] if lines else []
+
+
+class RunSummaryHooks:
+    """Print ``summary_lines`` of the run at its end."""
+
+    def __init__(self) -> None:
+        self._reports: dict[str, Any] = {}
+        self._report_path: str | None = None
+
+    @hook_impl
+    def before_pipeline_run(self, run_params, pipeline, catalog) -> None:
+        self._reports, self._report_path = {}, None
+
+    @hook_impl
+    def after_dataset_saved(self, dataset_name: str, data, node) -> None:
+        if dataset_name in _SUMMARIZED:
+            self._reports[dataset_name] = data
+
+    @hook_impl
+    def after_node_run(self, node, catalog, outputs) -> None:
+        if "run_report" in outputs:
+            # The version this run saved (Kedro resolved the latest one to load before
+            # the run, so the load path would name an older one). Kedro has no public
+            # accessor for a version's path.
+            dataset = catalog.get("run_report")
+            version = dataset.resolve_save_version()
+            path = dataset._get_versioned_path(version)
+            self._report_path = get_filepath_str(path, dataset._protocol)
+
+    @hook_impl
+    def after_pipeline_run(self, run_params, pipeline, catalog) -> None:
+        for line in summary_lines(self._reports, self._report_path):
+            click.echo(line)

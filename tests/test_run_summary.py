@@ -1,0 +1,50 @@
+"""The closing lines of a run: the numbers a person looks for, and where the report is."""
+
+from __future__ import annotations
+
+from image_classification.run_summary import summary_lines
+
+REPORTS = {
+    "validation_report": {
+        "files": 1613,
+        "ok": 1607,
+        "quarantined": 6,
+        "quarantined_by_reason": {"truncated": 1, "empty_file": 5},
+    },
+    "split_report": {
+        "counts": {
+            "train": {"a": 100, "b": 50},
+            "validation": {"a": 10, "b": 5},
+            "test": {"a": 12, "b": 6},
+        }
+    },
+    "training_metrics": {
+        "best_epoch": 7,
+        "epochs_run": 10,
+        "stop_reason": "early_stopping",
+        "validation_accuracy": 0.81234,
+        "test_accuracy": 0.79,
+    },
+    "diagnosis": {"verdict": "good fit", "summary": "Training and validation agree."},
+}
+
+
+def test_a_whole_run_is_summed_up_in_a_few_lines():
+    assert summary_lines(
+        REPORTS, "data/08_reporting/run_report.html/v/run_report.html"
+    ) == [
+        "Run summary",
+        "  validation: 1,613 files, 1,607 usable, 6 quarantined "
+        "(empty_file 5, truncated 1)",
+        "  split: 150 train, 15 validation, 18 test",
+        "  training: best epoch 7 of 10 (early stopping); validation accuracy 0.812, "
+        "test accuracy 0.790",
+        "  verdict: good fit: Training and validation agree.",
+        "  report: data/08_reporting/run_report.html/v/run_report.html",
+    ]
+
+
+def test_a_partial_run_sums_up_what_it_made_and_nothing_when_it_made_none():
+    only_validation = {"validation_report": REPORTS["validation_report"]}
+    assert len(summary_lines(only_validation, None)) == 2
+    assert summary_lines({}, "report.html") == []
