@@ -25,6 +25,8 @@ import numpy as np
 from scipy.spatial import cKDTree
 from sklearn.decomposition import PCA
 
+from image_classification.core.progress import progress
+
 _COARSE_SIDE = 4
 _MIDDLE_SIDE = 8
 _SEARCH_DIMENSIONS = 5
@@ -162,7 +164,10 @@ def near_duplicate_pairs(
     batch_count = min(len(candidates), max(cores, -(-len(candidates) // _PAIRS_PER_BATCH)))
     # numpy lets go of the GIL in its loops: threads share the comparisons out.
     with ThreadPoolExecutor(cores) as pool:
-        found = list(pool.map(batch_pairs, np.array_split(candidates, batch_count)))
+        batches = pool.map(batch_pairs, np.array_split(candidates, batch_count))
+        found = list(
+            progress(batches, total=batch_count, description="comparing near duplicates")
+        )
     return np.concatenate(found)
 
 

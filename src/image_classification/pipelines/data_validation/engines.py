@@ -22,6 +22,7 @@ import fsspec.config
 import numpy as np
 
 from image_classification.core.image_pack import StoredShard
+from image_classification.core.progress import progress
 from image_classification.core.storage import filesystem, is_local, join
 
 from .checks import OK, InspectedChunk, inspect_chunk
@@ -74,11 +75,15 @@ def inspected_chunks(
     rows: list[tuple], params: DataValidationParams, image_size: tuple[int, int]
 ) -> Iterator[tuple[int, InspectedChunk]]:
     """``rows`` inspected chunk by chunk, as (first row, chunk) in the order they are
-    done, on ``params.engine``."""
+    done, on ``params.engine``, with a progress bar on a terminal."""
     if params.engine == "dask":
-        yield from _on_dask(rows, params, image_size)
+        chunks = _on_dask(rows, params, image_size)
     else:
-        yield from _on_processes(rows, params, image_size)
+        chunks = _on_processes(rows, params, image_size)
+    with progress(total=len(rows), description="validating files", unit="file") as bar:
+        for start, chunk in chunks:
+            bar.update(len(chunk.decoded))
+            yield start, chunk
 
 
 def _on_processes(

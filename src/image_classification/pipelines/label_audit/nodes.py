@@ -19,6 +19,7 @@ from sklearn.model_selection import StratifiedKFold
 
 from image_classification.core.decoding import thumbnail_file
 from image_classification.core.image_pack import ImagePack, ImageSelection
+from image_classification.core.progress import progress
 from image_classification.figures import image_grid
 from image_classification.pipelines.augmentation.input_pipeline import image_batches
 from image_classification.pipelines.augmentation.params import AugmentationParams
@@ -87,9 +88,13 @@ def predict_out_of_fold(  # noqa: PLR0917 - Kedro passes node inputs by position
     fold_training = training.model_copy(update=params.model.model_dump(exclude_none=True))
     probabilities = np.zeros((len(images), len(class_names)), dtype=np.float32)
     folds = StratifiedKFold(n_splits=params.folds, shuffle=True, random_state=seed)
-    for fold, (fit_rows, held_out) in enumerate(
-        folds.split(images, images["label_index"]), start=1
-    ):
+    fold_rows = progress(
+        folds.split(images, images["label_index"]),
+        total=params.folds,
+        description="label audit folds",
+        unit="fold",
+    )
+    for fold, (fit_rows, held_out) in enumerate(fold_rows, start=1):
         model = _fold_model(
             image_pack.select(images.iloc[fit_rows]),
             images["label_index"].iloc[fit_rows],
