@@ -108,10 +108,11 @@ def _on_processes(
     size = math.ceil(len(rows) / (workers * _CHUNKS_PER_WORKER))
     starts = range(0, len(rows), size)
     storage_config = dict(fsspec.config.conf)
-    # Spawned, not forked: the parent may hold TensorFlow's threads.
+    # Spawned, not forked: the parent may hold TensorFlow's threads. Joined at the end,
+    # even while a worker is still starting: a pool shut down without waiting left a
+    # worker waiting for work at interpreter exit, and the process never ended.
     context = multiprocessing.get_context("spawn")
-    pool = ProcessPoolExecutor(max_workers=workers - 1, mp_context=context)
-    try:
+    with ProcessPoolExecutor(max_workers=workers - 1, mp_context=context) as pool:
         pending = {
             start: pool.submit(
                 inspect_chunk_configured,
@@ -144,11 +145,6 @@ def _on_processes(
                     rows[start : start + size], params.max_pixels, image_size
                 )
                 yield start, chunk
-    finally:
-        # Not waiting for a worker still starting or busy with a chunk done here: it
-        # exits on its own (a spawned process's start costs 1-2 s, as much as a folder
-        # of a few thousand files takes).
-        pool.shutdown(wait=False, cancel_futures=True)
 
 
 @contextlib.contextmanager
