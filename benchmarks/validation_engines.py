@@ -3,7 +3,7 @@
 Contenders, run alternately for several rounds on the same folder (a noisy machine
 affects all alike; read the ratios):
 - ``processes``: the default engine, this machine's processes (this one included;
-  below 2,000 files this process alone);
+  below 10,000 files this process alone);
 - ``one process``: this process alone, whatever the size;
 - ``dask processes``: ``engine: dask`` with its LocalCluster of single-threaded worker
   processes, one per core, started and stopped inside each timing (what a user waits);

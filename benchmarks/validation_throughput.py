@@ -4,7 +4,7 @@ Times ``inspect_images``, the stage that reads and decodes every file (and keeps
 training pixels); the baseline is the same inspection in this process alone, which is
 what a plain loop over Pillow does. Both are run alternately on the same folder,
 several rounds, so that a noisy machine affects both alike; the ratio is what to read.
-Folders under 2,000 files are inspected in one process either way. Then the whole
+Folders under 10,000 files are inspected in one process either way. Then the whole
 validation and the packing (listing, inspection, near-duplicate search, flags, pack
 written) is timed node by node.
 

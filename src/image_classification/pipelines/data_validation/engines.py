@@ -28,8 +28,9 @@ from image_classification.core.storage import filesystem, is_local, join
 from .checks import OK, InspectedChunk, inspect_chunk
 from .params import DataValidationParams
 
-# Fewer files than this are inspected in this process: starting workers costs more.
-_PROCESS_MIN_FILES = 2_000
+# Fewer files than this are inspected in this process: a spawned worker's start and
+# join (1-2 s) cost more than it saves (benchmarks/validation_engines.py --files N).
+_PROCESS_MIN_FILES = 10_000
 # Chunks per worker process: small enough that the workers finish together, large
 # enough that handing them out costs little.
 _CHUNKS_PER_WORKER = 16
@@ -90,7 +91,7 @@ def _on_processes(
     rows: list[tuple], params: DataValidationParams, image_size: tuple[int, int]
 ) -> Iterator[tuple[int, InspectedChunk]]:
     """In ``workers`` processes (this one included) for a large folder, in this
-    process alone for a small one.
+    process alone for one under ``_PROCESS_MIN_FILES`` files.
 
     Per-file work is Python between Pillow calls, so threads wait on each other: on 2
     cores and the 10,000 CIFAR-10 sample, 2 threads inspected 1,232 files/s, one
