@@ -109,6 +109,10 @@ def _on_processes(
     size = math.ceil(len(rows) / (workers * _CHUNKS_PER_WORKER))
     starts = range(0, len(rows), size)
     storage_config = dict(fsspec.config.conf)
+
+    def inspect_here(start: int) -> InspectedChunk:
+        return inspect_chunk(rows[start : start + size], params.max_pixels, image_size)
+
     # Spawned, not forked: the parent may hold TensorFlow's threads. Joined at the end,
     # even while a worker is still starting: a pool shut down without waiting left a
     # worker waiting for work at interpreter exit, and the process never ended.
@@ -130,10 +134,7 @@ def _on_processes(
             if start not in pending or not pending[start].cancel():
                 break
             del pending[start]
-            yield (
-                start,
-                inspect_chunk(rows[start : start + size], params.max_pixels, image_size),
-            )
+            yield start, inspect_here(start)
             for finished in [key for key, future in pending.items() if future.done()]:
                 yield finished, pending.pop(finished).result()
         # What is left a worker holds, or is still starting to take: taken when done,
@@ -142,10 +143,7 @@ def _on_processes(
             if future.done():
                 yield start, future.result()
             else:
-                chunk = inspect_chunk(
-                    rows[start : start + size], params.max_pixels, image_size
-                )
-                yield start, chunk
+                yield start, inspect_here(start)
 
 
 @contextlib.contextmanager

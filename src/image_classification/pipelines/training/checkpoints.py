@@ -85,10 +85,9 @@ def restore_checkpoints(directory: str, local: Path) -> None:
     """Copy the epoch ``directory/latest.json`` names into ``local``, if any."""
     fs, key = filesystem(directory)
     with storage_errors(directory):
-        if not fs.exists(f"{key}/{_LATEST}"):
-            return
-        epoch_folder = json.loads(fs.cat_file(f"{key}/{_LATEST}"))["folder"]
-        fs.get(f"{key}/{epoch_folder}/", f"{local}/", recursive=True)
+        epoch_folder = _latest_folder(fs, key)
+        if epoch_folder is not None:
+            fs.get(f"{key}/{epoch_folder}/", f"{local}/", recursive=True)
 
 
 class CheckpointUpload(keras.callbacks.Callback):
