@@ -3,6 +3,7 @@
 from kedro.pipeline import Node, Pipeline
 
 from .nodes import evaluate_model, train_model
+from .serving import build_serving_model
 
 
 def create_pipeline(**kwargs) -> Pipeline:
@@ -33,6 +34,12 @@ def create_pipeline(**kwargs) -> Pipeline:
                 ],
                 outputs="training_metrics",
                 name="evaluate_model_node",
+            ),
+            Node(
+                func=build_serving_model,
+                inputs=["model", "class_names", "params:image_size"],
+                outputs="serving_model",
+                name="build_serving_model_node",
             ),
         ],
         tags="training",  # kedro run --tags training: retrain on the saved split
