@@ -19,7 +19,7 @@ from mlflow.entities import Metric
 from mlflow.exceptions import MlflowException
 from mlflow.tracking import MlflowClient
 
-from image_classification.datasets import Champion, ServingModel
+from image_classification.datasets import Champion
 from image_classification.pipelines.retraining.nodes import data_fingerprint
 
 REGISTERED_MODEL = "image_classification"
@@ -141,19 +141,20 @@ def register_champion(champion: Champion) -> None:
     client.set_registered_model_alias(REGISTERED_MODEL, CHAMPION_ALIAS, version)
 
 
-def log_serving_model(serving: ServingModel) -> None:
+def log_serving_model(serving) -> None:
     """Log the serving model with its signature (uint8 images of any size in, one
     probability per class out), an input example and its class names."""
     import numpy as np  # noqa: PLC0415
     from mlflow.models import ModelSignature  # noqa: PLC0415
     from mlflow.types import Schema, TensorSpec  # noqa: PLC0415
 
+    from image_classification.core.serving import serving_image_size  # noqa: PLC0415
+
     signature = ModelSignature(
         inputs=Schema([TensorSpec(np.dtype(np.uint8), (-1, -1, -1, 3), "image")]),
         outputs=Schema([TensorSpec(np.dtype(np.float32), (-1, len(serving.class_names)))]),
     )
-    resize = serving.model.get_layer("resize").get_config()
-    example = np.full((1, resize["height"], resize["width"], 3), 128, np.uint8)
+    example = np.full((1, *serving_image_size(serving), 3), 128, np.uint8)
     mlflow.keras.log_model(
         serving.model, name="serving_model", signature=signature, input_example=example
     )

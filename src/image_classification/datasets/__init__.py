@@ -1,15 +1,14 @@
 """Kedro datasets this project needs and kedro-datasets lacks.
 
-``KerasModelDataset`` is imported when first named (Kedro's catalog asks for it by
-name): its parent imports TensorFlow, which a validation worker or a listing of the
-catalog should not pay for.
+``KerasModelDataset`` and ``ServingModelDataset`` are imported when first named
+(Kedro's catalog asks for them by name): they import TensorFlow, which a validation
+worker or a listing of the catalog should not pay for.
 """
 
 from .champion import Champion, ChampionDataset
 from .image_folder import ImageFolderDataset
 from .image_pack import ImagePackDataset
 from .labels_file import LabelsFileDataset
-from .serving_model import ServingModel, ServingModelDataset
 
 __all__ = [
     "Champion",
@@ -18,7 +17,6 @@ __all__ = [
     "ImagePackDataset",
     "KerasModelDataset",
     "LabelsFileDataset",
-    "ServingModel",
     "ServingModelDataset",
 ]
 
@@ -28,4 +26,8 @@ def __getattr__(name: str):
         from .keras_model import KerasModelDataset  # noqa: PLC0415
 
         return KerasModelDataset
+    if name == "ServingModelDataset":
+        from .serving_model import ServingModelDataset  # noqa: PLC0415
+
+        return ServingModelDataset
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -14,56 +14,25 @@ import json
 import os
 import shutil
 import tempfile
-from dataclasses import dataclass, field
 from pathlib import PurePosixPath
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from kedro.io.core import AbstractVersionedDataset, DatasetError, Version, get_filepath_str
 
 from image_classification.core.errors import InputError
+from image_classification.core.serving import (
+    CLASS_NAMES_FILE,
+    KERAS_FILE,
+    SAVED_MODEL_FOLDER,
+    ServingModel,
+    write_serving_folder,
+)
 from image_classification.core.storage import (
     filesystem,
     is_local,
     storage_errors,
     sync_folder,
 )
-
-if TYPE_CHECKING:
-    import keras
-
-KERAS_FILE = "classifier.keras"
-SAVED_MODEL_FOLDER = "saved_model"
-CLASS_NAMES_FILE = "class_names.json"
-
-
-@dataclass(frozen=True)
-class ServingModel:
-    """A model taking uint8 ``(batch, height, width, 3)`` images of any size, and the
-    class name of each of its outputs."""
-
-    model: keras.Model = field(repr=False)
-    class_names: list[str]
-
-
-def write_serving_folder(serving: ServingModel, folder: str) -> None:
-    """The three files of a serving model into the local ``folder``."""
-    import keras  # noqa: PLC0415 - TensorFlow only when a model is written
-    import tensorflow as tf  # noqa: PLC0415
-
-    os.makedirs(folder)
-    serving.model.save(os.path.join(folder, KERAS_FILE))
-    archive = keras.export.ExportArchive()
-    archive.track(serving.model)
-    archive.add_endpoint(
-        "serve",
-        serving.model.call,
-        input_signature=[tf.TensorSpec([None, None, None, 3], tf.uint8, name="image")],
-    )
-    names = tf.constant(serving.class_names)
-    archive.add_endpoint("class_names", tf.function(lambda: names), input_signature=[])
-    archive.write_out(os.path.join(folder, SAVED_MODEL_FOLDER), verbose=False)
-    with open(os.path.join(folder, CLASS_NAMES_FILE), "w", encoding="utf-8") as file:
-        json.dump(serving.class_names, file, indent=2)
 
 
 def _sync_files(folder: str) -> None:

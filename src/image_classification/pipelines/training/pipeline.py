@@ -2,8 +2,9 @@
 
 from kedro.pipeline import Node, Pipeline
 
+from image_classification.core.serving import build_serving_model
+
 from .nodes import evaluate_model, train_model
-from .serving import build_serving_model
 
 
 def create_pipeline(**kwargs) -> Pipeline:

@@ -1,4 +1,4 @@
-"""The model to serve: the classifier with its preprocessing inside.
+"""The model to serve: the classifier with its preprocessing inside (no Kedro).
 
 The training model expects what the project's input pipeline gives it: float pixels
 in [0, 1] at ``image_size``. Anyone serving it would have to copy that code. The
@@ -8,11 +8,44 @@ serving model takes RGB uint8 images of any size, resizes them as validation doe
 
 from __future__ import annotations
 
+import json
+import os
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 
 import keras
+import tensorflow as tf
 
-from image_classification.datasets.serving_model import ServingModel
+KERAS_FILE = "classifier.keras"
+SAVED_MODEL_FOLDER = "saved_model"
+CLASS_NAMES_FILE = "class_names.json"
+
+
+@dataclass(frozen=True)
+class ServingModel:
+    """A model taking uint8 ``(batch, height, width, 3)`` images of any size, and the
+    class name of each of its outputs."""
+
+    model: keras.Model = field(repr=False)
+    class_names: list[str]
+
+
+def write_serving_folder(serving: ServingModel, folder: str) -> None:
+    """The three files of a serving model into the local ``folder``."""
+    os.makedirs(folder)
+    serving.model.save(os.path.join(folder, KERAS_FILE))
+    archive = keras.export.ExportArchive()
+    archive.track(serving.model)
+    archive.add_endpoint(
+        "serve",
+        serving.model.call,
+        input_signature=[tf.TensorSpec([None, None, None, 3], tf.uint8, name="image")],
+    )
+    names = tf.constant(serving.class_names)
+    archive.add_endpoint("class_names", tf.function(lambda: names), input_signature=[])
+    archive.write_out(os.path.join(folder, SAVED_MODEL_FOLDER), verbose=False)
+    with open(os.path.join(folder, CLASS_NAMES_FILE), "w", encoding="utf-8") as file:
+        json.dump(serving.class_names, file, indent=2)
 
 
 def build_serving_model(
@@ -40,3 +73,9 @@ def build_serving_model(
     probabilities = model(scaled)
     serving = keras.Model(image, probabilities, name=f"serving_{model.name}")
     return ServingModel(model=serving, class_names=list(class_names))
+
+
+def serving_image_size(serving: ServingModel) -> tuple[int, int]:
+    """``(height, width)`` the serving model resizes to: the size it was trained at."""
+    resize = serving.model.get_layer("resize").get_config()
+    return resize["height"], resize["width"]

@@ -11,9 +11,9 @@ from pathlib import Path
 import numpy as np
 from kedro.io.core import Version
 
+from image_classification.core.serving import build_serving_model
 from image_classification.datasets import ServingModelDataset
 from image_classification.pipelines.training.model import make_model
-from image_classification.pipelines.training.serving import build_serving_model
 
 CLASS_NAMES = ["cat", "dog", "ship"]
 SIZES = [(16, 16), (40, 24), (9, 70), (16, 16)]
