@@ -28,8 +28,8 @@ def _run(project, **session_args) -> None:
         session.run()
 
 
-def _latest(project, name: str):
-    path = saved_versions(project, versioned_outputs()[name])[-1]
+def _latest(project, name: str, pipeline: str = "__default__"):
+    path = saved_versions(project, versioned_outputs(pipeline)[name])[-1]
     if path.suffix == ".parquet":
         return pd.read_parquet(path)
     if path.suffix == ".csv":
@@ -135,3 +135,38 @@ def test_reports_describe_the_run(project):
     assert "Check your data" in page
     assert len(_latest(root, "training_history")) == 2
     assert _latest(root, "class_names") == list(TINY_CLASSES)
+
+
+def test_predict_on_the_test_split_gives_what_evaluate_model_measured(project):
+    root = project["root"]
+    manifest = _latest(root, "split_manifest")
+    incoming = root / "incoming"
+    for relative in manifest.loc[manifest["split"] == "test", "relative_path"]:
+        target = incoming / "batch" / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(root / "data" / "01_raw" / "images" / relative, target)
+    (incoming / "broken.png").write_bytes(b"\x89PNG\r\n\x1a\n cut")
+    bootstrap_project(root)
+    with KedroSession.create(
+        project_path=root, runtime_params={"predict_dir": str(incoming)}
+    ) as session:
+        session.run(pipeline_names=["predict"])
+
+    predictions = _latest(root, "predictions", "predict").set_index("relative_path")
+    broken = predictions.loc["broken.png"]
+    assert broken["status"] == "not_classified"
+    assert broken["reason"] == "truncated"
+    classified = predictions.drop(index="broken.png")
+    classified.index = classified.index.str.removeprefix("batch/")
+    expected = _latest(root, "test_predictions").set_index("relative_path")
+    class_names = _latest(root, "class_names")
+    assert sorted(classified.index) == sorted(expected.index)
+    predicted = classified["class_1"].map(class_names.index)
+    assert (predicted == expected["predicted_index"]).all()
+    assert classified["probability_1"].round(4).equals(expected["confidence"])
+    accuracy = (predicted == expected["label_index"]).mean()
+    assert accuracy == pytest.approx(
+        _latest(root, "training_metrics")["test_accuracy"], abs=1e-4
+    )
+    serving_versions = saved_versions(root, "data/06_models/serving_model")
+    assert (predictions["model_version"] == serving_versions[-1].parent.name).all()

@@ -112,6 +112,10 @@ def image_classification_retraining():
     def diagnostics_predict_test_split_node():
         _run_kedro_nodes(["diagnostics.predict_test_split_node"])
 
+    @task(task_id="training-build-serving-model-node")
+    def training_build_serving_model_node():
+        _run_kedro_nodes(["training.build_serving_model_node"])
+
     @task(task_id="diagnostics-diagnose-fit-node")
     def diagnostics_diagnose_fit_node():
         _run_kedro_nodes(["diagnostics.diagnose_fit_node"])
@@ -156,6 +160,7 @@ def image_classification_retraining():
         "augmentation-preview-augmentation-node": augmentation_preview_augmentation_node(),
         "data-split-report-split-node": data_split_report_split_node(),
         "diagnostics-predict-test-split-node": diagnostics_predict_test_split_node(),
+        "training-build-serving-model-node": training_build_serving_model_node(),
         "diagnostics-diagnose-fit-node": diagnostics_diagnose_fit_node(),
         "diagnostics-per-class-metrics-node": diagnostics_per_class_metrics_node(),
         "diagnostics-plot-confident-mistakes-node": diagnostics_plot_confident_mistakes_node(),
@@ -188,6 +193,8 @@ def image_classification_retraining():
     tasks["data-validation-inspect-images-node-data-validation-find-near-duplicates-node-packing-pack-images-node-data-validation-flag-images-node"] >> tasks["diagnostics-predict-test-split-node"]
     tasks["data-split-assign-splits-node"] >> tasks["diagnostics-predict-test-split-node"]
     tasks["augmentation-build-datasets-node-augmentation-build-train-sample-dataset-node-augmentation-measure-batch-class-mix-node-training-train-model-node-training-evaluate-model-node"] >> tasks["diagnostics-predict-test-split-node"]
+    tasks["data-validation-resolve-class-names-node"] >> tasks["training-build-serving-model-node"]
+    tasks["augmentation-build-datasets-node-augmentation-build-train-sample-dataset-node-augmentation-measure-batch-class-mix-node-training-train-model-node-training-evaluate-model-node"] >> tasks["training-build-serving-model-node"]
     tasks["data-validation-summarize-validation-node-data-validation-select-clean-images-node"] >> tasks["diagnostics-diagnose-fit-node"]
     tasks["data-split-report-split-node"] >> tasks["diagnostics-diagnose-fit-node"]
     tasks["augmentation-build-datasets-node-augmentation-build-train-sample-dataset-node-augmentation-measure-batch-class-mix-node-training-train-model-node-training-evaluate-model-node"] >> tasks["diagnostics-diagnose-fit-node"]
@@ -209,6 +216,7 @@ def image_classification_retraining():
     tasks["diagnostics-per-class-metrics-node"] >> tasks["diagnostics-plot-confusion-matrix-node"]
     tasks["augmentation-build-datasets-node-augmentation-build-train-sample-dataset-node-augmentation-measure-batch-class-mix-node-training-train-model-node-training-evaluate-model-node"] >> tasks["diagnostics-plot-learning-curves-node"]
     tasks["diagnostics-diagnose-fit-node"] >> tasks["diagnostics-plot-learning-curves-node"]
+    tasks["data-validation-resolve-class-names-node"] >> tasks["retraining-crown-champion-node-retraining-record-retraining-run-node"]
     tasks["data-split-assign-splits-node"] >> tasks["retraining-crown-champion-node-retraining-record-retraining-run-node"]
     tasks["augmentation-build-datasets-node-augmentation-build-train-sample-dataset-node-augmentation-measure-batch-class-mix-node-training-train-model-node-training-evaluate-model-node"] >> tasks["retraining-crown-champion-node-retraining-record-retraining-run-node"]
     tasks["retraining-start-retraining-run-node-retraining-score-champion-node-retraining-decide-promotion-node"] >> tasks["retraining-crown-champion-node-retraining-record-retraining-run-node"]

@@ -155,7 +155,9 @@ def log_serving_model(serving) -> None:
         outputs=Schema([TensorSpec(np.dtype(np.float32), (-1, len(serving.class_names)))]),
     )
     example = np.full((1, *serving_image_size(serving), 3), 128, np.uint8)
-    mlflow.keras.log_model(
+    # The TensorFlow flavour: MLflow's Keras flavour writes the input example before
+    # creating the model's folder and fails.
+    mlflow.tensorflow.log_model(
         serving.model, name="serving_model", signature=signature, input_example=example
     )
     mlflow.log_dict(serving.class_names, "serving_model/class_names.json")

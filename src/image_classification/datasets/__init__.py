@@ -1,8 +1,8 @@
 """Kedro datasets this project needs and kedro-datasets lacks.
 
-``KerasModelDataset`` and ``ServingModelDataset`` are imported when first named
-(Kedro's catalog asks for them by name): they import TensorFlow, which a validation
-worker or a listing of the catalog should not pay for.
+``KerasModelDataset``, ``ServingModelDataset`` and ``PredictionModelDataset`` are
+imported when first named (Kedro's catalog asks for them by name): they import
+TensorFlow, which a validation worker or a listing of the catalog should not pay for.
 """
 
 from .champion import Champion, ChampionDataset
@@ -17,6 +17,7 @@ __all__ = [
     "ImagePackDataset",
     "KerasModelDataset",
     "LabelsFileDataset",
+    "PredictionModelDataset",
     "ServingModelDataset",
 ]
 
@@ -26,6 +27,10 @@ def __getattr__(name: str):
         from .keras_model import KerasModelDataset  # noqa: PLC0415
 
         return KerasModelDataset
+    if name == "PredictionModelDataset":
+        from .prediction_model import PredictionModelDataset  # noqa: PLC0415
+
+        return PredictionModelDataset
     if name == "ServingModelDataset":
         from .serving_model import ServingModelDataset  # noqa: PLC0415
 

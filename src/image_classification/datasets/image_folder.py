@@ -39,6 +39,7 @@ class ImageFolderDataset(AbstractDataset[pd.DataFrame, pd.DataFrame]):
     can report it rather than skip it in silence. Saving is refused: raw data is never
     modified.
 
+    ``setting`` names the parameter that sets ``path``, for the messages.
     ``path`` may be a URL (``s3://bucket/images``): the objects under it are listed
     through fsspec, ``path`` holds each object's URL, and there are no links.
     """
@@ -48,22 +49,26 @@ class ImageFolderDataset(AbstractDataset[pd.DataFrame, pd.DataFrame]):
         *,
         path: str,
         allowed_link_targets: list[str] | None = None,
+        setting: str = "raw_image_dir",
         metadata: dict[str, Any] | None = None,
     ) -> None:
+        self._setting = setting
         self._url = str(path)
         self._root = Path(path)
         self._allowed = [os.path.realpath(target) for target in allowed_link_targets or []]
         self.metadata = metadata
 
     def load(self) -> pd.DataFrame:
+        fix = f"set `{self._setting}` (kedro run --params {self._setting}=PATH, README)"
+        if not self._url:
+            raise InputError(f"no image folder given: {fix}")
         if not is_local(self._url):
             with storage_errors(self._url):
-                rows = _object_rows(self._url)
+                rows = _object_rows(self._url, fix)
             return _listing(rows)
         if not self._root.is_dir():
             raise InputError(
-                f"image folder {self._root} does not exist or is not a folder: set "
-                "`raw_image_dir` (see README, 'Running on your own images')"
+                f"image folder {self._root} does not exist or is not a folder: {fix}"
             )
         allowed = [os.path.realpath(self._root), *self._allowed]
         rows, listed = [], set()
@@ -117,17 +122,14 @@ def _listing(rows: list[tuple]) -> pd.DataFrame:
     )
 
 
-def _object_rows(url: str) -> list[tuple]:
+def _object_rows(url: str, fix: str) -> list[tuple]:
     """Rows for every object under a URL. An object store has no empty folders, but a
     folder marker object (``cat/``, as consoles create) with nothing beside it is
     listed as an empty class folder, like a local one."""
     fs, root = filesystem(url)
     root = root.rstrip("/")
     if not fs.isdir(root):
-        raise InputError(
-            f"image folder {url} does not exist or holds no objects: set "
-            "`raw_image_dir` (see README, 'Running on your own images')"
-        )
+        raise InputError(f"image folder {url} does not exist or holds no objects: {fix}")
     rows = []
     for name in fs.find(root, withdirs=False):
         relative = name[len(root) + 1 :]

@@ -120,9 +120,15 @@ def decide_promotion(
 
 
 def crown_champion(
-    model, current_champion: Champion | None, promotion_decision: dict
+    model,
+    class_names: list[str],
+    current_champion: Champion | None,
+    promotion_decision: dict,
 ) -> tuple[Champion, dict]:
     """The champion after this run: the candidate if promoted, else the one in use.
+
+    A new champion's record keeps its class names: a prediction run names the classes
+    of the model it uses, not of whatever the newest run validated.
 
     Returns:
         The champion to save, and its record, which the run table takes from here
@@ -133,6 +139,7 @@ def crown_champion(
             "champion_id": promotion_decision["run_id"],
             "test_accuracy": promotion_decision["candidate_test_accuracy"],
             "verdict": promotion_decision["candidate_verdict"],
+            "class_names": list(class_names),
         }
         return Champion(model=model, record=record), record
     return current_champion, current_champion.record

@@ -59,7 +59,7 @@ def create_pipeline(**kwargs) -> Pipeline:
             ),
             Node(
                 func=crown_champion,
-                inputs=["model", "current_champion", "promotion_decision"],
+                inputs=["model", "class_names", "current_champion", "promotion_decision"],
                 outputs=["champion", "champion_record"],
                 name="crown_champion_node",
             ),

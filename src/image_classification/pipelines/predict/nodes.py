@@ -1,0 +1,123 @@
+"""Nodes of the predict pipeline."""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+import pandas as pd
+
+from image_classification.core.errors import InputError
+from image_classification.core.progress import progress
+from image_classification.core.serving import serving_image_size
+from image_classification.datasets.prediction_model import PredictionModel
+from image_classification.pipelines.data_validation.checks import OK
+from image_classification.pipelines.data_validation.engines import inspected_chunks
+from image_classification.pipelines.data_validation.params import DataValidationParams
+
+from .params import PredictParams
+
+logger = logging.getLogger(__name__)
+
+CLASSIFIED, NOT_CLASSIFIED = "classified", "not_classified"
+# Prediction needs no label: any layout is fine, so validation's check that a file
+# lies in a class folder is given a label it passes.
+_NO_LABEL = "-"
+
+
+def predict_images(
+    images_to_predict: pd.DataFrame,
+    prediction_model: PredictionModel,
+    params: PredictParams,
+    validation: DataValidationParams,
+) -> pd.DataFrame:
+    """Classify every file under the folder, or say why it cannot be classified.
+
+    Each file goes through validation's decoder and per-file checks (unreadable,
+    truncated, too large, unsupported, hidden...) and is resized to the size the model
+    was trained at exactly as training images were, so a file of the test split gets
+    the probabilities ``evaluate_model`` computed for it. Files are validated and
+    classified chunk by chunk (on validation's worker processes for a large folder):
+    memory holds one chunk's pixels, not the folder's.
+
+    Args:
+        images_to_predict: Listing of the folder (``predict_dir``), any layout.
+        prediction_model: The serving model and its version.
+        params: ``top_k`` classes per file, ``batch_size`` images per model call.
+        validation: The limits and workers of ``data_validation`` (its Dask engine
+            is not used here: the files are read by this machine's processes).
+
+    Returns:
+        One row per file, in path order: ``relative_path``, ``path``, ``status``
+        (``classified`` or ``not_classified``), ``class_1``, ``probability_1`` ...
+        ``class_k``, ``probability_k``, ``model_version``, and for a file not
+        classified the ``reason`` and ``detail`` validation gives.
+
+    Raises:
+        InputError: The folder holds no file.
+    """
+    files = images_to_predict[~images_to_predict["relative_path"].str.endswith("/")]
+    if files.empty:
+        raise InputError("the folder to predict holds no file: check predict_dir")
+    rows = [
+        (relative, path, _NO_LABEL, outside, invalid)
+        for relative, path, outside, invalid in files[
+            ["relative_path", "path", "outside_root", "invalid_name"]
+        ].itertuples(index=False, name=None)
+    ]
+    serving = prediction_model.serving
+    local = validation.model_copy(update={"engine": "processes"})
+    tables = {
+        start: _classified(chunk.columns, chunk.pixels, serving.model, params)
+        for start, chunk in inspected_chunks(rows, local, serving_image_size(serving))
+    }
+    table = pd.concat([tables[start] for start in sorted(tables)], ignore_index=True)
+    table = _with_top_classes(table, serving.class_names, params.top_k)
+    table.insert(3, "model_version", prediction_model.version)
+    counts = table["status"].value_counts()
+    logger.info(
+        "Classified %d of %d files with model %s",
+        counts.get(CLASSIFIED, 0),
+        len(table),
+        prediction_model.version,
+    )
+    return table
+
+
+def _classified(columns: dict, pixels: np.ndarray, model, params: PredictParams):
+    """One chunk's rows, with the probabilities of its usable files."""
+    usable = np.array([status == OK for status in columns["status"]], bool)
+    probabilities = np.zeros((len(usable), model.output_shape[-1]), np.float32)
+    positions = np.flatnonzero(usable)
+    batches = range(0, len(positions), params.batch_size)
+    for start in progress(batches, description="classifying", unit="batch"):
+        batch = positions[start : start + params.batch_size]
+        probabilities[batch] = np.asarray(model(pixels[batch], training=False))
+    return pd.DataFrame(
+        {
+            "relative_path": columns["relative_path"],
+            "path": columns["path"],
+            "status": np.where(usable, CLASSIFIED, NOT_CLASSIFIED),
+            "probabilities": list(probabilities),
+            "reason": columns["reason"],
+            "detail": columns["detail"],
+        }
+    )
+
+
+def _with_top_classes(table: pd.DataFrame, class_names: list[str], top_k: int):
+    """``probabilities`` replaced by the ``top_k`` classes, most likely first (ties in
+    class order); empty for a file not classified."""
+    probabilities = np.stack(table.pop("probabilities").to_numpy())
+    order = np.argsort(-probabilities, axis=1, kind="stable")[
+        :, : min(top_k, len(class_names))
+    ]
+    classified = (table["status"] == CLASSIFIED).to_numpy()
+    names = np.asarray(class_names, dtype=object)
+    top = {}
+    for rank in range(order.shape[1]):
+        top[f"class_{rank + 1}"] = np.where(classified, names[order[:, rank]], None)
+        chosen = np.take_along_axis(probabilities, order[:, [rank]], axis=1)[:, 0]
+        top[f"probability_{rank + 1}"] = np.where(classified, chosen, np.nan)
+    reason = table.pop("reason"), table.pop("detail")
+    return table.assign(**top, reason=reason[0], detail=reason[1])
