@@ -322,3 +322,20 @@ def test_report_escapes_text_from_the_data(tmp_path):
     assert "<script>" not in page
     assert "&lt;b&gt;bold&lt;/b&gt;" in page
     assert "a&lt;script&gt;" in page
+
+
+def test_advice_names_the_backbone_settings_for_a_backbone():
+    backbone = TrainingParams(
+        **base_parameters("training")
+        | {"backbone": "EfficientNetB0", "fine_tune_layers": 20}
+    )
+    over = " ".join(_diagnose(training=backbone)["advice"])
+    assert "Train less of the EfficientNetB0 backbone" in over
+    assert "training.fine_tune_layers is 20" in over
+    assert "conv_filters" not in over
+    under = " ".join(
+        _diagnose(UNDERFIT, METRICS | {"best_epoch": 30}, training=backbone)["advice"]
+    )
+    assert "Fine-tune more of the EfficientNetB0 backbone" in under
+    assert "imagenet" in under
+    assert "conv_filters" not in under

@@ -52,13 +52,13 @@ def _toy_manifest(count: int = 48) -> pd.DataFrame:
     )
 
 
-def _toy_datasets(count: int = 48, seed: int = 0):
+def _toy_datasets(count: int = 48, seed: int = 0, side: int = 16):
     """Two classes a CNN separates at once: dark and bright images (training batches,
     the training sample, validation batches) and a manifest."""
     rng = np.random.default_rng(seed)
     labels = rng.integers(0, 2, size=count)
     images = (
-        rng.uniform(0, 0.4, size=(count, 16, 16, 3)) + labels[:, None, None, None] * 0.5
+        rng.uniform(0, 0.4, size=(count, side, side, 3)) + labels[:, None, None, None] * 0.5
     )
     dataset = tf.data.Dataset.from_tensor_slices((images.astype("float32"), labels))
     return dataset.batch(16), dataset.batch(16), dataset.batch(16), _toy_manifest(count)

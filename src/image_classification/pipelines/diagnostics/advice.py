@@ -119,20 +119,39 @@ def _overfitting_advice(
         f"Regularize more: training.dropout is {training.dropout:g}, training.l2 is "
         f"{training.l2:g}; try dropout +0.2 or l2 1e-4."
     )
-    advice.append(
-        f"Use a simpler model: training.conv_filters {list(training.conv_filters)}, "
-        f"training.dense_units {training.dense_units}."
-    )
+    if training.backbone == "small_cnn":
+        advice.append(
+            f"Use a simpler model: training.conv_filters {list(training.conv_filters)}, "
+            f"training.dense_units {training.dense_units}."
+        )
+    else:
+        advice.append(
+            f"Train less of the {training.backbone} backbone: "
+            f"training.fine_tune_layers is {training.fine_tune_layers} (0 keeps it "
+            f"frozen), training.fine_tune_learning_rate_factor "
+            f"{training.fine_tune_learning_rate_factor:g}."
+        )
     return advice
 
 
 def _underfitting_advice(
     evidence: dict, training: TrainingParams, augmentation: AugmentationParams
 ) -> list[str]:
-    advice = [
+    capacity = (
         "Give the model more capacity: more filters or another block in "
         f"training.conv_filters (now {list(training.conv_filters)}), more "
-        f"training.dense_units (now {training.dense_units}).",
+        f"training.dense_units (now {training.dense_units})."
+        if training.backbone == "small_cnn"
+        else f"Fine-tune more of the {training.backbone} backbone: "
+        f"training.fine_tune_layers is {training.fine_tune_layers}, after "
+        f"training.frozen_epochs {training.frozen_epochs}; a larger image_size suits "
+        "a backbone made for 224-pixel images; a backbone_weights of imagenet starts "
+        "from learned features"
+        + ("" if training.backbone_weights is None else " (already set)")
+        + "."
+    )
+    advice = [
+        capacity,
         f"Regularize less: training.dropout is {training.dropout:g}, training.l2 is "
         f"{training.l2:g}"
         + (", and augmentation is on" if is_augmenting(augmentation.layers) else "")

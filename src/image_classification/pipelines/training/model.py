@@ -1,4 +1,5 @@
-"""The classifier: a small CNN whose capacity and regularization are all parameters."""
+"""The classifier: a small CNN whose capacity and regularization are all parameters,
+or a pretrained keras.applications backbone under a new head."""
 
 from __future__ import annotations
 
@@ -60,6 +61,82 @@ def make_model(
     return keras.Model(inputs, outputs, name="small_cnn")
 
 
+def make_backbone_model(
+    *,
+    backbone: str,
+    weights: str | None,
+    input_shape: Sequence[int],
+    num_classes: int,
+    dropout: float,
+) -> keras.Model:
+    """A ``keras.applications`` backbone, frozen, under a new dropout + softmax head.
+
+    The images arrive in [0, 1]; the backbone's own preprocessing (inside MobileNetV3
+    and EfficientNet, for pixels in [0, 255]) follows a rescaling, so the saved model
+    needs nothing outside it. The backbone is called in inference mode: its batch
+    normalization keeps the statistics it was trained with, also once its top layers
+    are unfrozen (Keras' fine-tuning practice: updating them on a small dataset
+    destroys what was learned).
+
+    Args:
+        backbone: Its ``keras.applications`` name.
+        weights: ``imagenet`` (Keras downloads them once), a ``.weights.h5`` file of
+            this backbone, or None (random).
+        input_shape: ``(height, width, 3)``; at least 32 a side.
+        num_classes: Units of the softmax layer.
+        dropout: Rate of the dropout before it.
+    """
+    constructor = getattr(keras.applications, backbone)
+    base = constructor(
+        include_top=False,
+        weights="imagenet" if weights == "imagenet" else None,
+        input_shape=tuple(input_shape),
+        pooling="avg",
+    )
+    if weights not in {None, "imagenet"}:
+        try:
+            base.load_weights(weights)
+        except (OSError, ValueError) as error:
+            raise InputError(
+                f"training.backbone_weights {weights} cannot be loaded into {backbone} "
+                f"({str(error).splitlines()[0]}): give a .weights.h5 file saved from "
+                f"keras.applications.{backbone}(include_top=False) at this image_size"
+            ) from error
+    base.trainable = False
+    inputs = keras.Input(shape=tuple(input_shape), name="image")
+    x = keras.layers.Rescaling(255.0, name="to_0_255")(inputs)
+    x = base(x, training=False)
+    x = keras.layers.Dropout(dropout, name="dropout")(x)
+    outputs = keras.layers.Dense(
+        num_classes, activation="softmax", dtype="float32", name="class"
+    )(x)
+    return keras.Model(inputs, outputs, name=backbone.lower())
+
+
+def unfreeze_top_layers(model: keras.Model, layers: int) -> None:
+    """Make the top ``layers`` layers of the backbone trainable, batch normalization
+    excepted (see ``make_backbone_model``)."""
+    base = next(layer for layer in model.layers if isinstance(layer, keras.Model))
+    base.trainable = True
+    for position, layer in enumerate(base.layers):
+        top = position >= len(base.layers) - layers
+        layer.trainable = top and not isinstance(layer, keras.layers.BatchNormalization)
+
+
+def compile_model(model: keras.Model, rate, jit_compile: bool) -> None:
+    """Adam at ``rate``; the loss, accuracy and the plain cross-entropy (the number
+    early stopping and the verdict watch)."""
+    model.compile(
+        optimizer=keras.optimizers.Adam(rate),
+        loss=keras.losses.SparseCategoricalCrossentropy(),
+        metrics=[
+            keras.metrics.SparseCategoricalAccuracy(name="accuracy"),
+            keras.metrics.SparseCategoricalCrossentropy(name="crossentropy"),
+        ],
+        jit_compile=jit_compile,
+    )
+
+
 def learning_rate(
     params: TrainingParams, steps: int
 ) -> float | keras.optimizers.schedules.LearningRateSchedule:
@@ -87,7 +164,8 @@ def compiled_model(
     num_classes: int,
     steps: int,
 ) -> keras.Model:
-    """The classifier the training parameters describe, compiled with Adam.
+    """The classifier the training parameters describe, compiled with Adam: the small
+    CNN, or a frozen backbone under a new head (its fine-tuning is training's job).
 
     Besides the loss (which carries the L2 penalty) it reports accuracy and the plain
     cross-entropy, the number early stopping and the verdict watch. Mixed precision
@@ -108,21 +186,21 @@ def compiled_model(
         model = _model_of(params, input_shape, num_classes)
     finally:
         keras.config.set_dtype_policy(previous_policy)
-    model.compile(
-        optimizer=keras.optimizers.Adam(learning_rate(params, steps)),
-        loss=keras.losses.SparseCategoricalCrossentropy(),
-        metrics=[
-            keras.metrics.SparseCategoricalAccuracy(name="accuracy"),
-            keras.metrics.SparseCategoricalCrossentropy(name="crossentropy"),
-        ],
-        jit_compile=params.jit_compile,
-    )
+    compile_model(model, learning_rate(params, steps), params.jit_compile)
     return model
 
 
 def _model_of(
     params: TrainingParams, input_shape: Sequence[int], num_classes: int
 ) -> keras.Model:
+    if params.backbone != "small_cnn":
+        return make_backbone_model(
+            backbone=params.backbone,
+            weights=params.backbone_weights,
+            input_shape=input_shape,
+            num_classes=num_classes,
+            dropout=params.dropout,
+        )
     return make_model(
         input_shape=input_shape,
         num_classes=num_classes,

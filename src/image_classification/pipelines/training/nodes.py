@@ -12,7 +12,7 @@ from .checkpoints import (
     finish_training,
     training_callbacks,
 )
-from .model import compiled_model
+from .model import compile_model, compiled_model, unfreeze_top_layers
 from .params import TrainingParams
 
 
@@ -35,6 +35,10 @@ def train_model(  # noqa: PLR0917 - Kedro passes node inputs by position
     interrupted after epoch k resumes from epoch k when started again with the same
     data, parameters and seed (see ``checkpoints``).
 
+    A backbone (``training.backbone``) trains its new head for ``frozen_epochs`` on the
+    frozen backbone, then its top ``fine_tune_layers`` layers too, at the learning rate
+    times ``fine_tune_learning_rate_factor``, until ``max_epochs`` or early stopping.
+
     Args:
         train_dataset: Augmented, shuffled batches of ``(images, labels)``.
         train_sample_dataset: Training images, neither augmented nor shuffled.
@@ -56,18 +60,30 @@ def train_model(  # noqa: PLR0917 - Kedro passes node inputs by position
         steps=params.max_epochs * batches_per_epoch,
     )
     directory = checkpoint_directory(split_manifest, params, seed)
+    # A backbone trains its new head first, then fine-tunes its top layers: two fits
+    # over one epoch count, each with fresh callbacks that carry on the history.
+    phases = [(0, params.max_epochs, False)]
+    if params.fine_tunes:
+        frozen_epochs = min(params.frozen_epochs, params.max_epochs)
+        phases = [(0, frozen_epochs, False), (frozen_epochs, params.max_epochs, True)]
     with checkpoint_folder(directory) as (local, uploads):
-        callbacks = training_callbacks(
-            local, params, train_sample_dataset, batches_per_epoch
-        )
-        model.fit(
-            train_dataset,
-            validation_data=validation_dataset,
-            epochs=params.max_epochs,
-            callbacks=callbacks + uploads,
-            shuffle=False,  # the training dataset reshuffles itself every epoch
-            verbose=params.verbose,
-        )
+        for first_epoch, last_epoch, fine_tuning in phases:
+            if fine_tuning:
+                unfreeze_top_layers(model, params.fine_tune_layers)
+                rate = params.learning_rate * params.fine_tune_learning_rate_factor
+                compile_model(model, rate, params.jit_compile)
+            callbacks = training_callbacks(
+                local, params, train_sample_dataset, batches_per_epoch
+            )
+            model.fit(
+                train_dataset,
+                validation_data=validation_dataset,
+                initial_epoch=first_epoch,
+                epochs=last_epoch,
+                callbacks=callbacks + uploads,
+                shuffle=False,  # the training dataset reshuffles itself every epoch
+                verbose=params.verbose,
+            )
         history = finish_training(model, local)
     return model, history
 

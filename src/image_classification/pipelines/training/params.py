@@ -7,6 +7,10 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 _Filters = Annotated[int, Field(ge=1, le=1024)]
+# keras.applications models offered as backbones, by their Keras name.
+Backbone = Literal[
+    "MobileNetV3Small", "MobileNetV3Large", "EfficientNetB0", "EfficientNetB1"
+]
 
 
 class TrainingParams(BaseModel):
@@ -14,6 +18,27 @@ class TrainingParams(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
+    @property
+    def fine_tunes(self) -> bool:
+        """Whether training has a second phase: a backbone, part of it unfrozen."""
+        return self.backbone != "small_cnn" and self.fine_tune_layers > 0
+
+    backbone: Literal["small_cnn"] | Backbone = Field(
+        description="small_cnn (trained from scratch) or a keras.applications model"
+    )
+    backbone_weights: str | None = Field(
+        description="imagenet (downloaded once by Keras), a local .weights.h5 file of "
+        "the backbone, or null (random)"
+    )
+    frozen_epochs: int = Field(
+        ge=0, description="epochs training only the new head on a frozen backbone"
+    )
+    fine_tune_layers: int = Field(
+        ge=0, description="top backbone layers trained after the frozen phase; 0: none"
+    )
+    fine_tune_learning_rate_factor: float = Field(
+        gt=0, le=1, description="learning_rate times this while fine-tuning"
+    )
     conv_filters: list[_Filters] = Field(
         min_length=1, max_length=6, description="one entry per conv block"
     )
