@@ -30,8 +30,10 @@ FAST_TRAINING = {
 
 
 def make_project_copy(root: Path, local_parameters: dict | None = None) -> Path:
-    """Copy conf/base, pyproject.toml and .telemetry into ``root``; write conf/local."""
+    """Copy conf/base, conf/logging.yml, pyproject.toml and .telemetry into ``root``;
+    write conf/local."""
     shutil.copytree(PROJECT_ROOT / "conf" / "base", root / "conf" / "base")
+    shutil.copy(PROJECT_ROOT / "conf" / "logging.yml", root / "conf" / "logging.yml")
     (root / "conf" / "local").mkdir()
     for name in ("pyproject.toml", ".telemetry"):
         shutil.copy(PROJECT_ROOT / name, root / name)

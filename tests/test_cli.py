@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -25,12 +26,17 @@ def _latest_json(project: Path, name: str):
     return json.loads(saved_versions(project, versioned_outputs()[name])[-1].read_text())
 
 
-def test_demo_run_exits_cleanly_and_shows_keras_progress(demo_run):
+def test_demo_run_exits_cleanly_and_shows_what_a_person_reads(demo_run):
     _, result = demo_run
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     output = result.stdout + result.stderr
     assert "Epoch 1/" in output
-    assert "Pipeline execution completed successfully" in output
+    assert "Run summary" in output
+    # Kedro's INFO log (each dataset, each node) and the libraries' warnings: --verbose.
+    for hidden in ("Pipeline execution completed", "Loading data from", "UserWarning"):
+        assert hidden not in output
+    # Not a terminal: no progress bars redrawn with carriage returns.
+    assert "\r" not in output
 
 
 def test_demo_run_ends_with_a_summary_naming_the_report(demo_run):
@@ -106,7 +112,7 @@ def test_viz_build_with_previews_shows_every_stage_and_output(demo_run):
     expected = {
         Path(filepath).name
         for name, filepath in versioned_outputs().items()
-        if name not in {"model", "run_report"}
+        if name not in {"model", "serving_model", "run_report"}
     }
     assert set(preview_types) == expected | {"demo"}
     assert preview_types["learning_curves.png"] == "ImagePreview"
@@ -231,10 +237,44 @@ def test_diagnostics_of_a_past_run_rebuild_from_load_versions(demo_run):
     version = saved_versions(project, versioned_outputs()["model"])[0].parent.name
     load_versions = ",".join(f"{name}:{version}" for name in inputs)
     result = run_kedro(
-        project, "run", "--pipeline", "diagnostics", "--load-versions", load_versions
+        project,
+        "run",
+        "--pipelines",
+        "diagnostics",
+        "--load-versions",
+        load_versions,
+        "--verbose",
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert "Pipeline execution completed successfully" in result.stdout
     first, again = saved_versions(project, versioned_outputs()["diagnosis"])
     assert first.read_text() == again.read_text()
     predictions = saved_versions(project, versioned_outputs()["test_predictions"])
     assert predictions[0].read_text() == predictions[1].read_text()
+
+
+def test_predict_classifies_a_folder_and_sums_it_up(demo_run, tmp_path):
+    project, _ = demo_run
+    incoming = tmp_path / "incoming"
+    shutil.copytree(project / "data" / "01_raw" / "demo" / "circle", incoming / "day1")
+    result = run_kedro(
+        project, "run", "--pipelines", "predict", "--params", f"predict_dir={incoming}"
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    summary = result.stdout[result.stdout.rindex("Run summary") :].splitlines()
+    model_version = saved_versions(project, versioned_outputs()["serving_model"])[-1]
+    files = len(list((incoming / "day1").iterdir()))
+    assert summary[1].startswith(
+        f"  predict: {files:,} files, {files - 2:,} classified with model "
+        f"{model_version.parent.name}, 2 not classified (empty_file 1, not_an_image 1)"
+    )
+    table = Path(summary[2].split("predictions: ", 1)[1])
+    lines = table.read_text().splitlines()
+    assert lines[0].startswith("relative_path,path,status,model_version,class_1,")
+    assert len(lines) == files + 1
+
+
+def test_predict_without_a_folder_is_one_line_naming_the_setting(demo_run):
+    project, _ = demo_run
+    line = _error_line(run_kedro(project, "run", "--pipelines", "predict"))
+    assert line.startswith("Error: no image folder given: set `predict_dir`")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pandas as pd
+
 from image_classification.run_summary import summary_lines
 
 REPORTS = {
@@ -31,7 +33,7 @@ REPORTS = {
 
 def test_a_whole_run_is_summed_up_in_a_few_lines():
     assert summary_lines(
-        REPORTS, "data/08_reporting/run_report.html/v/run_report.html"
+        REPORTS, {"run_report": "data/08_reporting/run_report.html/v/run_report.html"}
     ) == [
         "Run summary",
         "  validation: 1,613 files, 1,607 usable, 6 quarantined "
@@ -46,5 +48,21 @@ def test_a_whole_run_is_summed_up_in_a_few_lines():
 
 def test_a_partial_run_sums_up_what_it_made_and_nothing_when_it_made_none():
     only_validation = {"validation_report": REPORTS["validation_report"]}
-    assert len(summary_lines(only_validation, None)) == 2
-    assert summary_lines({}, "report.html") == []
+    assert len(summary_lines(only_validation, {})) == 2
+    assert summary_lines({}, {"run_report": "report.html"}) == []
+
+
+def test_a_prediction_run_says_what_was_classified_and_where_the_table_is():
+    predictions = pd.DataFrame(
+        {
+            "status": ["classified", "classified", "not_classified", "not_classified"],
+            "reason": [None, None, "truncated", "unsupported_extension"],
+            "model_version": ["champion r1"] * 4,
+        }
+    )
+    assert summary_lines({"predictions": predictions}, {"predictions": "p.csv"}) == [
+        "Run summary",
+        "  predict: 4 files, 2 classified with model champion r1, 2 not classified "
+        "(truncated 1, unsupported_extension 1)",
+        "  predictions: p.csv",
+    ]

@@ -4,6 +4,7 @@ line instead of a traceback."""
 
 from __future__ import annotations
 
+import copy
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -11,6 +12,7 @@ from pathlib import Path
 
 import click
 from kedro.framework.cli.project import run as kedro_run
+from kedro.framework.project import LOGGING, configure_logging
 from kedro.framework.session import KedroSession
 from kedro.framework.startup import bootstrap_project
 from kedro.utils import find_kedro_project
@@ -67,14 +69,33 @@ def _parameter_error(error: Exception) -> str | None:
     return " ".join(kept).replace("- Parameter", "Parameter")
 
 
+VERBOSE_OPTION = click.Option(
+    ["--verbose"],
+    is_flag=True,
+    help="Show Kedro's INFO log (each dataset and node) on the console.",
+)
+
+
+def show_info_log() -> None:
+    """Let every handler of the logging configuration show INFO records, and the
+    libraries' Python warnings."""
+    config = copy.deepcopy(dict(LOGGING.data))
+    for handler in config.get("handlers", {}).values():
+        handler["level"] = "INFO"
+    config.get("loggers", {}).pop("py.warnings", None)
+    configure_logging(config)
+
+
 @cli.command(
     name="run",
-    params=[*kedro_run.params, TRACEBACK_OPTION],
+    params=[*kedro_run.params, TRACEBACK_OPTION, VERBOSE_OPTION],
     help=kedro_run.help,
     short_help=kedro_run.short_help,
 )
-def run(traceback: bool, **options) -> None:
-    """Kedro's ``run`` with its options, and ``--traceback``."""
+def run(traceback: bool, verbose: bool, **options) -> None:
+    """Kedro's ``run`` with its options, ``--traceback`` and ``--verbose``."""
+    if verbose:
+        show_info_log()
     with input_errors_in_one_line(traceback):
         kedro_run.callback(**options)
 

@@ -13,13 +13,22 @@ import click
 from kedro.framework.hooks import hook_impl
 from kedro.io.core import get_filepath_str
 
-_SUMMARIZED = {"validation_report", "split_report", "training_metrics", "diagnosis"}
+_SUMMARIZED = {
+    "validation_report",
+    "split_report",
+    "training_metrics",
+    "diagnosis",
+    "predictions",
+}
+# Outputs a person opens next: the summary ends with the path this run saved.
+_PATHS = {"run_report": "report", "predictions": "predictions"}
 _SPLITS = ("train", "validation", "test")
 
 
-def summary_lines(reports: dict[str, Any], report_path: str | None) -> list[str]:
-    """The summary of the reports a run saved (by catalog name), and the HTML report's
-    path when the run wrote it; no lines when it saved none of them."""
+def summary_lines(reports: dict[str, Any], paths: dict[str, str]) -> list[str]:
+    """The summary of the reports a run saved (by catalog name), and the paths of the
+    HTML report and the predictions table where the run wrote them (by catalog name);
+    no lines when it saved none of them."""
     lines = []
     if validation := reports.get("validation_report"):
         reasons = ", ".join(
@@ -43,9 +52,27 @@ def summary_lines(reports: dict[str, Any], report_path: str | None) -> list[str]
         )
     if diagnosis := reports.get("diagnosis"):
         lines.append(f"verdict: {diagnosis['verdict']}: {diagnosis['summary']}")
-    if lines and report_path:
-        lines.append(f"report: {report_path}")
+    predictions = reports.get("predictions")
+    if predictions is not None:
+        lines.append(_prediction_line(predictions))
+    if lines:
+        lines += [f"{_PATHS[name]}: {path}" for name, path in paths.items()]
     return ["Run summary", *(f"  {line}" for line in lines)] if lines else []
+
+
+def _prediction_line(predictions) -> str:
+    """How many files were classified, with which model, and why the others were not."""
+    classified = int((predictions["status"] == "classified").sum())
+    reasons = predictions.loc[predictions["status"] != "classified", "reason"]
+    not_classified = ", ".join(
+        f"{reason} {count}" for reason, count in sorted(reasons.value_counts().items())
+    )
+    versions = ", ".join(sorted(set(predictions["model_version"])))
+    return (
+        f"predict: {len(predictions):,} files, {classified:,} classified with model "
+        f"{versions}, {len(reasons):,} not classified"
+        + (f" ({not_classified})" if not_classified else "")
+    )
 
 
 class RunSummaryHooks:
@@ -53,11 +80,11 @@ class RunSummaryHooks:
 
     def __init__(self) -> None:
         self._reports: dict[str, Any] = {}
-        self._report_path: str | None = None
+        self._paths: dict[str, str] = {}
 
     @hook_impl
     def before_pipeline_run(self, run_params, pipeline, catalog) -> None:
-        self._reports, self._report_path = {}, None
+        self._reports, self._paths = {}, {}
 
     @hook_impl
     def after_dataset_saved(self, dataset_name: str, data, node) -> None:
@@ -66,16 +93,16 @@ class RunSummaryHooks:
 
     @hook_impl
     def after_node_run(self, node, catalog, outputs) -> None:
-        if "run_report" in outputs:
+        for name in _PATHS.keys() & outputs.keys():
             # The version this run saved (Kedro resolved the latest one to load before
             # the run, so the load path would name an older one). Kedro has no public
             # accessor for a version's path.
-            dataset = catalog.get("run_report")
+            dataset = catalog.get(name)
             version = dataset.resolve_save_version()
             path = dataset._get_versioned_path(version)
-            self._report_path = get_filepath_str(path, dataset._protocol)
+            self._paths[name] = get_filepath_str(path, dataset._protocol)
 
     @hook_impl
     def after_pipeline_run(self, run_params, pipeline, catalog) -> None:
-        for line in summary_lines(self._reports, self._report_path):
+        for line in summary_lines(self._reports, self._paths):
             click.echo(line)

@@ -157,7 +157,16 @@ def log_serving_model(serving) -> None:
     example = np.full((1, *serving_image_size(serving), 3), 128, np.uint8)
     # The TensorFlow flavour: MLflow's Keras flavour writes the input example before
     # creating the model's folder and fails.
-    mlflow.tensorflow.log_model(
-        serving.model, name="serving_model", signature=signature, input_example=example
-    )
+    # MLflow checks the example by predicting it: no Keras progress bar for that.
+    import keras  # noqa: PLC0415
+
+    was_interactive = keras.utils.is_interactive_logging_enabled()
+    keras.utils.disable_interactive_logging()
+    try:
+        mlflow.tensorflow.log_model(
+            serving.model, name="serving_model", signature=signature, input_example=example
+        )
+    finally:
+        if was_interactive:
+            keras.utils.enable_interactive_logging()
     mlflow.log_dict(serving.class_names, "serving_model/class_names.json")

@@ -47,14 +47,15 @@ class ImageFolderDataset(AbstractDataset[pd.DataFrame, pd.DataFrame]):
     def __init__(
         self,
         *,
-        path: str,
+        path: str | None,
         allowed_link_targets: list[str] | None = None,
         setting: str = "raw_image_dir",
         metadata: dict[str, Any] | None = None,
     ) -> None:
         self._setting = setting
-        self._url = str(path)
-        self._root = Path(path)
+        # None (no folder given) stays empty: "" would be made the project folder.
+        self._url = "" if path is None else str(path)
+        self._root = Path(self._url)
         self._allowed = [os.path.realpath(target) for target in allowed_link_targets or []]
         self.metadata = metadata
 
@@ -107,6 +108,8 @@ class ImageFolderDataset(AbstractDataset[pd.DataFrame, pd.DataFrame]):
         return table_preview(self.load().head(nrows))
 
     def _exists(self) -> bool:
+        if not self._url:
+            return False
         if not is_local(self._url):
             fs, root = filesystem(self._url)
             return fs.isdir(root)

@@ -103,7 +103,7 @@ def test_an_empty_folder_is_one_clear_error(tmp_path):
 
 
 def test_no_folder_given_names_the_setting():
-    dataset = ImageFolderDataset(path="", setting="predict_dir")
+    dataset = ImageFolderDataset(path=None, setting="predict_dir")
     with pytest.raises(DatasetError, match="no image folder given: set `predict_dir`"):
         dataset.load()
 
