@@ -39,6 +39,7 @@ from kedro.io.core import (
 from kedro_datasets._typing import TablePreview
 
 from image_classification.core.image_pack import ImagePack, ShardedImages, StoredShard
+from image_classification.core.progress import progress
 
 from .table_preview import table_preview
 
@@ -115,7 +116,8 @@ class ImagePackDataset(AbstractVersionedDataset[ImagePack, ImagePack]):
         self._remove_partials()
         self._fs.mkdirs(partial, exist_ok=True)
         shards = []
-        for number, shard in enumerate(data.images.shards):
+        written = progress(data.images.shards, description="writing the pack", unit="shard")
+        for number, shard in enumerate(written):
             shards.append(f"images-{number:05d}.npy")
             if isinstance(shard, StoredShard):
                 self._copy_in(shard.url, f"{partial}/{shards[-1]}")
