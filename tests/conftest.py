@@ -27,6 +27,7 @@ from image_classification.pipelines.data_validation.nodes import (
 from image_classification.pipelines.data_validation.params import DataValidationParams
 from image_classification.pipelines.packing.nodes import pack_images
 from image_classification.pipelines.packing.params import PackingParams
+from image_classification.pipelines.training.model import make_model
 from tests.project_copy import PROJECT_ROOT, base_config, make_project_copy, run_kedro
 
 os.environ.setdefault("DO_NOT_TRACK", "1")
@@ -45,6 +46,24 @@ def base_parameters(group: str) -> dict:
     """The parameters of one pipeline as configured in `conf/base`, ``${globals:}``
     resolved as Kedro resolves them."""
     return base_config("parameters")[group]
+
+
+def small_model(side: int, num_classes: int, weight_seed: int | None = None):
+    """A one-block CNN of the project's factory; with ``weight_seed``, weights drawn far
+    from the initial ones, so its probabilities differ clearly from image to image."""
+    model = make_model(
+        input_shape=(side, side, 3),
+        num_classes=num_classes,
+        conv_filters=[4],
+        kernel_size=3,
+        dense_units=8,
+        dropout=0.0,
+        l2=0.0,
+    )
+    if weight_seed is not None:
+        rng = np.random.default_rng(weight_seed)
+        model.set_weights([rng.normal(0, 0.3, w.shape) for w in model.get_weights()])
+    return model
 
 
 def ordinary_image(rng: np.random.Generator, side: int = 32) -> Image.Image:

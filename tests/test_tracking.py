@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import keras
 import mlflow
+import numpy as np
 import pytest
 from mlflow.tracking import MlflowClient
 
+from image_classification.core.serving import build_serving_model
 from image_classification.datasets import Champion
 from image_classification.tracking import (
     CHAMPION_ALIAS,
@@ -58,3 +60,32 @@ def test_a_champion_saved_in_another_session_than_its_decision_is_registered(tra
     _save_in_its_own_session("champion", _champion("run-3"))
     assert _alias(tracking).tags["champion_id"] == "run-3"
     assert int(_alias(tracking).version) == 2
+
+
+def test_the_serving_model_is_logged_with_its_signature_example_and_classes(tracking):
+    inner = keras.Sequential(
+        [keras.Input((8, 8, 3)), keras.layers.Flatten(), keras.layers.Dense(3, "softmax")]
+    )
+    serving = build_serving_model(inner, ["a", "b", "c"], [8, 8])
+    with mlflow.start_run() as run:
+        MlflowReportHooks().after_dataset_saved("serving_model", serving, node=None)
+
+    (logged,) = mlflow.search_logged_models(
+        experiment_ids=[run.info.experiment_id], output_format="list"
+    )
+    assert logged.name == "serving_model"
+    info = mlflow.models.get_model_info(logged.model_uri)
+    (image,) = info.signature.inputs.inputs
+    assert (image.name, image.type, image.shape) == (
+        "image",
+        np.dtype("uint8"),
+        (-1, -1, -1, 3),
+    )
+    assert info.signature.outputs.inputs[0].shape == (-1, 3)
+    assert info.saved_input_example_info is not None
+    loaded = mlflow.pyfunc.load_model(logged.model_uri)
+    probabilities = loaded.predict(np.full((2, 20, 13, 3), 90, np.uint8))
+    assert np.asarray(probabilities).shape == (2, 3)
+    assert mlflow.artifacts.load_dict(
+        f"runs:/{run.info.run_id}/serving_model/class_names.json"
+    ) == ["a", "b", "c"]

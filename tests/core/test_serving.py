@@ -13,7 +13,7 @@ from kedro.io.core import Version
 
 from image_classification.core.serving import build_serving_model
 from image_classification.datasets import ServingModelDataset
-from image_classification.pipelines.training.model import make_model
+from tests.conftest import small_model
 
 CLASS_NAMES = ["cat", "dog", "ship"]
 SIZES = [(16, 16), (40, 24), (9, 70), (16, 16)]
@@ -38,19 +38,7 @@ print(json.dumps(out))
 
 
 def _trained_like_model():
-    model = make_model(
-        input_shape=(16, 16, 3),
-        num_classes=len(CLASS_NAMES),
-        conv_filters=[4],
-        kernel_size=3,
-        dense_units=8,
-        dropout=0.0,
-        l2=0.0,
-    )
-    # Weights far from the initial ones, so the probabilities are not near uniform.
-    rng = np.random.default_rng(3)
-    model.set_weights([rng.normal(0, 0.3, w.shape) for w in model.get_weights()])
-    return model
+    return small_model(16, len(CLASS_NAMES), weight_seed=3)
 
 
 def _images() -> list[np.ndarray]:

@@ -23,9 +23,8 @@ from image_classification.pipelines.diagnostics.nodes import (
     predict_test_split,
 )
 from image_classification.pipelines.diagnostics.params import DiagnosticsParams
-from image_classification.pipelines.training.model import make_model
 from image_classification.pipelines.training.params import TrainingParams
-from tests.conftest import TINY_CLASSES, base_parameters
+from tests.conftest import TINY_CLASSES, base_parameters, small_model
 from tests.pipelines.diagnostics.test_verdict import OVERFIT, UNDERFIT, history_of
 
 PARAMS = DiagnosticsParams(**base_parameters("diagnostics"))
@@ -92,15 +91,7 @@ def test_learning_curves_mark_the_best_stop_and_onset_epochs_and_shade_the_gap()
 
 
 def _small_model(side: int) -> keras.Model:
-    return make_model(
-        input_shape=(side, side, 3),
-        num_classes=len(TINY_CLASSES),
-        conv_filters=[4],
-        kernel_size=3,
-        dense_units=4,
-        dropout=0.0,
-        l2=0.0,
-    )
+    return small_model(side, len(TINY_CLASSES))
 
 
 def test_test_predictions_cover_every_packed_test_image(tiny_pack, tiny_manifest):

@@ -18,25 +18,13 @@ from image_classification.datasets.prediction_model import (
 from image_classification.datasets.serving_model import ServingModelDataset
 from image_classification.pipelines.predict.nodes import predict_images
 from image_classification.pipelines.predict.params import PredictParams
-from image_classification.pipelines.training.model import make_model
-from tests.conftest import base_parameters, ordinary_image, validation_params
+from tests.conftest import base_parameters, ordinary_image, small_model, validation_params
 
 CLASSES = ["ant", "bee", "cat", "dog"]
 
 
 def _model(seed: int = 0):
-    model = make_model(
-        input_shape=(16, 16, 3),
-        num_classes=len(CLASSES),
-        conv_filters=[4],
-        kernel_size=3,
-        dense_units=8,
-        dropout=0.0,
-        l2=0.0,
-    )
-    rng = np.random.default_rng(seed)
-    model.set_weights([rng.normal(0, 0.3, w.shape) for w in model.get_weights()])
-    return model
+    return small_model(16, len(CLASSES), weight_seed=seed)
 
 
 def _params(**overrides) -> PredictParams:
