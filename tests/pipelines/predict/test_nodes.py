@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 from kedro.io.core import DatasetError, Version
 from PIL import Image
@@ -140,3 +141,21 @@ def test_model_is_the_champion_else_the_newest_or_the_named_version(tmp_path):
     assert same(named, older)
     with pytest.raises(DatasetError, match="no serving model version 2025"):
         loaded("2025-01-01T00.00.00.000Z")
+
+
+def test_a_folder_in_a_bucket_is_classified_as_the_same_folder_on_disk(
+    bucket, object_storage, folder
+):
+    object_storage.upload(folder, f"{bucket}/incoming")
+    serving = build_serving_model(_model(), CLASSES, [16, 16])
+    model = PredictionModel(serving, "v1")
+
+    def table(path: str):
+        listing = ImageFolderDataset(path=path).load()
+        result = predict_images(listing, model, _params(), validation_params())
+        return result.drop(columns="path").set_index("relative_path")
+
+    remote, local = table(f"{bucket}/incoming"), table(str(folder))
+
+    pd.testing.assert_frame_equal(remote, local)
+    assert (remote["status"] == "classified").sum() == 3
