@@ -17,6 +17,7 @@ from image_classification.datasets.prediction_model import (
     PredictionModelDataset,
 )
 from image_classification.datasets.serving_model import ServingModelDataset
+from image_classification.pipelines.predict import nodes
 from image_classification.pipelines.predict.nodes import predict_images
 from image_classification.pipelines.predict.params import PredictParams
 from tests.conftest import base_parameters, ordinary_image, small_model, validation_params
@@ -159,3 +160,16 @@ def test_a_folder_in_a_bucket_is_classified_as_the_same_folder_on_disk(
 
     pd.testing.assert_frame_equal(remote, local)
     assert (remote["status"] == "classified").sum() == 3
+
+
+def test_a_folder_larger_than_the_pixel_budget_is_classified_in_groups_alike(
+    folder, monkeypatch
+):
+    serving = build_serving_model(_model(), CLASSES, [16, 16])
+    model = PredictionModel(serving, "v1")
+    listing = ImageFolderDataset(path=str(folder)).load()
+    whole = predict_images(listing, model, _params(batch_size=1), validation_params())
+    # Two images' pixels at a time: five files in three groups.
+    monkeypatch.setattr(nodes, "_PIXEL_BYTES", 2 * 16 * 16 * 3)
+    grouped = predict_images(listing, model, _params(batch_size=1), validation_params())
+    pd.testing.assert_frame_equal(grouped, whole)

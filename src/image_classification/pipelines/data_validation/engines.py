@@ -73,14 +73,21 @@ def inspect_chunk_storing_pixels(
 
 
 def inspected_chunks(
-    rows: list[tuple], params: DataValidationParams, image_size: tuple[int, int]
+    rows: list[tuple],
+    params: DataValidationParams,
+    image_size: tuple[int, int],
+    show_progress: bool = True,
 ) -> Iterator[tuple[int, InspectedChunk]]:
     """``rows`` inspected chunk by chunk, as (first row, chunk) in the order they are
-    done, on ``params.engine``, with a progress bar on a terminal."""
+    done, on ``params.engine``, with a progress bar on a terminal unless the caller
+    shows its own."""
     if params.engine == "dask":
         chunks = _on_dask(rows, params, image_size)
     else:
         chunks = _on_processes(rows, params, image_size)
+    if not show_progress:
+        yield from chunks
+        return
     with progress(total=len(rows), description="validating files", unit="file") as bar:
         for start, chunk in chunks:
             bar.update(len(chunk.decoded))
