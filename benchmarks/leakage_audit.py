@@ -1,0 +1,191 @@
+"""Recall and precision of cross-split twin detection: the validation's thumbnail
+near-duplicate search and the leakage audit, side by side on the same planted set.
+
+A random 70% of the folder is the training split, the rest validation/test. For each
+transform, ``--per-transform`` training images are copied into validation/test
+transformed: a 10-25% crop resized back, a horizontal flip, colour jitter (hue +-20
+of 256, saturation and brightness x0.6-1.4 / x0.7-1.3), a rotation of up to 10
+degrees, JPEG at quality 30, and a combination of two of them. Every file, planted
+ones included, is decoded by validation's own inspection (the thumbnail search reads
+its thumbnails, the audit its pixels). Recall: planted copies whose original is
+flagged with them. Precision: flagged cross-split pairs that are planted; CIFAR-10
+holds real twins of its own, which count against both methods here.
+
+    python benchmarks/leakage_audit.py [--folder PATH] [--per-transform N] [--seed S]
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageEnhance
+
+from image_classification.pipelines.data_validation.checks import (
+    OK,
+    THUMBNAIL_SIDE,
+    inspect_files,
+)
+from image_classification.pipelines.data_validation.duplicates import (
+    near_duplicate_pairs,
+)
+from image_classification.pipelines.data_validation.params import DataValidationParams
+from image_classification.pipelines.leakage_audit.params import LeakageAuditParams
+from image_classification.pipelines.leakage_audit.search import grayscale, twin_pairs
+
+sys.path.insert(0, str(Path(__file__).parent))
+from project_setup import configured
+
+DEFAULT_FOLDER = Path(__file__).resolve().parents[2] / "shared/datasets/cifar10-sample"
+
+
+def _crop(image: Image.Image, rng) -> Image.Image:
+    width, height = image.size
+    keep = 1 - rng.uniform(0.10, 0.25)
+    side_x, side_y = round(width * keep), round(height * keep)
+    left = rng.integers(0, width - side_x + 1)
+    top = rng.integers(0, height - side_y + 1)
+    box = (left, top, left + side_x, top + side_y)
+    return image.crop(box).resize((width, height), Image.Resampling.BILINEAR)
+
+
+def _flip(image: Image.Image, rng) -> Image.Image:
+    return image.transpose(Image.Transpose.FLIP_LEFT_RIGHT)
+
+
+def _jitter(image: Image.Image, rng) -> Image.Image:
+    hsv = np.asarray(image.convert("HSV")).astype(int)
+    hsv[..., 0] = (hsv[..., 0] + rng.integers(-20, 21)) % 256
+    image = Image.fromarray(hsv.astype(np.uint8), "HSV").convert("RGB")
+    image = ImageEnhance.Color(image).enhance(rng.uniform(0.6, 1.4))
+    return ImageEnhance.Brightness(image).enhance(rng.uniform(0.7, 1.3))
+
+
+def _rotate(image: Image.Image, rng) -> Image.Image:
+    return image.rotate(rng.uniform(-10, 10), resample=Image.Resampling.BILINEAR)
+
+
+def _jpeg(image: Image.Image, rng) -> Image.Image:
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", quality=30)
+    return Image.open(io.BytesIO(buffer.getvalue())).convert("RGB")
+
+
+SINGLE = {
+    "crop": _crop,
+    "flip": _flip,
+    "jitter": _jitter,
+    "rotate": _rotate,
+    "jpeg30": _jpeg,
+}
+
+
+def _planted(folder: Path, scratch: Path, per: int, seed: int):
+    """Listing rows (relative path, path, label, False, False), the split of each row,
+    and planted copy -> original row."""
+    rng = np.random.default_rng(seed)
+    files = sorted(folder.glob("*/*.*"))
+    split = np.where(rng.random(len(files)) < 0.7, "train", "eval")
+    rows = [
+        (f"{p.parent.name}/{p.name}", str(p), p.parent.name, False, False) for p in files
+    ]
+    sources = rng.choice(np.flatnonzero(split == "train"), per * (len(SINGLE) + 1), False)
+    planted = {}
+    for number, source in enumerate(sources):
+        kind = ([*SINGLE, "combo"])[number // per]
+        image = Image.open(files[source]).convert("RGB")
+        steps = rng.choice(list(SINGLE), 2, replace=False) if kind == "combo" else [kind]
+        for step in steps:
+            image = SINGLE[step](image, rng)
+        label = files[source].parent.name
+        path = scratch / label / f"planted-{kind}-{number:05d}.png"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        image.save(path)
+        planted[len(rows)] = (source, kind)
+        rows.append((f"{label}/{path.name}", str(path), label, False, False))
+    return rows, np.concatenate([split, ["eval"] * len(planted)]), planted
+
+
+def _score(pairs: set[tuple[int, int]], split, planted) -> dict:
+    cross = {(a, b) for a, b in pairs if {split[a], split[b]} == {"train", "eval"}}
+    cross = {(b, a) if split[a] == "train" else (a, b) for a, b in cross}  # (eval, train)
+    found = {copy for copy, original in cross if planted.get(copy, (None,))[0] == original}
+    recall = {}
+    for kind in [*SINGLE, "combo"]:
+        copies = [copy for copy, (_, k) in planted.items() if k == kind]
+        recall[kind] = sum(copy in found for copy in copies) / len(copies)
+    precision = len(found) / len(cross) if cross else float("nan")
+    return {"recall": recall, "precision": precision, "flagged": len(cross)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--folder", type=Path, default=DEFAULT_FOLDER)
+    parser.add_argument("--per-transform", type=int, default=150)
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args()
+    if not args.folder.is_dir():
+        sys.exit(f"{args.folder} is not a folder")
+    validation = configured("data_validation", DataValidationParams)
+    audit = configured("leakage_audit", LeakageAuditParams)
+    with tempfile.TemporaryDirectory() as scratch:
+        rows, split, planted = _planted(
+            args.folder, Path(scratch), args.per_transform, args.seed
+        )
+        records = inspect_files(rows, validation.max_pixels, (32, 32))
+    usable = np.array([r["status"] == OK for r in records])
+    assert usable.all(), "every file of the benchmark decodes"
+    print(
+        f"{len(rows):,} files, {int((split == 'train').sum()):,} train, "
+        f"{len(planted):,} planted copies ({args.per_transform} per transform)"
+    )
+
+    start = time.perf_counter()
+    thumbnails = np.frombuffer(b"".join(r["thumbnail"] for r in records), np.uint8)
+    near = validation.flags.near_duplicate
+    found = near_duplicate_pairs(
+        thumbnails.reshape(len(rows), THUMBNAIL_SIDE, THUMBNAIL_SIDE),
+        max_distance=near.threshold,
+        neighbors=near.neighbors,
+        candidate_radius=near.candidate_radius,
+    )
+    thumbnail_seconds = time.perf_counter() - start
+    thumbnail = _score({(int(a), int(b)) for a, b, _ in found}, split, planted)
+
+    start = time.perf_counter()
+    gray = grayscale(np.stack([r["pixels"] for r in records]))
+    train, queries = np.flatnonzero(split == "train"), np.flatnonzero(split == "eval")
+    twins = twin_pairs(
+        gray[train],
+        gray[queries],
+        candidates=audit.candidates,
+        min_aligned_score=audit.min_aligned_score,
+        min_edge_score=audit.min_edge_score,
+    )
+    audit_seconds = time.perf_counter() - start
+    ours = _score(
+        {
+            (int(queries[q]), int(train[t]))
+            for q, t in zip(twins["query"], twins["train"], strict=True)
+        },
+        split,
+        planted,
+    )
+
+    print(f"{'transform':<10} {'thumbnail search':>17} {'leakage audit':>14}")
+    for kind in [*SINGLE, "combo"]:
+        print(
+            f"{kind:<10} {thumbnail['recall'][kind]:>17.1%} {ours['recall'][kind]:>14.1%}"
+        )
+    print(f"{'precision':<10} {thumbnail['precision']:>17.1%} {ours['precision']:>14.1%}")
+    print(f"{'flagged':<10} {thumbnail['flagged']:>17,} {ours['flagged']:>14,}")
+    print(f"{'seconds':<10} {thumbnail_seconds:>17.1f} {audit_seconds:>14.1f}")
+
+
+if __name__ == "__main__":
+    main()
