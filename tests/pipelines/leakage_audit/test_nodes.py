@@ -104,3 +104,11 @@ def test_the_grid_shows_each_pair(planted):
     assert len(figure.axes) == 2 * len(twins)
     titles = [axis.get_title() for axis in figure.axes]
     assert any("copy-crop.png" in title for title in titles)
+
+
+def test_a_split_without_validation_or_test_images_has_no_twins(planted):
+    image_pack, manifest, _ = planted
+    only_train = manifest.assign(split="train")
+    twins = find_cross_split_twins(image_pack, only_train, _params())
+    assert twins.empty
+    assert "train_relative_path" in twins.columns

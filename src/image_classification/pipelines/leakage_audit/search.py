@@ -91,6 +91,9 @@ def candidate_pairs(
         descriptors), ``mirrored`` and ``view`` (the best view's ``(top, left,
         side)``).
     """
+    columns = ["query", "train", "coarse_score", "mirrored", "view"]
+    if not len(train) or not len(queries):
+        return pd.DataFrame(columns=columns)
     views = _views()
     index = np.concatenate(
         [
@@ -121,9 +124,7 @@ def candidate_pairs(
                         views[view],
                     )
                 )
-    return pd.DataFrame(
-        rows, columns=["query", "train", "coarse_score", "mirrored", "view"]
-    )
+    return pd.DataFrame(rows, columns=columns)
 
 
 def _warped(images: np.ndarray, params: np.ndarray) -> np.ndarray:
