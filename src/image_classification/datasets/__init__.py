@@ -9,6 +9,7 @@ from .champion import Champion, ChampionDataset
 from .image_folder import ImageFolderDataset
 from .image_pack import ImagePackDataset
 from .labels_file import LabelsFileDataset
+from .latest_table import LatestTableDataset
 
 __all__ = [
     "Champion",
@@ -17,6 +18,7 @@ __all__ = [
     "ImagePackDataset",
     "KerasModelDataset",
     "LabelsFileDataset",
+    "LatestTableDataset",
     "PredictionModelDataset",
     "ServingModelDataset",
 ]

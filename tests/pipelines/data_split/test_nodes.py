@@ -179,3 +179,31 @@ def test_every_class_gets_each_split_by_moving_one_group_per_missing_split():
 def test_a_class_of_two_files_keeps_them_where_they_hash():
     tiny = assign_splits(_index(2), CLASSES, PARAMS, seed=0)
     assert (tiny.set_index("relative_path")["split"] == _hashed_splits(_index(2), 0)).all()
+
+
+def test_audited_twins_share_a_split_only_when_asked():
+    index = _index(300)
+    paths = index["relative_path"].to_numpy()
+    pairs = len(paths) // 2
+    twins = pd.DataFrame(
+        {"relative_path": paths[1::2][:pairs], "train_relative_path": paths[0::2][:pairs]}
+    )
+    together = PARAMS.model_copy(update={"keep_twins_together": True})
+    kept = assign_splits(index, CLASSES, together, seed=1, audited_twins=twins)
+    split_of = kept.set_index("relative_path")["split"]
+    same = (
+        split_of[twins["relative_path"]].to_numpy()
+        == split_of[twins["train_relative_path"]].to_numpy()
+    )
+    assert same.all()
+    assert kept["split"].nunique() == 3
+    default = assign_splits(index, CLASSES, PARAMS, seed=1, audited_twins=twins)
+    pd.testing.assert_frame_equal(default, assign_splits(index, CLASSES, PARAMS, seed=1))
+    split_of = default.set_index("relative_path")["split"]
+    assert not (
+        split_of[twins["relative_path"]].to_numpy()
+        == split_of[twins["train_relative_path"]].to_numpy()
+    ).all()
+    # Stable: the same files and twins, in another order, give the same split.
+    again = assign_splits(index.sample(frac=1, random_state=5), CLASSES, together, 1, twins)
+    pd.testing.assert_frame_equal(again, kept)

@@ -23,6 +23,8 @@ import hashlib
 
 import numpy as np
 import pandas as pd
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
 
 from .params import DataSplitParams
 
@@ -49,18 +51,24 @@ def assign_splits(
     class_names: list[str],
     params: DataSplitParams,
     seed: int,
+    audited_twins: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Give every clean image a split.
 
     Args:
         clean_image_index: Usable images with ``duplicate_group`` and ``label``.
         class_names: Label-index order.
-        params: Split fractions.
+        params: Split fractions; ``keep_twins_together`` merges the groups of
+            ``audited_twins``.
         seed: Changes every assignment when changed.
+        audited_twins: The last leakage audit's ``cross_split_twins`` (empty before
+            the first): ``relative_path`` and ``train_relative_path`` per pair.
 
     Returns:
         The split manifest: file, label, label index, pixel hash, split.
     """
+    if params.keep_twins_together and audited_twins is not None and len(audited_twins):
+        clean_image_index = _twins_grouped(clean_image_index, audited_twins)
     position = np.array(
         [_unit_interval(seed, key) for key in clean_image_index["duplicate_group"]],
         dtype=float,
@@ -78,6 +86,28 @@ def assign_splits(
     )
     manifest = _cover_every_split(manifest, params)
     return manifest[MANIFEST_COLUMNS].sort_values("relative_path").reset_index(drop=True)
+
+
+def _twins_grouped(index: pd.DataFrame, twins: pd.DataFrame) -> pd.DataFrame:
+    """``index`` with each set of duplicate groups joined by twin pairs renamed to its
+    smallest group name: like a duplicate group, the set then hashes to one split, and
+    the same files and twins give the same split on every run."""
+    group_of = index.set_index("relative_path")["duplicate_group"]
+    pairs = twins[
+        twins["relative_path"].isin(group_of.index)
+        & twins["train_relative_path"].isin(group_of.index)
+    ]
+    names = np.unique(group_of.to_numpy())
+    position = {name: at for at, name in enumerate(names)}
+    first = [position[group_of[path]] for path in pairs["relative_path"]]
+    second = [position[group_of[path]] for path in pairs["train_relative_path"]]
+    links = coo_matrix(
+        (np.ones(len(first)), (first, second)), shape=(len(names), len(names))
+    )
+    _, component = connected_components(links, directed=False)
+    smallest = pd.Series(names).groupby(component).transform("min").to_numpy()
+    renamed = dict(zip(names, smallest, strict=True))
+    return index.assign(duplicate_group=index["duplicate_group"].map(renamed))
 
 
 def _interval(split: str, params: DataSplitParams) -> tuple[float, float]:

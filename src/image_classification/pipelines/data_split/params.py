@@ -36,3 +36,8 @@ class DataSplitParams(BaseModel):
     max_imbalance_ratio: float = Field(
         gt=1, description="largest over smallest class count that the report flags"
     )
+    keep_twins_together: bool = Field(
+        default=False,
+        description="put the cross-split twins the last leakage audit confirmed on "
+        "one side, with their duplicate groups",
+    )

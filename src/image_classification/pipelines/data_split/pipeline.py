@@ -15,6 +15,7 @@ def create_pipeline(**kwargs) -> Pipeline:
                     "class_names",
                     "params:data_split",
                     "params:seed",
+                    "audited_cross_split_twins",
                 ],
                 outputs="split_manifest",
                 name="assign_splits_node",
