@@ -114,7 +114,8 @@ def test_viz_build_with_previews_shows_every_stage_and_output(demo_run):
         for name, filepath in versioned_outputs().items()
         if name not in {"model", "serving_model", "run_report"}
     }
-    assert set(preview_types) == expected | {"demo"}
+    # Inputs previewed too: the raw folder, and the last leakage audit's twins (empty).
+    assert set(preview_types) == expected | {"demo", "cross_split_twins.csv"}
     assert preview_types["learning_curves.png"] == "ImagePreview"
     assert preview_types["quarantine.csv"] == "TablePreview"
     assert preview_types["diagnosis.json"] == "JSONPreview"
