@@ -32,7 +32,7 @@ class ServingModel:
 
 def write_serving_folder(serving: ServingModel, folder: str) -> None:
     """The three files of a serving model into the local ``folder``."""
-    os.makedirs(folder)
+    os.makedirs(folder, exist_ok=True)
     serving.model.save(os.path.join(folder, KERAS_FILE))
     archive = keras.export.ExportArchive()
     archive.track(serving.model)

@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import os
 import posixpath
+import shutil
 from collections.abc import Iterator
 
 import fsspec
@@ -74,6 +75,27 @@ def write_whole(path: str, data: bytes) -> None:
         os.fsync(file.fileno())
     os.replace(staged, path)
     sync_folder(os.path.dirname(os.path.abspath(path)))
+
+
+@contextlib.contextmanager
+def staged_folder(folder: str) -> Iterator[str]:
+    """A scratch folder beside the local ``folder`` that becomes ``folder`` whole.
+
+    Write into the yielded path; on leaving, every file in it is synced, the folder is
+    renamed into place and the rename synced, so a crash leaves no half a folder under
+    the final name. What a killed write left staged is removed first.
+    """
+    parent, name = os.path.split(os.path.abspath(folder))
+    staged = os.path.join(parent, f".partial-{name}")
+    shutil.rmtree(staged, ignore_errors=True)
+    os.makedirs(staged)
+    yield staged
+    for directory, _, names in os.walk(staged):
+        for file_name in names:
+            with open(os.path.join(directory, file_name), "rb") as file:
+                os.fsync(file.fileno())
+    os.rename(staged, folder)
+    sync_folder(parent)
 
 
 def sync_folder(path: str) -> None:

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,8 +25,8 @@ from image_classification.core.storage import (
     filesystem,
     is_local,
     join,
+    staged_folder,
     storage_errors,
-    sync_folder,
     write_whole,
 )
 
@@ -132,18 +131,12 @@ class ChampionDataset(AbstractDataset[Champion, Champion | None]):
 
     def _save_model_locally(self, data: Champion) -> None:
         """Into a staged folder, synced, then renamed into place."""
-        root = Path(self._root)
-        folder = root / data.record["champion_id"]
+        folder = Path(self._root) / data.record["champion_id"]
         if folder.exists():
             return
-        staged = root / f".partial-{folder.name}"
-        shutil.rmtree(staged, ignore_errors=True)  # left by a killed save
-        staged.mkdir(parents=True)
-        data.model.save(staged / _MODEL)
-        with (staged / _MODEL).open("rb") as file:
-            os.fsync(file.fileno())
-        staged.rename(folder)
-        sync_folder(str(root))
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        with staged_folder(str(folder)) as staged:
+            data.model.save(os.path.join(staged, _MODEL))
 
     def _upload_model(self, data: Champion) -> None:
         """One object under the champion's own name: it appears whole or not at all."""

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import tempfile
 from pathlib import PurePosixPath
 from typing import Any
@@ -30,17 +29,9 @@ from image_classification.core.serving import (
 from image_classification.core.storage import (
     filesystem,
     is_local,
+    staged_folder,
     storage_errors,
-    sync_folder,
 )
-
-
-def _sync_files(folder: str) -> None:
-    """Make every file under the local ``folder`` durable before it is renamed."""
-    for parent, _, names in os.walk(folder):
-        for name in names:
-            with open(os.path.join(parent, name), "rb") as file:
-                os.fsync(file.fileno())
 
 
 class ServingModelDataset(AbstractVersionedDataset[ServingModel, ServingModel]):
@@ -94,15 +85,12 @@ class ServingModelDataset(AbstractVersionedDataset[ServingModel, ServingModel]):
 
     def save(self, data: ServingModel) -> None:
         folder = self._path(self._get_save_path())
-        with tempfile.TemporaryDirectory() as scratch:
-            if self._protocol == "file":
-                staged = f"{os.path.dirname(folder)}/.partial-{os.path.basename(folder)}"
-                shutil.rmtree(staged, ignore_errors=True)  # left by a killed save
+        if self._protocol == "file":
+            os.makedirs(os.path.dirname(folder), exist_ok=True)
+            with staged_folder(folder) as staged:
                 write_serving_folder(data, staged)
-                _sync_files(staged)
-                os.rename(staged, folder)
-                sync_folder(os.path.dirname(folder))
-                return
+            return
+        with tempfile.TemporaryDirectory() as scratch:
             local = os.path.join(scratch, "serving_model")
             write_serving_folder(data, local)
             with storage_errors(folder):
