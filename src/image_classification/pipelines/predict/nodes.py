@@ -77,11 +77,14 @@ def predict_images(
         for first in range(0, len(rows), group):
             chunks = inspected_chunks(rows[first : first + group], local, size, False)
             for start, chunk in chunks:
-                table = _classified(chunk.columns, chunk.pixels, serving.model, params)
-                tables[first + start] = table
-                bar.update(len(table))
-    table = pd.concat([tables[start] for start in sorted(tables)], ignore_index=True)
-    table = _with_top_classes(table, serving.class_names, params.top_k)
+                tables[first + start] = _classified(
+                    chunk.columns, chunk.pixels, serving.model, params
+                )
+                bar.update(len(chunk.columns["status"]))
+    ordered = [tables[start] for start in sorted(tables)]
+    table = pd.concat([rows for rows, _ in ordered], ignore_index=True)
+    probabilities = np.concatenate([chunk for _, chunk in ordered])
+    table = _with_top_classes(table, probabilities, serving.class_names, params.top_k)
     table.insert(3, "model_version", prediction_model.version)
     counts = table["status"].value_counts()
     logger.info(
@@ -93,8 +96,11 @@ def predict_images(
     return table
 
 
-def _classified(columns: dict, pixels: np.ndarray, model, params: PredictParams):
-    """One chunk's rows, with the probabilities of its usable files."""
+def _classified(
+    columns: dict, pixels: np.ndarray, model, params: PredictParams
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """One chunk's rows and a row of probabilities for each (zeros where the file is
+    not usable)."""
     usable = np.array([status == OK for status in columns["status"]], bool)
     probabilities = np.zeros((len(usable), model.output_shape[-1]), np.float32)
     positions = np.flatnonzero(usable)
@@ -106,18 +112,18 @@ def _classified(columns: dict, pixels: np.ndarray, model, params: PredictParams)
             "relative_path": columns["relative_path"],
             "path": columns["path"],
             "status": np.where(usable, CLASSIFIED, NOT_CLASSIFIED),
-            "probabilities": list(probabilities),
             # object: a group without any failure has only None here
             "reason": pd.Series(columns["reason"], dtype=object),
             "detail": pd.Series(columns["detail"], dtype=object),
         }
-    )
+    ), probabilities
 
 
-def _with_top_classes(table: pd.DataFrame, class_names: list[str], top_k: int):
-    """``probabilities`` replaced by the ``top_k`` classes, most likely first (ties in
-    class order); empty for a file not classified."""
-    probabilities = np.stack(table.pop("probabilities").to_numpy())
+def _with_top_classes(
+    table: pd.DataFrame, probabilities: np.ndarray, class_names: list[str], top_k: int
+) -> pd.DataFrame:
+    """The ``top_k`` classes of each row's ``probabilities``, most likely first (ties
+    in class order); empty for a file not classified."""
     order = np.argsort(-probabilities, axis=1, kind="stable")[
         :, : min(top_k, len(class_names))
     ]
