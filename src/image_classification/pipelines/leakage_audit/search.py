@@ -101,7 +101,7 @@ def candidate_pairs(
             for top, left, side in views
         ]
     )
-    rows = []
+    blocks = []
     per_block = max(1, _BLOCK_BYTES // (index.shape[0] * 4))
     for start in range(0, len(queries), per_block):
         block = queries[start : start + per_block]
@@ -110,21 +110,21 @@ def candidate_pairs(
         best = np.maximum(plain, mirror).reshape(len(block), len(views), len(train))
         per_image = best.max(axis=1)
         top = np.argsort(-per_image, axis=1, kind="stable")[:, :candidates]
-        for offset, chosen in enumerate(top):
-            query = start + offset
-            for train_position in chosen:
-                view = int(best[offset, :, train_position].argmax())
-                column = view * len(train) + train_position
-                rows.append(
-                    (
-                        query,
-                        int(train_position),
-                        float(per_image[offset, train_position]),
-                        bool(mirror[offset, column] > plain[offset, column]),
-                        views[view],
-                    )
-                )
-    return pd.DataFrame(rows, columns=columns)
+        rows = np.arange(len(block))[:, None]
+        view = best[rows, :, top].argmax(axis=2)
+        column = view * len(train) + top
+        blocks.append(
+            pd.DataFrame(
+                {
+                    "query": np.repeat(start + rows[:, 0], top.shape[1]),
+                    "train": top.ravel(),
+                    "coarse_score": per_image[rows, top].ravel().astype(float),
+                    "mirrored": (mirror[rows, column] > plain[rows, column]).ravel(),
+                    "view": [views[position] for position in view.ravel()],
+                }
+            )
+        )
+    return pd.concat(blocks, ignore_index=True)
 
 
 def _warped(images: np.ndarray, params: np.ndarray) -> np.ndarray:
