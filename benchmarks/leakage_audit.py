@@ -12,6 +12,10 @@ flagged with them. Precision: flagged cross-split pairs that are planted; CIFAR-
 holds real twins of its own, which count against both methods here.
 
     python benchmarks/leakage_audit.py [--folder PATH] [--per-transform N] [--seed S]
+        [--misses PNG]
+
+``--misses`` draws the planted copies the audit did not find beside their originals:
+the kinds of twins it still misses.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageEnhance
 
+from image_classification.figures import image_grid
 from image_classification.pipelines.data_validation.checks import (
     OK,
     THUMBNAIL_SIDE,
@@ -120,7 +125,24 @@ def _score(pairs: set[tuple[int, int]], split, planted) -> dict:
         copies = [copy for copy, (_, k) in planted.items() if k == kind]
         recall[kind] = sum(copy in found for copy in copies) / len(copies)
     precision = len(found) / len(cross) if cross else float("nan")
-    return {"recall": recall, "precision": precision, "flagged": len(cross)}
+    missed = sorted(set(planted) - found)
+    return {
+        "recall": recall,
+        "precision": precision,
+        "flagged": len(cross),
+        "missed": missed,
+    }
+
+
+def _draw_misses(path: Path, missed: list[int], planted, records) -> None:
+    """Each missed copy beside its original, labelled with the transform."""
+    shown = missed[:24]
+    image_grid(
+        [[records[planted[copy][0]]["pixels"], records[copy]["pixels"]] for copy in shown],
+        [planted[copy][1] for copy in shown],
+        f"Planted copies the audit missed ({len(shown)} of {len(missed)})",
+        cell_titles=[["training image", "copy"] for _ in shown],
+    ).savefig(path, dpi=100)
 
 
 def main() -> None:
@@ -128,6 +150,7 @@ def main() -> None:
     parser.add_argument("--folder", type=Path, default=DEFAULT_FOLDER)
     parser.add_argument("--per-transform", type=int, default=150)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--misses", type=Path, help="PNG of the copies the audit missed")
     args = parser.parse_args()
     if not args.folder.is_dir():
         sys.exit(f"{args.folder} is not a folder")
@@ -185,6 +208,9 @@ def main() -> None:
     print(f"{'precision':<10} {thumbnail['precision']:>17.1%} {ours['precision']:>14.1%}")
     print(f"{'flagged':<10} {thumbnail['flagged']:>17,} {ours['flagged']:>14,}")
     print(f"{'seconds':<10} {thumbnail_seconds:>17.1f} {audit_seconds:>14.1f}")
+    if args.misses:
+        _draw_misses(args.misses, ours["missed"], planted, records)
+        print(f"missed copies drawn in {args.misses}")
 
 
 if __name__ == "__main__":

@@ -46,6 +46,7 @@ def test_demo_run_ends_with_a_summary_naming_the_report(demo_run):
         "validation",
         "split",
         "training",
+        "leakage",
         "verdict",
         "report",
     ]

@@ -27,6 +27,14 @@ REPORTS = {
         "validation_accuracy": 0.81234,
         "test_accuracy": 0.79,
     },
+    "leakage_report": {
+        "twins_per_split": {
+            "validation": {"images": 15, "with_training_twin": 2},
+            "test": {"images": 18, "with_training_twin": 3},
+        },
+        "test_accuracy_with_twin": 1.0,
+        "test_accuracy_without_twin": 0.6667,
+    },
     "diagnosis": {"verdict": "good fit", "summary": "Training and validation agree."},
 }
 
@@ -41,6 +49,8 @@ def test_a_whole_run_is_summed_up_in_a_few_lines():
         "  split: 150 train, 15 validation, 18 test",
         "  training: best epoch 7 of 10 (early stopping); validation accuracy 0.812, "
         "test accuracy 0.790",
+        "  leakage: 2 of 15 validation, 3 of 18 test images have a training twin; "
+        "test accuracy 1.000 on them, 0.667 on the rest",
         "  verdict: good fit: Training and validation agree.",
         "  report: data/08_reporting/run_report.html/v/run_report.html",
     ]
@@ -50,6 +60,10 @@ def test_a_partial_run_sums_up_what_it_made_and_nothing_when_it_made_none():
     only_validation = {"validation_report": REPORTS["validation_report"]}
     assert len(summary_lines(only_validation, {})) == 2
     assert summary_lines({}, {"run_report": "report.html"}) == []
+    no_test_twin = REPORTS["leakage_report"] | {"test_accuracy_with_twin": None}
+    assert summary_lines({"leakage_report": no_test_twin}, {})[1].endswith(
+        "have a training twin"
+    )
 
 
 def test_a_prediction_run_says_what_was_classified_and_where_the_table_is():

@@ -108,6 +108,14 @@ def image_classification_retraining():
     def data_split_report_split_node():
         _run_kedro_nodes(["data_split.report_split_node"])
 
+    @task(task_id="leakage-audit-find-cross-split-twins-node")
+    def leakage_audit_find_cross_split_twins_node():
+        _run_kedro_nodes(["leakage_audit.find_cross_split_twins_node"])
+
+    @task(task_id="leakage-audit-plot-twin-pairs-node")
+    def leakage_audit_plot_twin_pairs_node():
+        _run_kedro_nodes(["leakage_audit.plot_twin_pairs_node"])
+
     @task(task_id="diagnostics-predict-test-split-node")
     def diagnostics_predict_test_split_node():
         _run_kedro_nodes(["diagnostics.predict_test_split_node"])
@@ -115,10 +123,6 @@ def image_classification_retraining():
     @task(task_id="training-build-serving-model-node")
     def training_build_serving_model_node():
         _run_kedro_nodes(["training.build_serving_model_node"])
-
-    @task(task_id="diagnostics-diagnose-fit-node")
-    def diagnostics_diagnose_fit_node():
-        _run_kedro_nodes(["diagnostics.diagnose_fit_node"])
 
     @task(task_id="diagnostics-per-class-metrics-node")
     def diagnostics_per_class_metrics_node():
@@ -128,13 +132,21 @@ def image_classification_retraining():
     def diagnostics_plot_confident_mistakes_node():
         _run_kedro_nodes(["diagnostics.plot_confident_mistakes_node"])
 
-    @task(task_id="diagnostics-build-report-node")
-    def diagnostics_build_report_node():
-        _run_kedro_nodes(["diagnostics.build_report_node"])
+    @task(task_id="diagnostics-summarize-leakage-node")
+    def diagnostics_summarize_leakage_node():
+        _run_kedro_nodes(["diagnostics.summarize_leakage_node"])
+
+    @task(task_id="diagnostics-diagnose-fit-node")
+    def diagnostics_diagnose_fit_node():
+        _run_kedro_nodes(["diagnostics.diagnose_fit_node"])
 
     @task(task_id="diagnostics-plot-confusion-matrix-node")
     def diagnostics_plot_confusion_matrix_node():
         _run_kedro_nodes(["diagnostics.plot_confusion_matrix_node"])
+
+    @task(task_id="diagnostics-build-report-node")
+    def diagnostics_build_report_node():
+        _run_kedro_nodes(["diagnostics.build_report_node"])
 
     @task(task_id="diagnostics-plot-learning-curves-node")
     def diagnostics_plot_learning_curves_node():
@@ -159,13 +171,16 @@ def image_classification_retraining():
         "augmentation-build-datasets-node-augmentation-build-train-sample-dataset-node-augmentation-measure-batch-class-mix-node-training-train-model-node-training-evaluate-model-node": augmentation_build_datasets_node_augmentation_build_train_sample_dataset_node_augmentation_measure_batch_class_mix_node_training_train_model_node_training_evaluate_model_node(),
         "augmentation-preview-augmentation-node": augmentation_preview_augmentation_node(),
         "data-split-report-split-node": data_split_report_split_node(),
+        "leakage-audit-find-cross-split-twins-node": leakage_audit_find_cross_split_twins_node(),
+        "leakage-audit-plot-twin-pairs-node": leakage_audit_plot_twin_pairs_node(),
         "diagnostics-predict-test-split-node": diagnostics_predict_test_split_node(),
         "training-build-serving-model-node": training_build_serving_model_node(),
-        "diagnostics-diagnose-fit-node": diagnostics_diagnose_fit_node(),
         "diagnostics-per-class-metrics-node": diagnostics_per_class_metrics_node(),
         "diagnostics-plot-confident-mistakes-node": diagnostics_plot_confident_mistakes_node(),
-        "diagnostics-build-report-node": diagnostics_build_report_node(),
+        "diagnostics-summarize-leakage-node": diagnostics_summarize_leakage_node(),
+        "diagnostics-diagnose-fit-node": diagnostics_diagnose_fit_node(),
         "diagnostics-plot-confusion-matrix-node": diagnostics_plot_confusion_matrix_node(),
+        "diagnostics-build-report-node": diagnostics_build_report_node(),
         "diagnostics-plot-learning-curves-node": diagnostics_plot_learning_curves_node(),
         "retraining-crown-champion-node-retraining-record-retraining-run-node": retraining_crown_champion_node_retraining_record_retraining_run_node(),
         "retraining-summarize-retraining-runs-node": retraining_summarize_retraining_runs_node(),
@@ -190,30 +205,40 @@ def image_classification_retraining():
     tasks["data-split-assign-splits-node"] >> tasks["augmentation-preview-augmentation-node"]
     tasks["data-validation-resolve-class-names-node"] >> tasks["data-split-report-split-node"]
     tasks["data-split-assign-splits-node"] >> tasks["data-split-report-split-node"]
+    tasks["data-validation-inspect-images-node-data-validation-find-near-duplicates-node-packing-pack-images-node-data-validation-flag-images-node"] >> tasks["leakage-audit-find-cross-split-twins-node"]
+    tasks["data-split-assign-splits-node"] >> tasks["leakage-audit-find-cross-split-twins-node"]
+    tasks["data-validation-inspect-images-node-data-validation-find-near-duplicates-node-packing-pack-images-node-data-validation-flag-images-node"] >> tasks["leakage-audit-plot-twin-pairs-node"]
+    tasks["leakage-audit-find-cross-split-twins-node"] >> tasks["leakage-audit-plot-twin-pairs-node"]
     tasks["data-validation-inspect-images-node-data-validation-find-near-duplicates-node-packing-pack-images-node-data-validation-flag-images-node"] >> tasks["diagnostics-predict-test-split-node"]
     tasks["data-split-assign-splits-node"] >> tasks["diagnostics-predict-test-split-node"]
     tasks["augmentation-build-datasets-node-augmentation-build-train-sample-dataset-node-augmentation-measure-batch-class-mix-node-training-train-model-node-training-evaluate-model-node"] >> tasks["diagnostics-predict-test-split-node"]
     tasks["data-validation-resolve-class-names-node"] >> tasks["training-build-serving-model-node"]
     tasks["augmentation-build-datasets-node-augmentation-build-train-sample-dataset-node-augmentation-measure-batch-class-mix-node-training-train-model-node-training-evaluate-model-node"] >> tasks["training-build-serving-model-node"]
-    tasks["data-validation-summarize-validation-node-data-validation-select-clean-images-node"] >> tasks["diagnostics-diagnose-fit-node"]
-    tasks["data-split-report-split-node"] >> tasks["diagnostics-diagnose-fit-node"]
-    tasks["augmentation-build-datasets-node-augmentation-build-train-sample-dataset-node-augmentation-measure-batch-class-mix-node-training-train-model-node-training-evaluate-model-node"] >> tasks["diagnostics-diagnose-fit-node"]
     tasks["data-validation-resolve-class-names-node"] >> tasks["diagnostics-per-class-metrics-node"]
     tasks["diagnostics-predict-test-split-node"] >> tasks["diagnostics-per-class-metrics-node"]
     tasks["data-validation-resolve-class-names-node"] >> tasks["diagnostics-plot-confident-mistakes-node"]
     tasks["data-split-assign-splits-node"] >> tasks["diagnostics-plot-confident-mistakes-node"]
     tasks["diagnostics-predict-test-split-node"] >> tasks["diagnostics-plot-confident-mistakes-node"]
-    tasks["data-validation-resolve-class-names-node"] >> tasks["diagnostics-build-report-node"]
-    tasks["data-validation-summarize-validation-node-data-validation-select-clean-images-node"] >> tasks["diagnostics-build-report-node"]
-    tasks["data-split-assign-splits-node"] >> tasks["diagnostics-build-report-node"]
-    tasks["data-split-report-split-node"] >> tasks["diagnostics-build-report-node"]
-    tasks["augmentation-build-datasets-node-augmentation-build-train-sample-dataset-node-augmentation-measure-batch-class-mix-node-training-train-model-node-training-evaluate-model-node"] >> tasks["diagnostics-build-report-node"]
-    tasks["diagnostics-predict-test-split-node"] >> tasks["diagnostics-build-report-node"]
-    tasks["diagnostics-diagnose-fit-node"] >> tasks["diagnostics-build-report-node"]
-    tasks["diagnostics-per-class-metrics-node"] >> tasks["diagnostics-build-report-node"]
+    tasks["data-split-assign-splits-node"] >> tasks["diagnostics-summarize-leakage-node"]
+    tasks["leakage-audit-find-cross-split-twins-node"] >> tasks["diagnostics-summarize-leakage-node"]
+    tasks["diagnostics-predict-test-split-node"] >> tasks["diagnostics-summarize-leakage-node"]
+    tasks["data-validation-summarize-validation-node-data-validation-select-clean-images-node"] >> tasks["diagnostics-diagnose-fit-node"]
+    tasks["data-split-report-split-node"] >> tasks["diagnostics-diagnose-fit-node"]
+    tasks["augmentation-build-datasets-node-augmentation-build-train-sample-dataset-node-augmentation-measure-batch-class-mix-node-training-train-model-node-training-evaluate-model-node"] >> tasks["diagnostics-diagnose-fit-node"]
+    tasks["diagnostics-summarize-leakage-node"] >> tasks["diagnostics-diagnose-fit-node"]
     tasks["data-validation-resolve-class-names-node"] >> tasks["diagnostics-plot-confusion-matrix-node"]
     tasks["diagnostics-predict-test-split-node"] >> tasks["diagnostics-plot-confusion-matrix-node"]
     tasks["diagnostics-per-class-metrics-node"] >> tasks["diagnostics-plot-confusion-matrix-node"]
+    tasks["data-validation-resolve-class-names-node"] >> tasks["diagnostics-build-report-node"]
+    tasks["data-validation-inspect-images-node-data-validation-find-near-duplicates-node-packing-pack-images-node-data-validation-flag-images-node"] >> tasks["diagnostics-build-report-node"]
+    tasks["data-validation-summarize-validation-node-data-validation-select-clean-images-node"] >> tasks["diagnostics-build-report-node"]
+    tasks["data-split-assign-splits-node"] >> tasks["diagnostics-build-report-node"]
+    tasks["data-split-report-split-node"] >> tasks["diagnostics-build-report-node"]
+    tasks["leakage-audit-find-cross-split-twins-node"] >> tasks["diagnostics-build-report-node"]
+    tasks["augmentation-build-datasets-node-augmentation-build-train-sample-dataset-node-augmentation-measure-batch-class-mix-node-training-train-model-node-training-evaluate-model-node"] >> tasks["diagnostics-build-report-node"]
+    tasks["diagnostics-predict-test-split-node"] >> tasks["diagnostics-build-report-node"]
+    tasks["diagnostics-per-class-metrics-node"] >> tasks["diagnostics-build-report-node"]
+    tasks["diagnostics-diagnose-fit-node"] >> tasks["diagnostics-build-report-node"]
     tasks["augmentation-build-datasets-node-augmentation-build-train-sample-dataset-node-augmentation-measure-batch-class-mix-node-training-train-model-node-training-evaluate-model-node"] >> tasks["diagnostics-plot-learning-curves-node"]
     tasks["diagnostics-diagnose-fit-node"] >> tasks["diagnostics-plot-learning-curves-node"]
     tasks["data-validation-resolve-class-names-node"] >> tasks["retraining-crown-champion-node-retraining-record-retraining-run-node"]

@@ -9,7 +9,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
+import pandas as pd
 from matplotlib.figure import Figure
+
+from image_classification.core.image_pack import ImagePack
 
 _CELL_INCHES = 1.1
 
@@ -51,3 +54,32 @@ def image_grid(
     figure.suptitle(title)
     figure.tight_layout()
     return figure
+
+
+def twin_pairs_figure(
+    cross_split_twins: pd.DataFrame, image_pack: ImagePack, pairs: int = 12
+) -> Figure:
+    """The most certain cross-split twins side by side: the validation or test image,
+    then its training twin, with the edge score that confirmed the pair.
+
+    Drawn by the leakage audit (its own PNG) and again by the run report, which embeds
+    every figure.
+    """
+    shown = cross_split_twins.head(pairs)
+    if shown.empty:
+        figure = Figure(figsize=(6, 1.6))
+        figure.text(0.5, 0.5, "no cross-split twins found", ha="center")
+        return figure
+    paths = list(shown["relative_path"]) + list(shown["train_relative_path"])
+    hashes = image_pack.index.set_index("relative_path").loc[paths, "pixel_hash"]
+    rows = pd.DataFrame({"relative_path": paths, "pixel_hash": hashes.to_numpy()})
+    pixels = image_pack.select(rows)[np.arange(len(rows))]
+    return image_grid(
+        [[pixels[row], pixels[len(shown) + row]] for row in range(len(shown))],
+        [f"{pair.split} / train" for pair in shown.itertuples(index=False)],
+        "Validation and test images with a twin in the training split",
+        cell_titles=[
+            [pair.relative_path, f"{pair.train_relative_path}\nedges {pair.edge_score:.2f}"]
+            for pair in shown.itertuples(index=False)
+        ],
+    )

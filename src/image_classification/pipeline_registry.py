@@ -10,6 +10,7 @@ STAGES = (
     "data_validation",
     "data_split",
     "packing",
+    "leakage_audit",
     "augmentation",
     "training",
     "diagnostics",

@@ -17,6 +17,7 @@ _SUMMARIZED = {
     "validation_report",
     "split_report",
     "training_metrics",
+    "leakage_report",
     "diagnosis",
     "predictions",
 }
@@ -50,6 +51,8 @@ def summary_lines(reports: dict[str, Any], paths: dict[str, str]) -> list[str]:
             f"{metrics['validation_accuracy']:.3f}, test accuracy "
             f"{metrics['test_accuracy']:.3f}"
         )
+    if leakage := reports.get("leakage_report"):
+        lines.append(_leakage_line(leakage))
     if diagnosis := reports.get("diagnosis"):
         lines.append(f"verdict: {diagnosis['verdict']}: {diagnosis['summary']}")
     predictions = reports.get("predictions")
@@ -58,6 +61,25 @@ def summary_lines(reports: dict[str, Any], paths: dict[str, str]) -> list[str]:
     if lines:
         lines += [f"{_PATHS[name]}: {path}" for name, path in paths.items()]
     return ["Run summary", *(f"  {line}" for line in lines)] if lines else []
+
+
+def _leakage_line(leakage: dict) -> str:
+    """Validation and test images with a training twin, and the test score split by
+    them."""
+    splits = leakage["twins_per_split"]
+    line = "leakage: " + ", ".join(
+        f"{counts['with_training_twin']:,} of {counts['images']:,} {split}"
+        for split, counts in splits.items()
+    )
+    line += " images have a training twin"
+    if leakage["test_accuracy_with_twin"] is not None:
+        without = leakage["test_accuracy_without_twin"]
+        line += (
+            f"; test accuracy {leakage['test_accuracy_with_twin']:.3f} on them, "
+            + ("n/a" if without is None else f"{without:.3f}")
+            + " on the rest"
+        )
+    return line
 
 
 def _prediction_line(predictions) -> str:

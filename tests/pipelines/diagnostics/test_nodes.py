@@ -21,6 +21,7 @@ from image_classification.pipelines.diagnostics.nodes import (
     plot_confusion_matrix,
     plot_learning_curves,
     predict_test_split,
+    summarize_leakage,
 )
 from image_classification.pipelines.diagnostics.params import DiagnosticsParams
 from image_classification.pipelines.training.params import TrainingParams
@@ -52,13 +53,29 @@ SPLITS = {
     }
 }
 MIXED = {"ratio": 1.02}  # batch_class_mix of a random order
+NO_TWINS = {
+    "twins_per_split": {
+        "validation": {"images": 500, "with_training_twin": 0},
+        "test": {"images": 500, "with_training_twin": 0},
+    },
+    "test_accuracy_with_twin": None,
+    "test_images_with_twin": 0,
+    "test_accuracy_without_twin": 0.5,
+    "test_images_without_twin": 500,
+}
 
 
 def _diagnose(
-    history=OVERFIT, metrics=METRICS, report=CLEAN_REPORT, training=TRAINING, mix=MIXED
+    history=OVERFIT,
+    metrics=METRICS,
+    report=CLEAN_REPORT,
+    *,
+    training=TRAINING,
+    mix=MIXED,
+    leakage=NO_TWINS,
 ):
     return diagnose_fit(
-        history, metrics, report, SPLITS, mix, PARAMS, training, AUGMENTATION
+        history, metrics, report, SPLITS, mix, leakage, PARAMS, training, AUGMENTATION
     )
 
 
@@ -195,7 +212,15 @@ def test_diagnosis_gives_verdict_numbers_and_advice_naming_the_settings():
         **base_parameters("augmentation") | {"layers": off_layers}
     )
     off = diagnose_fit(
-        OVERFIT, METRICS, CLEAN_REPORT, SPLITS, MIXED, PARAMS, TRAINING, no_augmentation
+        OVERFIT,
+        METRICS,
+        CLEAN_REPORT,
+        SPLITS,
+        MIXED,
+        NO_TWINS,
+        PARAMS,
+        TRAINING,
+        no_augmentation,
     )
     assert any("Augmentation is off" in line for line in off["advice"])
 
@@ -257,9 +282,24 @@ def test_validation_findings_add_check_your_data_advice_with_counts():
     )
 
 
-def test_report_is_one_self_contained_page_with_the_verdict_first(tiny_manifest):
-    diagnosis = _diagnose()
+def test_report_is_one_self_contained_page_with_the_verdict_first(tiny_manifest, tiny_pack):
     test = tiny_manifest[tiny_manifest["split"] == "test"]
+    train = tiny_manifest[tiny_manifest["split"] == "train"]
+    twins = pd.DataFrame(
+        {
+            "relative_path": test["relative_path"].to_numpy()[:2],
+            "split": "test",
+            "train_relative_path": train["relative_path"].to_numpy()[:2],
+            "edge_score": [0.97, 0.91],
+        }
+    )
+    leakage = NO_TWINS | {
+        "twins_per_split": NO_TWINS["twins_per_split"]
+        | {"test": {"images": len(test), "with_training_twin": 2}},
+        "test_accuracy_with_twin": 1.0,
+        "test_images_with_twin": 2,
+    }
+    diagnosis = _diagnose(leakage=leakage)
     predictions = _predictions(
         [(label, (label + 1) % 3, 0.9) for label in test["label_index"]]
     ).assign(relative_path=test["relative_path"].to_numpy())
@@ -273,6 +313,8 @@ def test_report_is_one_self_contained_page_with_the_verdict_first(tiny_manifest)
         list(TINY_CLASSES),
         CLEAN_REPORT,
         SPLITS,
+        twins,
+        tiny_pack,
         {"training": TRAINING, "seed": 42},
         PARAMS,
     )
@@ -280,7 +322,7 @@ def test_report_is_one_self_contained_page_with_the_verdict_first(tiny_manifest)
     assert page == build_report(*inputs)  # no clock in it: the same run, the same bytes
     assert page.startswith("<!DOCTYPE html>")
     sources = re.findall(r'src="([^"]+)"', page)
-    assert len(sources) == 3
+    assert len(sources) == 4
     assert all(source.startswith("data:image/png;base64,") for source in sources)
     assert "http" not in page.replace("data:image", "")  # nothing to fetch: opens offline
     verdict_at = page.index('class="verdict overfitting"')
@@ -288,6 +330,8 @@ def test_report_is_one_self_contained_page_with_the_verdict_first(tiny_manifest)
     assert "training.dropout is 0.3" in page
     assert '"dropout": 0.3' in page  # the parameters used
     assert "macro average" in page
+    assert f"<th>test images with a training twin</th><td>2 of {len(test)}</td>" in page
+    assert "Leakage: 2 of" in page  # the advice line
 
 
 def test_report_escapes_text_from_the_data(tmp_path):
@@ -307,6 +351,8 @@ def test_report_escapes_text_from_the_data(tmp_path):
         ["a<script>", "b"],
         CLEAN_REPORT,
         splits,
+        pd.DataFrame(columns=["relative_path", "split", "train_relative_path"]),
+        None,  # no twin: no image read
         {},
         PARAMS,
     )
@@ -330,3 +376,39 @@ def test_advice_names_the_backbone_settings_for_a_backbone():
     assert "Fine-tune more of the EfficientNetB0 backbone" in under
     assert "imagenet" in under
     assert "conv_filters" not in under
+
+
+def test_the_test_score_is_split_by_twins_and_the_advice_says_so():
+    manifest = pd.DataFrame(
+        {
+            "relative_path": [f"{i}.png" for i in range(10)],
+            "split": ["train"] * 4 + ["validation"] * 2 + ["test"] * 4,
+        }
+    )
+    twins = pd.DataFrame(
+        {
+            # One test image twice (two training twins), one validation image.
+            "relative_path": ["6.png", "6.png", "4.png"],
+            "split": ["test", "test", "validation"],
+            "train_relative_path": ["0.png", "1.png", "2.png"],
+        }
+    )
+    # Right on the image with a twin, one of three right on the others.
+    predictions = _predictions([(0, 0, 0.9), (0, 1, 0.9), (0, 0, 0.9), (0, 1, 0.9)])
+    predictions["relative_path"] = ["6.png", "7.png", "8.png", "9.png"]
+    report = summarize_leakage(twins, predictions, manifest)
+    assert report["twins_per_split"] == {
+        "validation": {"images": 2, "with_training_twin": 1},
+        "test": {"images": 4, "with_training_twin": 1},
+    }
+    assert report["test_images_with_twin"] == 1
+    assert report["test_accuracy_with_twin"] == 1.0
+    assert report["test_images_without_twin"] == 3
+    assert report["test_accuracy_without_twin"] == round(1 / 3, 4)
+    diagnosis = _diagnose(leakage=report)
+    assert diagnosis["leakage"] == report
+    line = next(line for line in diagnosis["advice"] if line.startswith("Leakage"))
+    assert "1 of 4 test images and 1 of 2 validation images" in line
+    assert "test accuracy 1.000 on them, 0.333 on the other 3" in line
+    assert "data_split.keep_twins_together: true" in line
+    assert not any(line.startswith("Leakage") for line in _diagnose()["advice"])

@@ -1,5 +1,5 @@
 """Cross-split twins on generated photos: copies transformed as real twins are found,
-different photos of the same kind are not, and the test score is split by them."""
+different photos of the same kind are not, and the pairs are drawn side by side."""
 
 from __future__ import annotations
 
@@ -10,11 +10,8 @@ from matplotlib.figure import Figure
 from PIL import Image, ImageEnhance
 
 from image_classification.core.image_pack import pack
-from image_classification.pipelines.leakage_audit.nodes import (
-    find_cross_split_twins,
-    plot_twin_pairs,
-    summarize_leakage,
-)
+from image_classification.figures import twin_pairs_figure
+from image_classification.pipelines.leakage_audit.nodes import find_cross_split_twins
 from image_classification.pipelines.leakage_audit.params import LeakageAuditParams
 from tests.conftest import base_parameters, ordinary_image
 
@@ -69,37 +66,10 @@ def test_transformed_copies_are_found_and_other_photos_are_not(planted):
     assert list(twins["edge_score"]) == sorted(twins["edge_score"], reverse=True)
 
 
-def test_the_test_score_is_split_by_twins(planted):
-    _, manifest, sources = planted
-    test = manifest[manifest["split"] == "test"]
-    twins = pd.DataFrame(
-        {
-            "relative_path": list(sources),
-            "split": "test",
-            "train_relative_path": list(sources.values()),
-        }
-    )
-    with_twin = test["relative_path"].isin(sources)
-    predictions = pd.DataFrame(
-        {
-            "relative_path": test["relative_path"],
-            "label_index": 0,
-            # Right on every image with a twin, wrong on all the others.
-            "predicted_index": np.where(with_twin, 0, 1),
-        }
-    )
-    report = summarize_leakage(twins, predictions, manifest)
-    assert report["test_images_with_twin"] == 4
-    assert report["test_accuracy_with_twin"] == 1.0
-    assert report["test_accuracy_without_twin"] == 0.0
-    assert report["test_images_without_twin"] == int((~with_twin).sum())
-    assert report["twins_per_split"]["validation"]["with_training_twin"] == 0
-
-
 def test_the_grid_shows_each_pair(planted):
     image_pack, manifest, _ = planted
     twins = find_cross_split_twins(image_pack, manifest, _params())
-    figure = plot_twin_pairs(twins, image_pack)
+    figure = twin_pairs_figure(twins, image_pack)
     assert isinstance(figure, Figure)
     assert len(figure.axes) == 2 * len(twins)
     titles = [axis.get_title() for axis in figure.axes]

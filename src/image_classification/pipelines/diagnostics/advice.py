@@ -263,6 +263,31 @@ def data_advice(validation_report: dict) -> list[str]:
         )
     return [
         f"Check your data: {'; '.join(parts)}. See validation_report.json, quarantine.csv "
-        "and flag_examples.png; `kedro run --pipeline label_audit` looks for mislabelled "
+        "and flag_examples.png; `kedro run --pipelines label_audit` looks for mislabelled "
         "images."
+    ]
+
+
+def leakage_advice(leakage_report: dict) -> list[str]:
+    """A line saying how many test images have a training twin and what the test
+    score is with and without them, when the leakage audit found any."""
+    test = leakage_report["twins_per_split"]["test"]
+    validation = leakage_report["twins_per_split"]["validation"]
+    if not test["with_training_twin"] and not validation["with_training_twin"]:
+        return []
+    without = leakage_report["test_accuracy_without_twin"]
+    with_twin = leakage_report["test_accuracy_with_twin"]
+    score = (
+        f": test accuracy {with_twin:.3f} on them, "
+        f"{'n/a' if without is None else f'{without:.3f}'} on the other "
+        f"{leakage_report['test_images_without_twin']}"
+        if with_twin is not None
+        else ""
+    )
+    return [
+        f"Leakage: {test['with_training_twin']} of {test['images']} test images and "
+        f"{validation['with_training_twin']} of {validation['images']} validation images "
+        f"are a training image again (cropped, mirrored, recoloured or re-encoded){score}. "
+        "See cross_split_twins.csv and cross_split_twin_grid.png; "
+        "data_split.keep_twins_together: true keeps each with its twin from the next run."
     ]

@@ -9,11 +9,12 @@ from matplotlib.figure import Figure
 from sklearn.metrics import precision_recall_fscore_support
 
 from image_classification.core.image_pack import ImagePack
+from image_classification.figures import twin_pairs_figure
 from image_classification.pipelines.augmentation.input_pipeline import image_batches
 from image_classification.pipelines.augmentation.params import AugmentationParams
 from image_classification.pipelines.training.params import TrainingParams
 
-from .advice import advise, data_advice, explain
+from .advice import advise, data_advice, explain, leakage_advice
 from .params import DiagnosticsParams
 from .plots import (
     confident_mistakes_figure,
@@ -97,12 +98,54 @@ def per_class_metrics(
     return table.round({"precision": 4, "recall": 4, "f1": 4})
 
 
+def summarize_leakage(
+    cross_split_twins: pd.DataFrame,
+    test_predictions: pd.DataFrame,
+    split_manifest: pd.DataFrame,
+) -> dict:
+    """How much of the test score the twins may owe to memory: test accuracy on the
+    test images with a training twin beside the accuracy on the rest.
+
+    Args:
+        cross_split_twins: The leakage audit's confirmed pairs.
+        test_predictions: Output of ``predict_test_split``.
+        split_manifest: Images per split.
+
+    Returns:
+        Counts of twins per split, and for the test split the images and accuracy
+        with and without a twin (accuracy None where there is no image).
+    """
+    twins = cross_split_twins.groupby("split")["relative_path"].unique()
+    suspects = set(twins.get("test", []))
+    correct = test_predictions["label_index"] == test_predictions["predicted_index"]
+    with_twin = test_predictions["relative_path"].isin(suspects)
+
+    def accuracy(mask: pd.Series) -> float | None:
+        return round(float(correct[mask].mean()), 4) if mask.any() else None
+
+    images = split_manifest["split"].value_counts()
+    return {
+        "twins_per_split": {
+            split: {
+                "images": int(images.get(split, 0)),
+                "with_training_twin": len(twins.get(split, [])),
+            }
+            for split in ("validation", "test")
+        },
+        "test_accuracy_with_twin": accuracy(with_twin),
+        "test_images_with_twin": int(with_twin.sum()),
+        "test_accuracy_without_twin": accuracy(~with_twin),
+        "test_images_without_twin": int((~with_twin).sum()),
+    }
+
+
 def diagnose_fit(  # noqa: PLR0917 - Kedro passes node inputs by position
     training_history: pd.DataFrame,
     training_metrics: dict,
     validation_report: dict,
     split_report: dict,
     batch_class_mix: dict,
+    leakage_report: dict,
     params: DiagnosticsParams,
     training: TrainingParams,
     augmentation: AugmentationParams,
@@ -115,13 +158,14 @@ def diagnose_fit(  # noqa: PLR0917 - Kedro passes node inputs by position
         validation_report: Counts of the data_validation stage, for a data check.
         split_report: Images per class and split.
         batch_class_mix: How well training batches mixed the classes.
+        leakage_report: Test accuracy with and without a training twin.
         params: The thresholds of the verdict.
         training: The settings the advice names.
         augmentation: The settings the advice names.
 
     Returns:
         ``verdict``, ``inconclusive_reason``, ``summary``, ``evidence``,
-        ``thresholds`` and ``advice``.
+        ``thresholds``, ``advice`` and ``leakage`` (the leakage report).
     """
     counts = {
         split: sum(per_class.values())
@@ -151,7 +195,8 @@ def diagnose_fit(  # noqa: PLR0917 - Kedro passes node inputs by position
         "evidence": evidence
         | {key: training_metrics[key] for key in ("test_accuracy", "stop_reason")},
         "thresholds": params.model_dump(exclude={"batch_size", "confident_mistakes"}),
-        "advice": advice + data_advice(validation_report),
+        "advice": advice + data_advice(validation_report) + leakage_advice(leakage_report),
+        "leakage": leakage_report,
     }
 
 
@@ -189,6 +234,8 @@ def build_report(  # noqa: PLR0917 - Kedro passes node inputs by position
     class_names: list[str],
     validation_report: dict,
     split_report: dict,
+    cross_split_twins: pd.DataFrame,
+    image_pack: ImagePack,
     parameters: dict,
     params: DiagnosticsParams,
 ) -> str:
@@ -199,7 +246,7 @@ def build_report(  # noqa: PLR0917 - Kedro passes node inputs by position
 
     Returns:
         Self-contained HTML: verdict and advice, curves, per-class table, mistakes,
-        the validation summary and the parameters used.
+        cross-split twins, the validation summary and the parameters used.
     """
     figures = {
         "learning_curves": learning_curves_figure(training_history, diagnosis),
@@ -209,6 +256,7 @@ def build_report(  # noqa: PLR0917 - Kedro passes node inputs by position
         "confident_mistakes": confident_mistakes_figure(
             test_predictions, split_manifest, class_names, params.confident_mistakes
         ),
+        "cross_split_twins": twin_pairs_figure(cross_split_twins, image_pack),
     }
     return render_report(
         diagnosis=diagnosis,

@@ -10,6 +10,7 @@ from .nodes import (
     plot_confusion_matrix,
     plot_learning_curves,
     predict_test_split,
+    summarize_leakage,
 )
 
 
@@ -24,6 +25,7 @@ def create_pipeline(**kwargs) -> Pipeline:
                     "validation_report",
                     "split_report",
                     "batch_class_mix",
+                    "leakage_report",
                     "params:diagnostics",
                     "params:training",
                     "params:augmentation",
@@ -42,6 +44,12 @@ def create_pipeline(**kwargs) -> Pipeline:
                 inputs=["model", "image_pack", "split_manifest", "params:diagnostics"],
                 outputs="test_predictions",
                 name="predict_test_split_node",
+            ),
+            Node(
+                func=summarize_leakage,
+                inputs=["cross_split_twins", "test_predictions", "split_manifest"],
+                outputs="leakage_report",
+                name="summarize_leakage_node",
             ),
             Node(
                 func=per_class_metrics,
@@ -78,6 +86,8 @@ def create_pipeline(**kwargs) -> Pipeline:
                     "class_names",
                     "validation_report",
                     "split_report",
+                    "cross_split_twins",
+                    "image_pack",
                     "parameters",
                     "params:diagnostics",
                 ],

@@ -82,6 +82,19 @@ def _validation_section(validation_report: dict, split_report: dict) -> str:
     )
 
 
+def _leakage_summary(leakage: dict) -> dict:
+    splits = leakage["twins_per_split"]
+    return {
+        f"{split} images with a training twin": (
+            f"{counts['with_training_twin']} of {counts['images']}"
+        )
+        for split, counts in splits.items()
+    } | {
+        "test accuracy on images with a twin": leakage["test_accuracy_with_twin"],
+        "test accuracy on the other images": leakage["test_accuracy_without_twin"],
+    }
+
+
 def render_report(
     *,
     diagnosis: dict,
@@ -97,7 +110,8 @@ def render_report(
     Args:
         diagnosis: Verdict, summary, evidence and advice.
         training_metrics: Validation and test results of the saved model.
-        figures: ``learning_curves``, ``confusion_matrix`` and ``confident_mistakes``.
+        figures: ``learning_curves``, ``confusion_matrix``, ``confident_mistakes``
+            and ``cross_split_twins``.
         per_class_metrics: Precision, recall, F1 and support per class.
         validation_report: Counts of the data_validation stage.
         split_report: Images per class and split.
@@ -128,6 +142,9 @@ def render_report(
         _image(figures["confusion_matrix"], "confusion matrix"),
         "<h2>Most confident mistakes</h2>",
         _image(figures["confident_mistakes"], "most confident mistakes"),
+        "<h2>Test images with a twin in the training split</h2>",
+        _pairs(_leakage_summary(diagnosis["leakage"])),
+        _image(figures["cross_split_twins"], "cross-split twins"),
         _validation_section(validation_report, split_report),
         "<h2>Parameters</h2>",
         f"<pre>{escape(settings, quote=False)}</pre>",

@@ -6,7 +6,6 @@ import logging
 
 import numpy as np
 import pandas as pd
-from matplotlib.figure import Figure
 
 from image_classification.core.image_pack import ImagePack
 
@@ -79,79 +78,3 @@ def find_cross_split_twins(
         len(table),
     )
     return table
-
-
-def summarize_leakage(
-    cross_split_twins: pd.DataFrame,
-    test_predictions: pd.DataFrame,
-    split_manifest: pd.DataFrame,
-) -> dict:
-    """How much of the test score the twins may owe to memory: test accuracy on the
-    test images with a training twin beside the accuracy on the rest.
-
-    Returns:
-        Counts of twins per split, and for the test split the images and accuracy
-        with and without a twin (accuracy None where there is no image).
-    """
-    suspects = set(
-        cross_split_twins.loc[cross_split_twins["split"] == "test", "relative_path"]
-    )
-    correct = test_predictions["label_index"] == test_predictions["predicted_index"]
-    with_twin = test_predictions["relative_path"].isin(suspects)
-
-    def accuracy(mask: pd.Series) -> float | None:
-        return round(float(correct[mask].mean()), 4) if mask.any() else None
-
-    images = split_manifest["split"].value_counts()
-    return {
-        "twins_per_split": {
-            split: {
-                "images": int(images.get(split, 0)),
-                "with_training_twin": int(
-                    cross_split_twins.loc[
-                        cross_split_twins["split"] == split, "relative_path"
-                    ].nunique()
-                ),
-            }
-            for split in _EVALUATED
-        },
-        "test_accuracy_with_twin": accuracy(with_twin),
-        "test_images_with_twin": int(with_twin.sum()),
-        "test_accuracy_without_twin": accuracy(~with_twin),
-        "test_images_without_twin": int((~with_twin).sum()),
-    }
-
-
-def plot_twin_pairs(
-    cross_split_twins: pd.DataFrame, image_pack: ImagePack, pairs: int = 12
-) -> Figure:
-    """The most certain twins side by side: the validation/test image, then its
-    training twin, with the scores."""
-    shown = cross_split_twins.head(pairs)
-    figure = Figure(figsize=(6, max(1.6 * len(shown), 1.6)))
-    if shown.empty:
-        figure.text(0.5, 0.5, "no cross-split twins found", ha="center")
-        return figure
-    rows = pd.DataFrame(
-        {
-            "relative_path": list(shown["relative_path"])
-            + list(shown["train_relative_path"]),
-        }
-    )
-    index = image_pack.index.set_index("relative_path")
-    rows["pixel_hash"] = index.loc[rows["relative_path"], "pixel_hash"].to_numpy()
-    images = image_pack.select(rows)
-    pixels = images[np.arange(len(rows))]
-    axes = figure.subplots(len(shown), 2, squeeze=False)
-    for row, pair in enumerate(shown.itertuples(index=False)):
-        left, right = axes[row]
-        left.imshow(pixels[row])
-        left.set_title(f"{pair.split}: {pair.relative_path}", fontsize=7)
-        right.imshow(pixels[len(shown) + row])
-        right.set_title(
-            f"train: {pair.train_relative_path}\nedges {pair.edge_score:.2f}", fontsize=7
-        )
-        for axis in (left, right):
-            axis.set_axis_off()
-    figure.tight_layout()
-    return figure

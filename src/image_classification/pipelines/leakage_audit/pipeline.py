@@ -1,9 +1,12 @@
-"""Wiring of the leakage_audit pipeline (`kedro run --pipelines leakage_audit`, after a
-full run: it reads the pack, the split manifest and the test predictions)."""
+"""Wiring of the leakage_audit pipeline: validation and test images that are a training
+image again. Part of every run; `kedro run --pipelines leakage_audit` audits the last
+split again (other thresholds, say) from the saved pack and manifest."""
 
 from kedro.pipeline import Node, Pipeline
 
-from .nodes import find_cross_split_twins, plot_twin_pairs, summarize_leakage
+from image_classification.figures import twin_pairs_figure
+
+from .nodes import find_cross_split_twins
 
 
 def create_pipeline(**kwargs) -> Pipeline:
@@ -16,13 +19,7 @@ def create_pipeline(**kwargs) -> Pipeline:
                 name="find_cross_split_twins_node",
             ),
             Node(
-                func=summarize_leakage,
-                inputs=["cross_split_twins", "test_predictions", "split_manifest"],
-                outputs="leakage_report",
-                name="summarize_leakage_node",
-            ),
-            Node(
-                func=plot_twin_pairs,
+                func=twin_pairs_figure,
                 inputs=["cross_split_twins", "image_pack"],
                 outputs="cross_split_twin_grid",
                 name="plot_twin_pairs_node",
