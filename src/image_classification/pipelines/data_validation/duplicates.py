@@ -22,6 +22,8 @@ import os
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 from sklearn.decomposition import PCA
 
@@ -173,16 +175,12 @@ def near_duplicate_pairs(
 
 def group_ids(count: int, edges: np.ndarray) -> np.ndarray:
     """Connected components of a graph given as ``(edges, 2)`` index pairs, each node
-    named by the smallest index in its component."""
-    parent = np.arange(count)
-
-    def root(node: int) -> int:
-        while parent[node] != node:
-            parent[node] = parent[parent[node]]
-            node = parent[node]
-        return node
-
-    for first, second in edges.astype(int):
-        low, high = sorted((root(first), root(second)))
-        parent[high] = low
-    return np.array([root(node) for node in range(count)])
+    named by the smallest index in its component (scipy finds the components)."""
+    edges = edges.astype(int).reshape(-1, 2)
+    links = coo_matrix(
+        (np.ones(len(edges), bool), (edges[:, 0], edges[:, 1])), shape=(count, count)
+    )
+    _, component = connected_components(links, directed=False)
+    smallest = np.full(component.max(initial=-1) + 1, count)
+    np.minimum.at(smallest, component, np.arange(count))
+    return smallest[component]

@@ -12,6 +12,7 @@ import math
 
 import numpy as np
 import pandas as pd
+from scipy.stats import linregress
 
 from .params import DiagnosticsParams
 
@@ -35,11 +36,8 @@ def _trend(values: np.ndarray) -> tuple[float, float]:
     """Least-squares change per epoch and its standard error."""
     if len(values) < 3:
         return 0.0, float("inf")
-    offsets = np.arange(len(values)) - (len(values) - 1) / 2
-    spread = float((offsets**2).sum())
-    slope = float((offsets * values).sum() / spread)
-    residuals = values - values.mean() - slope * offsets
-    return slope, float(np.sqrt((residuals**2).sum() / (len(values) - 2) / spread))
+    fit = linregress(np.arange(len(values)), values)
+    return float(fit.slope), float(fit.stderr)
 
 
 def _onset(history: pd.DataFrame, params: DiagnosticsParams) -> tuple[int | None, float]:
