@@ -10,11 +10,24 @@ from __future__ import annotations
 import base64
 import io
 import json
-from html import escape
 
 import pandas as pd
+from jinja2 import Environment, PackageLoader
+from markupsafe import Markup
 from matplotlib.figure import Figure
 
+# The page is templates/report.html.j2; text from the data is escaped there.
+_TEMPLATES = Environment(
+    loader=PackageLoader("image_classification.pipelines.diagnostics"),
+    autoescape=True,
+    keep_trailing_newline=True,
+)
+_FIGURE_ALT_TEXT = {
+    "learning_curves": "learning curves",
+    "confusion_matrix": "confusion matrix",
+    "confident_mistakes": "most confident mistakes",
+    "cross_split_twins": "cross-split twins",
+}
 _STYLE = """
 body { font-family: system-ui, sans-serif; max-width: 1100px; margin: 2em auto;
        padding: 0 1em; color: #222; }
@@ -30,11 +43,11 @@ img { max-width: 100%; } pre { background: #f6f6f6; padding: 1em; overflow-x: au
 """
 
 
-def _image(figure: Figure, alt: str) -> str:
+def _image(figure: Figure, alt: str) -> Markup:
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=90)
     encoded = base64.b64encode(buffer.getvalue()).decode("ascii")
-    return f'<img alt="{escape(alt)}" src="data:image/png;base64,{encoded}">'
+    return Markup('<img alt="{}" src="data:image/png;base64,{}">').format(alt, encoded)
 
 
 def _plain(value):
@@ -42,20 +55,13 @@ def _plain(value):
     return value.model_dump(mode="json") if hasattr(value, "model_dump") else value
 
 
-def _table(frame: pd.DataFrame) -> str:
-    return frame.to_html(index=False, border=0, float_format=lambda x: f"{x:.3f}")
+def _table(frame: pd.DataFrame) -> Markup:
+    """pandas' HTML table (pandas escapes the cells)."""
+    return Markup(frame.to_html(index=False, border=0, float_format=lambda x: f"{x:.3f}"))
 
 
-def _pairs(values: dict) -> str:
-    rows = "".join(
-        f"<tr><th>{escape(str(key))}</th><td>{escape(str(value))}</td></tr>"
-        for key, value in values.items()
-    )
-    return f"<table>{rows}</table>"
-
-
-def _validation_section(validation_report: dict, split_report: dict) -> str:
-    summary = {
+def _validation_summary(validation_report: dict) -> dict:
+    return {
         "files": validation_report["files"],
         "usable": validation_report["ok"],
         "quarantined": validation_report["quarantined"],
@@ -63,23 +69,21 @@ def _validation_section(validation_report: dict, split_report: dict) -> str:
         f"quarantined: {reason}": count
         for reason, count in validation_report["quarantined_by_reason"].items()
     }
-    findings = pd.DataFrame(
+
+
+def _findings(validation_report: dict) -> pd.DataFrame:
+    return pd.DataFrame(
         [
             {"check": check, "files": found["files"], "action": found["action"]}
             for check, found in validation_report["findings_by_check"].items()
         ],
         columns=["check", "files", "action"],
     )
+
+
+def _split_counts(split_report: dict) -> pd.DataFrame:
     counts = pd.DataFrame(split_report["counts"]).fillna(0).astype(int)
-    counts = counts.rename_axis("class").reset_index()
-    return (
-        "<h2>Data</h2>"
-        + _pairs(summary)
-        + "<h3>Findings per check</h3>"
-        + _table(findings)
-        + "<h3>Images per class and split</h3>"
-        + _table(counts)
-    )
+    return counts.rename_axis("class").reset_index()
 
 
 def _leakage_summary(leakage: dict) -> dict:
@@ -120,37 +124,26 @@ def render_report(
     Returns:
         The HTML text.
     """
-    verdict = diagnosis["verdict"]
     settings = json.dumps(
         {name: _plain(value) for name, value in parameters.items()},
         indent=2,
         sort_keys=True,
     )
-    advice = "".join(f"<li>{escape(line)}</li>" for line in diagnosis["advice"])
-    body = [
-        "<h1>Training report</h1>",
-        f'<p class="verdict {verdict.replace(" ", "-")}">{escape(verdict)}</p>',
-        f"<p>{escape(diagnosis['summary'])}</p>",
-        f"<h2>What to try next</h2><ul>{advice}</ul>",
-        "<h2>Results</h2>",
-        _pairs(training_metrics),
-        "<h2>Learning curves</h2>",
-        _image(figures["learning_curves"], "learning curves"),
-        _pairs(diagnosis["evidence"]),
-        "<h2>Test split per class</h2>",
-        _table(per_class_metrics),
-        _image(figures["confusion_matrix"], "confusion matrix"),
-        "<h2>Most confident mistakes</h2>",
-        _image(figures["confident_mistakes"], "most confident mistakes"),
-        "<h2>Test images with a twin in the training split</h2>",
-        _pairs(_leakage_summary(diagnosis["leakage"])),
-        _image(figures["cross_split_twins"], "cross-split twins"),
-        _validation_section(validation_report, split_report),
-        "<h2>Parameters</h2>",
-        f"<pre>{escape(settings, quote=False)}</pre>",
-    ]
-    return (
-        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
-        f"<title>Training report: {escape(verdict)}</title><style>{_STYLE}</style>"
-        f"</head><body>{''.join(body)}</body></html>\n"
+    figure_images = {
+        name: _image(figures[name], alt) for name, alt in _FIGURE_ALT_TEXT.items()
+    }
+    return _TEMPLATES.get_template("report.html.j2").render(
+        verdict=diagnosis["verdict"],
+        summary=diagnosis["summary"],
+        advice=diagnosis["advice"],
+        evidence=diagnosis["evidence"],
+        leakage=_leakage_summary(diagnosis["leakage"]),
+        training_metrics=training_metrics,
+        figures=figure_images,
+        per_class_metrics=_table(per_class_metrics),
+        validation_summary=_validation_summary(validation_report),
+        findings=_table(_findings(validation_report)),
+        split_counts=_table(_split_counts(split_report)),
+        settings=settings,
+        style=Markup(_STYLE),
     )
