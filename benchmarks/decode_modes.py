@@ -20,10 +20,10 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from image_classification.core.params.packing import PackingParams
 from image_classification.datasets import ImageFolderDataset
 from image_classification.pipelines.data_validation.nodes import inspect_images
 from image_classification.pipelines.packing.nodes import pack_images
-from image_classification.pipelines.packing.params import PackingParams
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from tests.core.test_decoding import _bmp_4bit, _bmp_rle8, _png_16bit_rgb

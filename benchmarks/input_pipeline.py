@@ -29,9 +29,9 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from image_classification.core.input_pipeline import image_batches
+from image_classification.core.params.augmentation import AugmentationParams
 from image_classification.datasets import ImagePackDataset
-from image_classification.pipelines.augmentation.input_pipeline import image_batches
-from image_classification.pipelines.augmentation.params import AugmentationParams
 
 sys.path.insert(0, str(Path(__file__).parent))
 import seed_recipe

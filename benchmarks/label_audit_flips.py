@@ -17,13 +17,13 @@ import time
 from pathlib import Path
 from typing import get_args
 
-from image_classification.pipelines.augmentation.params import AugmentationParams
+from image_classification.core.params.augmentation import AugmentationParams
+from image_classification.core.params.label_audit import FilterBy, LabelAuditParams
+from image_classification.core.params.training import TrainingParams
 from image_classification.pipelines.label_audit.nodes import (
     predict_out_of_fold,
     rank_label_issues,
 )
-from image_classification.pipelines.label_audit.params import FilterBy, LabelAuditParams
-from image_classification.pipelines.training.params import TrainingParams
 
 sys.path.insert(0, str(Path(__file__).parent))
 from plant_faults import plant

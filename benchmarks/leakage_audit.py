@@ -12,10 +12,11 @@ flagged with them. Precision: flagged cross-split pairs that are planted; CIFAR-
 holds real twins of its own, which count against both methods here.
 
     python benchmarks/leakage_audit.py [--folder PATH] [--per-transform N] [--seed S]
-        [--misses PNG]
+        [--misses PNG] [--unplanted PNG]
 
-``--misses`` draws the planted copies the audit did not find beside their originals:
-the kinds of twins it still misses.
+``--misses`` draws the planted copies the audit did not find beside their originals
+(the kinds of twins it still misses); ``--unplanted`` draws a random sample of the
+flagged pairs that were not planted, to look at what the precision counts as false.
 """
 
 from __future__ import annotations
@@ -30,17 +31,17 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageEnhance
 
-from image_classification.figures import image_grid
-from image_classification.pipelines.data_validation.checks import (
+from image_classification.core.inspection import (
     OK,
     THUMBNAIL_SIDE,
     inspect_files,
 )
+from image_classification.core.params.data_validation import DataValidationParams
+from image_classification.core.params.leakage_audit import LeakageAuditParams
+from image_classification.figures import image_grid
 from image_classification.pipelines.data_validation.duplicates import (
     near_duplicate_pairs,
 )
-from image_classification.pipelines.data_validation.params import DataValidationParams
-from image_classification.pipelines.leakage_audit.params import LeakageAuditParams
 from image_classification.pipelines.leakage_audit.search import grayscale, twin_pairs
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -125,23 +126,26 @@ def _score(pairs: set[tuple[int, int]], split, planted) -> dict:
         copies = [copy for copy, (_, k) in planted.items() if k == kind]
         recall[kind] = sum(copy in found for copy in copies) / len(copies)
     precision = len(found) / len(cross) if cross else float("nan")
-    missed = sorted(set(planted) - found)
     return {
         "recall": recall,
         "precision": precision,
         "flagged": len(cross),
-        "missed": missed,
+        "missed": sorted(set(planted) - found),
+        "unplanted": sorted(
+            (copy, original)
+            for copy, original in cross
+            if planted.get(copy, (None,))[0] != original
+        ),
     }
 
 
-def _draw_misses(path: Path, missed: list[int], planted, records) -> None:
-    """Each missed copy beside its original, labelled with the transform."""
-    shown = missed[:24]
+def _draw_pairs(path: Path, pairs: list, labels: list[str], title: str, records) -> None:
+    """Each ``(validation/test row, training row)`` pair side by side, labelled."""
     image_grid(
-        [[records[planted[copy][0]]["pixels"], records[copy]["pixels"]] for copy in shown],
-        [planted[copy][1] for copy in shown],
-        f"Planted copies the audit missed ({len(shown)} of {len(missed)})",
-        cell_titles=[["training image", "copy"] for _ in shown],
+        [[records[train]["pixels"], records[query]["pixels"]] for query, train in pairs],
+        labels,
+        title,
+        cell_titles=[["training image", "validation/test"] for _ in pairs],
     ).savefig(path, dpi=100)
 
 
@@ -151,6 +155,11 @@ def main() -> None:
     parser.add_argument("--per-transform", type=int, default=150)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--misses", type=Path, help="PNG of the copies the audit missed")
+    parser.add_argument(
+        "--unplanted",
+        type=Path,
+        help="PNG of 30 random pairs the audit flagged that were not planted",
+    )
     args = parser.parse_args()
     if not args.folder.is_dir():
         sys.exit(f"{args.folder} is not a folder")
@@ -209,8 +218,30 @@ def main() -> None:
     print(f"{'flagged':<10} {thumbnail['flagged']:>17,} {ours['flagged']:>14,}")
     print(f"{'seconds':<10} {thumbnail_seconds:>17.1f} {audit_seconds:>14.1f}")
     if args.misses:
-        _draw_misses(args.misses, ours["missed"], planted, records)
+        shown = ours["missed"][:24]
+        _draw_pairs(
+            args.misses,
+            [(copy, planted[copy][0]) for copy in shown],
+            [planted[copy][1] for copy in shown],
+            f"Missed copies ({len(shown)} of {len(ours['missed'])})",
+            records,
+        )
         print(f"missed copies drawn in {args.misses}")
+    if args.unplanted:
+        unplanted = ours["unplanted"]
+        rng = np.random.default_rng(args.seed)
+        shown = [
+            unplanted[i]
+            for i in sorted(rng.choice(len(unplanted), min(30, len(unplanted)), False))
+        ]
+        _draw_pairs(
+            args.unplanted,
+            shown,
+            [rows[query][0] for query, _ in shown],
+            f"Flagged, not planted ({len(shown)} of {len(unplanted)})",
+            records,
+        )
+        print(f"flagged pairs that were not planted drawn in {args.unplanted}")
 
 
 if __name__ == "__main__":

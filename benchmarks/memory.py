@@ -20,14 +20,14 @@ from pathlib import Path
 
 import pandas as pd
 
+from image_classification.core.params.augmentation import AugmentationParams
+from image_classification.core.params.training import TrainingParams
 from image_classification.datasets import ImagePackDataset
 from image_classification.pipelines.augmentation.nodes import (
     build_datasets,
     build_train_sample_dataset,
 )
-from image_classification.pipelines.augmentation.params import AugmentationParams
 from image_classification.pipelines.training.nodes import train_model
-from image_classification.pipelines.training.params import TrainingParams
 
 sys.path.insert(0, str(Path(__file__).parent))
 from input_pipeline import synthetic_folder

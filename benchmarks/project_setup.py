@@ -9,18 +9,18 @@ import pandas as pd
 from kedro.config import OmegaConfigLoader
 
 from image_classification.core.image_pack import ImagePack
+from image_classification.core.params.data_split import DataSplitParams
+from image_classification.core.params.data_validation import DataValidationParams
+from image_classification.core.params.packing import PackingParams
 from image_classification.datasets import ImageFolderDataset, LabelsFileDataset
 from image_classification.pipelines.data_split.nodes import assign_splits
-from image_classification.pipelines.data_split.params import DataSplitParams
 from image_classification.pipelines.data_validation.nodes import (
     find_near_duplicates,
     flag_images,
     inspect_images,
     resolve_class_names,
 )
-from image_classification.pipelines.data_validation.params import DataValidationParams
 from image_classification.pipelines.packing.nodes import pack_images
-from image_classification.pipelines.packing.params import PackingParams
 
 CONF = Path(__file__).resolve().parents[1] / "conf"
 NO_LABELS = LabelsFileDataset(labels_csv=None).load()

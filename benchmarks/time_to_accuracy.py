@@ -37,17 +37,17 @@ from pathlib import Path
 import keras
 import pandas as pd
 
+from image_classification.core.params.augmentation import AugmentationParams
+from image_classification.core.params.diagnostics import DiagnosticsParams
+from image_classification.core.params.training import TrainingParams
 from image_classification.datasets import ImagePackDataset
 from image_classification.pipelines.augmentation.nodes import (
     build_datasets,
     build_train_sample_dataset,
     measure_batch_class_mix,
 )
-from image_classification.pipelines.augmentation.params import AugmentationParams
-from image_classification.pipelines.diagnostics.params import DiagnosticsParams
 from image_classification.pipelines.diagnostics.verdict import judge_fit
 from image_classification.pipelines.training.nodes import train_model
-from image_classification.pipelines.training.params import TrainingParams
 
 sys.path.insert(0, str(Path(__file__).parent))
 import seed_recipe

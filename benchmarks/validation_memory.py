@@ -38,7 +38,7 @@ import pandas as pd
 import yaml
 from image_classification.datasets import ImageFolderDataset
 from image_classification.pipelines.data_validation import nodes, plots
-from image_classification.pipelines.data_validation.params import DataValidationParams
+from image_classification.core.params.data_validation import DataValidationParams
 
 
 def status_mb(pid, field):

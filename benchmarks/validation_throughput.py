@@ -21,6 +21,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from image_classification.core.params.packing import PackingParams
 from image_classification.datasets import ImageFolderDataset, ImagePackDataset
 from image_classification.pipelines.data_validation.nodes import (
     find_near_duplicates,
@@ -29,7 +30,6 @@ from image_classification.pipelines.data_validation.nodes import (
     resolve_class_names,
 )
 from image_classification.pipelines.packing.nodes import pack_images
-from image_classification.pipelines.packing.params import PackingParams
 
 sys.path.insert(0, str(Path(__file__).parent))
 from project_setup import NO_LABELS, configured, image_size, validation_params

@@ -29,12 +29,12 @@ import pandas as pd
 from PIL import Image
 from scipy import ndimage
 
+from image_classification.core.inspection import THUMBNAIL_SMOOTHING
+from image_classification.core.params.packing import PackingParams
 from image_classification.datasets import ImagePackDataset
-from image_classification.pipelines.data_validation.checks import THUMBNAIL_SMOOTHING
 from image_classification.pipelines.data_validation.duplicates import near_duplicate_pairs
 from image_classification.pipelines.data_validation.nodes import find_near_duplicates
 from image_classification.pipelines.packing.nodes import pack_images
-from image_classification.pipelines.packing.params import PackingParams
 
 sys.path.insert(0, str(Path(__file__).parent))
 from plant_faults import FILE_FAULTS, NEAR_DUPLICATES, plant

@@ -15,19 +15,19 @@ import yaml
 from PIL import Image
 
 from image_classification.core.image_pack import ImagePack
+from image_classification.core.model import make_model
+from image_classification.core.params.data_split import DataSplitParams
+from image_classification.core.params.data_validation import DataValidationParams
+from image_classification.core.params.packing import PackingParams
 from image_classification.datasets import ImageFolderDataset
 from image_classification.demo_images import write_image_folder
 from image_classification.pipelines.data_split.nodes import assign_splits
-from image_classification.pipelines.data_split.params import DataSplitParams
 from image_classification.pipelines.data_validation.nodes import (
     find_near_duplicates,
     flag_images,
     inspect_images,
 )
-from image_classification.pipelines.data_validation.params import DataValidationParams
 from image_classification.pipelines.packing.nodes import pack_images
-from image_classification.pipelines.packing.params import PackingParams
-from image_classification.pipelines.training.model import make_model
 from tests.project_copy import PROJECT_ROOT, base_config, make_project_copy, run_kedro
 
 os.environ.setdefault("DO_NOT_TRACK", "1")

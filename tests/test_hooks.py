@@ -7,8 +7,8 @@ import pytest
 import tensorflow as tf
 from kedro.io import DataCatalog, MemoryDataset
 
+from image_classification.core.params.training import TrainingParams
 from image_classification.hooks import SeedHooks
-from image_classification.pipelines.training.params import TrainingParams
 from tests.conftest import base_parameters
 
 

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import fsspec.config
-import keras
-import tensorflow as tf
 from kedro.config import MissingConfigException
 from kedro.framework.hooks import hook_impl
 
-from image_classification.pipelines.training.params import TrainingParams
+from image_classification.core.params.training import TrainingParams
 
 # The entry of conf/local/credentials.yml with the object store's storage options.
 STORAGE_CREDENTIALS = "object_storage"
@@ -27,6 +25,11 @@ class SeedHooks:
 
     @hook_impl
     def before_pipeline_run(self, run_params, pipeline, catalog) -> None:
+        # TensorFlow when a run starts, not when Kedro reads the settings: `kedro
+        # catalog`, `kedro viz` and the Airflow scheduler load them without training.
+        import keras  # noqa: PLC0415
+        import tensorflow as tf  # noqa: PLC0415
+
         keras.utils.set_random_seed(catalog.load("params:seed"))
         # A dict, or already the typed model where Kedro validated the parameters.
         training = TrainingParams.model_validate(catalog.load("params:training"))

@@ -13,6 +13,8 @@ import click
 from kedro.framework.hooks import hook_impl
 from kedro.io.core import get_filepath_str
 
+from image_classification.core.manifest import SPLITS
+
 _SUMMARIZED = {
     "validation_report",
     "split_report",
@@ -23,7 +25,6 @@ _SUMMARIZED = {
 }
 # Outputs a person opens next: the summary ends with the path this run saved.
 _PATHS = {"run_report": "report", "predictions": "predictions"}
-_SPLITS = ("train", "validation", "test")
 
 
 def summary_lines(reports: dict[str, Any], paths: dict[str, str]) -> list[str]:
@@ -42,8 +43,8 @@ def summary_lines(reports: dict[str, Any], paths: dict[str, str]) -> list[str]:
             + (f" ({reasons})" if reasons else "")
         )
     if split := reports.get("split_report"):
-        sizes = {name: sum(split["counts"].get(name, {}).values()) for name in _SPLITS}
-        lines.append("split: " + ", ".join(f"{sizes[name]:,} {name}" for name in _SPLITS))
+        sizes = {name: sum(split["counts"].get(name, {}).values()) for name in SPLITS}
+        lines.append("split: " + ", ".join(f"{sizes[name]:,} {name}" for name in SPLITS))
     if metrics := reports.get("training_metrics"):
         lines.append(
             f"training: best epoch {metrics['best_epoch']} of {metrics['epochs_run']} "

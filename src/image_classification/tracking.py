@@ -19,8 +19,8 @@ from mlflow.entities import Metric
 from mlflow.exceptions import MlflowException
 from mlflow.tracking import MlflowClient
 
+from image_classification.core.manifest import data_fingerprint
 from image_classification.datasets import Champion
-from image_classification.pipelines.retraining.nodes import data_fingerprint
 
 REGISTERED_MODEL = "image_classification"
 CHAMPION_ALIAS = "champion"

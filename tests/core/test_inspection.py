@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 from PIL import Image, ImageFilter
 
-from image_classification.pipelines.data_validation import checks
-from image_classification.pipelines.data_validation.checks import (
+from image_classification.core import inspection as checks
+from image_classification.core.inspection import (
     OK,
     QUARANTINED,
     THUMBNAIL_SIDE,

@@ -17,8 +17,7 @@ import numpy as np
 import tensorflow as tf
 
 from image_classification.core.image_pack import ShardedImages
-
-from .params import AugmentationLayers
+from image_classification.core.params.augmentation import AugmentationLayers
 
 AUTOTUNE = tf.data.AUTOTUNE
 _HORIZONTAL = ("horizontal", "horizontal_and_vertical")
@@ -42,7 +41,7 @@ def random_affine(
     (black borders would be a cue a model could learn). Against the three layers
     in a row this is one interpolation instead of two, and the randomness is
     stateless, drawn from ``seed``, so batches can be augmented in parallel and still
-    come out the same on every run: 3.7x the layers' images/s on 2 cores.
+    come out the same on every run (figures: benchmarks/README.md).
 
     Args:
         images: ``(batch, height, width, channels)`` floats.

@@ -22,11 +22,10 @@ import fsspec.config
 import numpy as np
 
 from image_classification.core.image_pack import StoredShard
+from image_classification.core.inspection import OK, InspectedChunk, inspect_chunk
+from image_classification.core.params.data_validation import DataValidationParams
 from image_classification.core.progress import progress
 from image_classification.core.storage import filesystem, is_local, join
-
-from .checks import OK, InspectedChunk, inspect_chunk
-from .params import DataValidationParams
 
 # Fewer files than this are inspected in this process: a spawned worker's start and
 # join (1-2 s) cost more than it saves (benchmarks/validation_engines.py --files N).

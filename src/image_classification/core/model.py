@@ -8,8 +8,7 @@ from collections.abc import Sequence
 import keras
 
 from image_classification.core.errors import InputError
-
-from .params import TrainingParams
+from image_classification.core.params.training import TrainingParams
 
 
 def make_model(

@@ -10,6 +10,7 @@ from .image_folder import ImageFolderDataset
 from .image_pack import ImagePackDataset
 from .labels_file import LabelsFileDataset
 from .latest_table import LatestTableDataset
+from .report import ReportDataset
 
 __all__ = [
     "Champion",
@@ -20,6 +21,7 @@ __all__ = [
     "LabelsFileDataset",
     "LatestTableDataset",
     "PredictionModelDataset",
+    "ReportDataset",
     "ServingModelDataset",
 ]
 

@@ -13,25 +13,25 @@ from PIL import Image
 from pydantic import ValidationError
 
 from image_classification.core.errors import InputError
-from image_classification.datasets import ImageFolderDataset
-from image_classification.pipelines.augmentation.class_mix import class_mix_report
-from image_classification.pipelines.augmentation.input_pipeline import (
+from image_classification.core.input_pipeline import (
     image_batches,
     random_affine,
 )
+from image_classification.core.params.augmentation import (
+    AugmentationLayers,
+    AugmentationParams,
+)
+from image_classification.core.params.packing import PackingParams
+from image_classification.datasets import ImageFolderDataset
+from image_classification.pipelines.augmentation.class_mix import class_mix_report
 from image_classification.pipelines.augmentation.nodes import (
     build_datasets,
     build_train_sample_dataset,
     measure_batch_class_mix,
     preview_augmentation,
 )
-from image_classification.pipelines.augmentation.params import (
-    AugmentationLayers,
-    AugmentationParams,
-)
 from image_classification.pipelines.data_validation.nodes import inspect_images
 from image_classification.pipelines.packing.nodes import pack_images
-from image_classification.pipelines.packing.params import PackingParams
 from tests.conftest import TINY_CLASSES, base_parameters, validation_params
 from tests.core.test_decoding import QUADRANTS, _bmp_4bit, _quadrant_rgb, _saved
 

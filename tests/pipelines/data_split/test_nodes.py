@@ -10,13 +10,13 @@ import pandas as pd
 import pytest
 from pydantic import ValidationError
 
+from image_classification.core.params.data_split import DataSplitParams
 from image_classification.pipelines.data_split.nodes import (
     SPLITS,
     _unit_interval,
     assign_splits,
     report_split,
 )
-from image_classification.pipelines.data_split.params import DataSplitParams
 from tests.conftest import base_parameters
 
 CLASSES = ["a", "b", "c"]

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageEnhance
 
-from image_classification.pipelines.data_validation.checks import content_stats
+from image_classification.core.inspection import content_stats
 from image_classification.pipelines.data_validation.duplicates import (
     group_ids,
     near_duplicate_pairs,

@@ -18,10 +18,10 @@ import pytest
 from distributed import Client
 from PIL import Image
 
+from image_classification.core.inspection_engines import inspected_chunks
+from image_classification.core.params.packing import PackingParams
 from image_classification.datasets import ImageFolderDataset, ImagePackDataset
-from image_classification.pipelines.data_validation.engines import inspected_chunks
 from image_classification.pipelines.packing.nodes import pack_images
-from image_classification.pipelines.packing.params import PackingParams
 from tests.conftest import TINY_CLASSES, decode_and_flag, validation_params
 from tests.object_storage import free_port, wait_for_port
 

@@ -12,9 +12,9 @@ import pytest
 from matplotlib.figure import Figure
 from PIL import Image
 
+from image_classification.core import inspection_engines as engines
 from image_classification.core.errors import InputError
 from image_classification.datasets import ImageFolderDataset
-from image_classification.pipelines.data_validation import engines
 from image_classification.pipelines.data_validation.nodes import (
     inspect_images,
     resolve_class_names,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 
 import keras
@@ -12,7 +13,9 @@ from matplotlib.figure import Figure
 from PIL import Image
 from sklearn.metrics import classification_report
 
-from image_classification.pipelines.augmentation.params import AugmentationParams
+from image_classification.core.params.augmentation import AugmentationParams
+from image_classification.core.params.diagnostics import DiagnosticsParams
+from image_classification.core.params.training import TrainingParams
 from image_classification.pipelines.diagnostics.nodes import (
     build_report,
     diagnose_fit,
@@ -23,8 +26,6 @@ from image_classification.pipelines.diagnostics.nodes import (
     predict_test_split,
     summarize_leakage,
 )
-from image_classification.pipelines.diagnostics.params import DiagnosticsParams
-from image_classification.pipelines.training.params import TrainingParams
 from tests.conftest import TINY_CLASSES, base_parameters, small_model
 from tests.pipelines.diagnostics.test_verdict import OVERFIT, UNDERFIT, history_of
 
@@ -328,7 +329,7 @@ def test_report_is_one_self_contained_page_with_the_verdict_first(tiny_manifest,
     verdict_at = page.index('class="verdict overfitting"')
     assert verdict_at < page.index("What to try next") < page.index("Learning curves")
     assert "training.dropout is 0.3" in page
-    assert '"dropout": 0.3' in page  # the parameters used
+    assert '"dropout": 0.3' in html.unescape(page)  # the parameters used
     assert "macro average" in page
     assert f"<th>test images with a training twin</th><td>2 of {len(test)}</td>" in page
     assert "Leakage: 2 of" in page  # the advice line

@@ -6,15 +6,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from image_classification.core.contracts import Verdict
+from image_classification.core.params.diagnostics import DiagnosticsParams
 from image_classification.pipelines.diagnostics.advice import explain
-from image_classification.pipelines.diagnostics.params import DiagnosticsParams
 from image_classification.pipelines.diagnostics.verdict import (
     DIVERGED,
-    GOOD_FIT,
-    INCONCLUSIVE,
-    OVERFITTING,
     TOO_FEW_EPOCHS,
-    UNDERFITTING,
     VALIDATION_TOO_SMALL,
     judge_fit,
 )
@@ -82,7 +79,11 @@ OVERFIT, UNDERFIT, GOOD = (
 
 @pytest.mark.parametrize(
     ("history", "verdict"),
-    [(OVERFIT, OVERFITTING), (UNDERFIT, UNDERFITTING), (GOOD, GOOD_FIT)],
+    [
+        (OVERFIT, Verdict.OVERFITTING),
+        (UNDERFIT, Verdict.UNDERFITTING),
+        (GOOD, Verdict.GOOD_FIT),
+    ],
 )
 def test_clean_histories_get_the_right_verdict(history, verdict):
     assert judge(history)[:2] == (verdict, None)
@@ -92,9 +93,9 @@ def test_clean_histories_get_the_right_verdict(history, verdict):
 @pytest.mark.parametrize(
     ("curves", "verdict"),
     [
-        (OVERFIT_CURVES, OVERFITTING),
-        (UNDERFIT_CURVES, UNDERFITTING),
-        (GOOD_CURVES, GOOD_FIT),
+        (OVERFIT_CURVES, Verdict.OVERFITTING),
+        (UNDERFIT_CURVES, Verdict.UNDERFITTING),
+        (GOOD_CURVES, Verdict.GOOD_FIT),
     ],
 )
 def test_noisy_histories_keep_their_verdict(curves, verdict, seed):
@@ -105,7 +106,7 @@ def test_noisy_histories_keep_their_verdict(curves, verdict, seed):
 def test_onset_lies_within_two_epochs_of_the_validation_minimum(seed):
     noisy = history_of(**OVERFIT_CURVES, noise=0.02, seed=seed)
     verdict, _, evidence = judge(noisy)
-    assert verdict == OVERFITTING
+    assert verdict == Verdict.OVERFITTING
     lowest = int(noisy.loc[noisy["val_crossentropy"].idxmin(), "epoch"])
     assert abs(evidence["onset_epoch"] - lowest) <= 2
 
@@ -139,7 +140,7 @@ def test_the_gap_is_measured_on_the_honest_training_columns():
     )
     gap["accuracy"] = gap["val_accuracy"] - 0.05
     verdict, _, evidence = judge(gap)
-    assert verdict == OVERFITTING
+    assert verdict == Verdict.OVERFITTING
     assert evidence["onset_epoch"] is None  # validation never turned up
     assert evidence["accuracy_gap_at_end"] == pytest.approx(0.29 - 0.058, abs=1e-3)
 
@@ -152,7 +153,7 @@ def test_low_training_accuracy_is_underfitting_even_with_a_gap():
         val_acc=0.1 + 0.005 * EPOCHS,
     )
     verdict, reason, evidence = judge(gap_but_weak)
-    assert (verdict, reason) == (UNDERFITTING, None)
+    assert (verdict, reason) == (Verdict.UNDERFITTING, None)
     assert evidence["still_improving_at_end"] is True
     assert "best training accuracy was 49%" in explain(verdict, reason, evidence, PARAMS)
 
@@ -164,17 +165,17 @@ def test_a_rise_in_the_last_epochs_only_is_not_a_trend():
     late.loc[late.index[-1], "val_crossentropy"] = 0.9  # far higher, at the last epoch
     verdict, _, evidence = judge(late)
     assert evidence["validation_loss_rise_after_best"] > PARAMS.overfit_val_loss_rise
-    assert verdict == GOOD_FIT
+    assert verdict == Verdict.GOOD_FIT
     # The same rise held for long enough is memorizing.
     longer = GOOD.copy()
     longer.loc[longer.index[-8:-5], "val_crossentropy"] = 0.3
     longer.loc[longer.index[-3:], "val_crossentropy"] = 0.9
-    assert judge(longer)[0] == OVERFITTING
+    assert judge(longer)[0] == Verdict.OVERFITTING
 
 
 def test_too_few_epochs_are_inconclusive():
     verdict, reason, evidence = judge(OVERFIT.head(PARAMS.min_epochs - 1))
-    assert (verdict, reason) == (INCONCLUSIVE, TOO_FEW_EPOCHS)
+    assert (verdict, reason) == (Verdict.INCONCLUSIVE, TOO_FEW_EPOCHS)
     assert "Only 4 epochs ran" in explain(verdict, reason, evidence, PARAMS)
 
 
@@ -183,7 +184,7 @@ def test_a_diverged_training_is_inconclusive():
     diverged.loc[diverged.index[20:], ["train_eval_crossentropy", "val_crossentropy"]] = (
         np.nan
     )
-    assert judge(diverged)[:2] == (INCONCLUSIVE, DIVERGED)
+    assert judge(diverged)[:2] == (Verdict.INCONCLUSIVE, DIVERGED)
 
 
 def test_a_gap_a_small_validation_split_cannot_resolve_is_inconclusive():
@@ -193,12 +194,12 @@ def test_a_gap_a_small_validation_split_cannot_resolve_is_inconclusive():
         train_acc=0.72 + 0.004 * EPOCHS,
         val_acc=0.6 + 0.004 * EPOCHS,
     )
-    assert judge(gap, validation_images=1000)[0] == OVERFITTING
+    assert judge(gap, validation_images=1000)[0] == Verdict.OVERFITTING
     verdict, reason, evidence = judge(gap, validation_images=40)
-    assert (verdict, reason) == (INCONCLUSIVE, VALIDATION_TOO_SMALL)
+    assert (verdict, reason) == (Verdict.INCONCLUSIVE, VALIDATION_TOO_SMALL)
     assert evidence["gap_noise"] >= PARAMS.overfit_accuracy_gap
     # A clear turn of validation does not need a large split to be seen.
-    assert judge(OVERFIT, validation_images=40)[0] == OVERFITTING
+    assert judge(OVERFIT, validation_images=40)[0] == Verdict.OVERFITTING
 
 
 def test_early_stopping_during_a_falling_validation_curve_is_reported():
@@ -281,5 +282,5 @@ def test_the_seed_recipe_on_cifar_stopped_early_while_underfitting():
         }
     )
     verdict, _, evidence = judge(seed_run, "early_stopping", validation_images=1718)
-    assert verdict == UNDERFITTING
+    assert verdict == Verdict.UNDERFITTING
     assert evidence["stopped_while_improving"] is True

@@ -14,20 +14,19 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from image_classification.core.contracts import Verdict
 from image_classification.core.image_pack import ImagePack, pack
+from image_classification.core.params.augmentation import AugmentationParams
+from image_classification.core.params.diagnostics import DiagnosticsParams
+from image_classification.core.params.training import TrainingParams
 from image_classification.pipelines.augmentation.nodes import (
     build_datasets,
     build_train_sample_dataset,
 )
-from image_classification.pipelines.augmentation.params import AugmentationParams
-from image_classification.pipelines.diagnostics.params import DiagnosticsParams
 from image_classification.pipelines.diagnostics.verdict import (
-    OVERFITTING,
-    UNDERFITTING,
     judge_fit,
 )
 from image_classification.pipelines.training.nodes import evaluate_model, train_model
-from image_classification.pipelines.training.params import TrainingParams
 from tests.conftest import base_parameters
 
 CLASSES = ["band0", "band1", "band2", "band3"]
@@ -109,7 +108,7 @@ def test_a_wide_unregularized_model_trained_long_is_overfitting(noisy_bars, tmp_
         },
         tmp_path,
     )
-    assert verdict == OVERFITTING
+    assert verdict == Verdict.OVERFITTING
     lowest = int(history.loc[history["val_crossentropy"].idxmin(), "epoch"])
     assert evidence["onset_epoch"] is not None
     assert abs(evidence["onset_epoch"] - lowest) <= 2
@@ -130,7 +129,7 @@ def test_the_same_data_with_regularization_is_not_overfitting(noisy_bars, tmp_pa
         },
         tmp_path,
     )
-    assert verdict != OVERFITTING
+    assert verdict != Verdict.OVERFITTING
     assert evidence["onset_epoch"] is None
     assert evidence["accuracy_gap_at_end"] < 0.1
 
@@ -149,5 +148,5 @@ def test_a_model_too_small_to_learn_is_underfitting(noisy_bars, tmp_path):
         },
         tmp_path,
     )
-    assert verdict == UNDERFITTING
+    assert verdict == Verdict.UNDERFITTING
     assert evidence["best_train_accuracy"] < 0.5

@@ -6,15 +6,15 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from image_classification.pipelines.augmentation.params import AugmentationParams
+from image_classification.core.params.augmentation import AugmentationParams
+from image_classification.core.params.label_audit import LabelAuditParams
+from image_classification.core.params.training import TrainingParams
 from image_classification.pipelines.label_audit import nodes
 from image_classification.pipelines.label_audit.nodes import (
     plot_label_suspects,
     predict_out_of_fold,
     rank_label_issues,
 )
-from image_classification.pipelines.label_audit.params import LabelAuditParams
-from image_classification.pipelines.training.params import TrainingParams
 from tests.conftest import TINY_CLASSES, base_parameters
 
 AUDIT = LabelAuditParams(

@@ -10,9 +10,9 @@ from matplotlib.figure import Figure
 from PIL import Image, ImageEnhance
 
 from image_classification.core.image_pack import pack
+from image_classification.core.params.leakage_audit import LeakageAuditParams
 from image_classification.figures import twin_pairs_figure
 from image_classification.pipelines.leakage_audit.nodes import find_cross_split_twins
-from image_classification.pipelines.leakage_audit.params import LeakageAuditParams
 from tests.conftest import base_parameters, ordinary_image
 
 TRANSFORMS = {

@@ -10,6 +10,7 @@ from PIL import Image
 
 from image_classification.core.decoding import decode_file
 from image_classification.core.errors import InputError
+from image_classification.core.params.predict import PredictParams
 from image_classification.core.serving import build_serving_model
 from image_classification.datasets import Champion, ChampionDataset, ImageFolderDataset
 from image_classification.datasets.prediction_model import (
@@ -19,7 +20,6 @@ from image_classification.datasets.prediction_model import (
 from image_classification.datasets.serving_model import ServingModelDataset
 from image_classification.pipelines.predict import nodes
 from image_classification.pipelines.predict.nodes import predict_images
-from image_classification.pipelines.predict.params import PredictParams
 from tests.conftest import base_parameters, ordinary_image, small_model, validation_params
 
 CLASSES = ["ant", "bee", "cat", "dog"]

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from image_classification.core.errors import InputError
-from image_classification.pipelines.training.model import make_backbone_model
+from image_classification.core.model import make_backbone_model
 from image_classification.pipelines.training.nodes import train_model
 from tests.pipelines.training.test_nodes import _params, _toy_datasets
 

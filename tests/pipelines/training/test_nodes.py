@@ -12,19 +12,19 @@ import tensorflow as tf
 from pydantic import ValidationError
 
 from image_classification.core.errors import InputError
+from image_classification.core.model import (
+    compiled_model,
+    learning_rate,
+    make_model,
+)
+from image_classification.core.params.training import TrainingParams
 from image_classification.pipelines.training import checkpoints, nodes
 from image_classification.pipelines.training.checkpoints import (
     checkpoint_directory,
     training_callbacks,
     write_whole,
 )
-from image_classification.pipelines.training.model import (
-    compiled_model,
-    learning_rate,
-    make_model,
-)
 from image_classification.pipelines.training.nodes import evaluate_model, train_model
-from image_classification.pipelines.training.params import TrainingParams
 from image_classification.pipelines.training.train_evaluation import sample_metrics
 from tests.conftest import base_parameters
 

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Literal
-
 from pydantic import BaseModel, ConfigDict, Field
 
-Verdict = Literal["overfitting", "underfitting", "good fit", "inconclusive"]
+from image_classification.core.contracts import Verdict
 
 
 class RetrainingParams(BaseModel):

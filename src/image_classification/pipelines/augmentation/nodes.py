@@ -10,13 +10,16 @@ from sklearn.utils import resample
 
 from image_classification.core.errors import InputError
 from image_classification.core.image_pack import ImagePack
+from image_classification.core.input_pipeline import (
+    image_batches,
+    is_augmenting,
+    random_affine,
+)
+from image_classification.core.manifest import SPLITS
+from image_classification.core.params.augmentation import AugmentationParams
 from image_classification.figures import image_grid
 
 from .class_mix import class_mix_report
-from .input_pipeline import image_batches, is_augmenting, random_affine
-from .params import AugmentationParams
-
-SPLITS = ("train", "validation", "test")
 
 
 def build_datasets(

@@ -26,9 +26,9 @@ import pandas as pd
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-from .params import DataSplitParams
+from image_classification.core.manifest import SPLITS
+from image_classification.core.params.data_split import DataSplitParams
 
-SPLITS = ("train", "validation", "test")
 MANIFEST_COLUMNS = [
     "relative_path",
     "path",

@@ -10,8 +10,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .checks import OK, QUARANTINED
-from .params import QualityFlags
+from image_classification.core.inspection import OK, QUARANTINED
+from image_classification.core.params.data_validation import QualityFlags
 
 FINDING_COLUMNS = [
     "relative_path",

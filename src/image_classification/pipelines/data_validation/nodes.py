@@ -9,10 +9,11 @@ import pandas as pd
 
 from image_classification.core.errors import InputError
 from image_classification.core.image_pack import StoredShard
+from image_classification.core.inspection import OK, QUARANTINED, THUMBNAIL_SIDE
+from image_classification.core.inspection_engines import inspected_chunks
+from image_classification.core.params.data_validation import DataValidationParams
 
-from .checks import OK, QUARANTINED, THUMBNAIL_SIDE
 from .duplicates import group_ids, near_duplicate_pairs
-from .engines import inspected_chunks
 from .flags import (
     apply_actions,
     content_findings,
@@ -20,7 +21,6 @@ from .flags import (
     hard_failures,
     labels_file_findings,
 )
-from .params import DataValidationParams
 
 logger = logging.getLogger(__name__)
 # Training image sides: below 8 the three pooling blocks leave nothing.

@@ -7,9 +7,8 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from image_classification.core.decoding import thumbnail_file
+from image_classification.core.params.data_validation import DataValidationParams
 from image_classification.figures import image_grid
-
-from .params import DataValidationParams
 
 
 def plot_class_samples(

@@ -8,25 +8,23 @@ earlier stop) rather than listing every remedy.
 
 from __future__ import annotations
 
-from image_classification.pipelines.augmentation.input_pipeline import is_augmenting
-from image_classification.pipelines.augmentation.params import AugmentationParams
-from image_classification.pipelines.training.params import TrainingParams
+from image_classification.core.contracts import Verdict
+from image_classification.core.input_pipeline import is_augmenting
+from image_classification.core.params.augmentation import AugmentationParams
+from image_classification.core.params.diagnostics import DiagnosticsParams
+from image_classification.core.params.training import TrainingParams
 
-from .params import DiagnosticsParams
 from .verdict import (
     AT_CHANCE,
     BATCHES_NOT_MIXED,
     DIVERGED,
-    GOOD_FIT,
-    OVERFITTING,
     TOO_FEW_EPOCHS,
-    UNDERFITTING,
     VALIDATION_TOO_SMALL,
 )
 
 
 def explain(
-    verdict: str, reason: str | None, evidence: dict, params: DiagnosticsParams
+    verdict: Verdict, reason: str | None, evidence: dict, params: DiagnosticsParams
 ) -> str:
     """One plain paragraph saying why the verdict was given."""
     if reason == DIVERGED:
@@ -63,20 +61,20 @@ def explain(
             f"accuracy is only known to about ±{evidence['gap_noise']:.0%}, too coarse to "
             f"tell a {params.overfit_accuracy_gap:.0%} gap from noise."
         )
-    if verdict == UNDERFITTING:
+    if verdict == Verdict.UNDERFITTING:
         return (
             f"The model does not fit even its training data: its best training accuracy "
             f"was {evidence['best_train_accuracy']:.0%}, below "
             f"{params.underfit_train_accuracy:.0%}. {gaps}"
         )
-    if verdict == OVERFITTING and evidence["onset_epoch"] is not None:
+    if verdict == Verdict.OVERFITTING and evidence["onset_epoch"] is not None:
         return (
             f"The model started memorizing at epoch {evidence['onset_epoch']}: from there "
             "validation cross-entropy rose "
             f"{evidence['validation_loss_rise_after_best']:.0%} "
             f"while training cross-entropy kept falling. {gaps}"
         )
-    if verdict == OVERFITTING:
+    if verdict == Verdict.OVERFITTING:
         return (
             f"The model fits its training images much better than new ones, by more than "
             f"{params.overfit_accuracy_gap:.0%}, although validation did not turn up. "
@@ -170,7 +168,7 @@ def _underfitting_advice(
 
 
 def advise(
-    verdict: str,
+    verdict: Verdict,
     reason: str | None,
     evidence: dict,
     *,
@@ -210,8 +208,8 @@ def advise(
             "(data_split.fractions)."
         ]
     advice = {
-        OVERFITTING: _overfitting_advice,
-        UNDERFITTING: _underfitting_advice,
+        Verdict.OVERFITTING: _overfitting_advice,
+        Verdict.UNDERFITTING: _underfitting_advice,
     }.get(verdict, lambda *_: [])(evidence, training, augmentation)
     if evidence["stopped_while_improving"]:
         advice.insert(
@@ -219,13 +217,13 @@ def advise(
             f"Early stopping fired while validation was still improving: raise "
             f"training.patience (now {training.patience}).",
         )
-    if verdict in {OVERFITTING, GOOD_FIT}:
+    if verdict in {Verdict.OVERFITTING, Verdict.GOOD_FIT}:
         advice.append(
             f"Get more training data: {train_images} images now; more images per class "
             "is the most reliable cure for a gap."
         )
     if (
-        verdict == GOOD_FIT
+        verdict == Verdict.GOOD_FIT
         and evidence["still_improving_at_end"]
         and not evidence["early_stopping_fired"]
     ):

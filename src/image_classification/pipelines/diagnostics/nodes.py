@@ -4,18 +4,17 @@ from __future__ import annotations
 
 import keras
 import pandas as pd
-import tensorflow as tf
 from matplotlib.figure import Figure
 from sklearn.metrics import precision_recall_fscore_support
 
+from image_classification.core.evaluation import test_split_predictions
 from image_classification.core.image_pack import ImagePack
+from image_classification.core.params.augmentation import AugmentationParams
+from image_classification.core.params.diagnostics import DiagnosticsParams
+from image_classification.core.params.training import TrainingParams
 from image_classification.figures import twin_pairs_figure
-from image_classification.pipelines.augmentation.input_pipeline import image_batches
-from image_classification.pipelines.augmentation.params import AugmentationParams
-from image_classification.pipelines.training.params import TrainingParams
 
 from .advice import advise, data_advice, explain, leakage_advice
-from .params import DiagnosticsParams
 from .plots import (
     confident_mistakes_figure,
     confusion_matrix_figure,
@@ -31,13 +30,11 @@ def predict_test_split(
     split_manifest: pd.DataFrame,
     params: DiagnosticsParams,
 ) -> pd.DataFrame:
-    """Predict every test image with the saved model.
+    """Predict every test image with the saved model (``core.evaluation``).
 
     Reads the test images from the pack rather than taking the in-memory dataset, so
     ``kedro run --tags report`` or ``--load-versions`` can rebuild the report of any
-    past run from its saved model, pack and manifest. A model trained at another image
-    size (a champion from before ``image_size`` changed) gets the packed images resized
-    to its input, as ``tf.image.resize`` with antialiasing does.
+    past run from its saved model, pack and manifest.
 
     Args:
         model: The trained model.
@@ -48,22 +45,7 @@ def predict_test_split(
     Returns:
         One row per test file: true and predicted label index and the confidence.
     """
-    test = split_manifest[split_manifest["split"] == "test"]
-    dataset = image_batches(image_pack.select(test), test["label_index"], params.batch_size)
-    size = tuple(model.input_shape[1:3])
-    if size != image_pack.images.shape[1:3]:
-        dataset = dataset.map(
-            lambda images, labels: (tf.image.resize(images, size, antialias=True), labels)
-        )
-    probabilities = model.predict(dataset, verbose=0)
-    return pd.DataFrame(
-        {
-            "relative_path": test["relative_path"].to_numpy(),
-            "label_index": test["label_index"].to_numpy(),
-            "predicted_index": probabilities.argmax(axis=1),
-            "confidence": probabilities.max(axis=1).round(4),
-        }
-    )
+    return test_split_predictions(model, image_pack, split_manifest, params.batch_size)
 
 
 def per_class_metrics(

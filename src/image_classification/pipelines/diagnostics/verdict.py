@@ -14,12 +14,8 @@ import numpy as np
 import pandas as pd
 from scipy.stats import linregress
 
-from .params import DiagnosticsParams
-
-OVERFITTING = "overfitting"
-UNDERFITTING = "underfitting"
-GOOD_FIT = "good fit"
-INCONCLUSIVE = "inconclusive"
+from image_classification.core.contracts import Verdict
+from image_classification.core.params.diagnostics import DiagnosticsParams
 
 TOO_FEW_EPOCHS = "too_few_epochs"
 DIVERGED = "diverged"
@@ -133,7 +129,7 @@ def judge_fit(
     *,
     chance_accuracy: float = 0.0,
     batch_class_mix_ratio: float = 1.0,
-) -> tuple[str, str | None, dict]:
+) -> tuple[Verdict, str | None, dict]:
     """Classify a run as overfitting, underfitting, a good fit or inconclusive.
 
     Inconclusive when training diverged (a non-finite loss), when its batches mixed the
@@ -160,26 +156,30 @@ def judge_fit(
     """
     columns = ["train_eval_crossentropy", "val_crossentropy"]
     if not np.isfinite(history[columns].to_numpy()).all():
-        return INCONCLUSIVE, DIVERGED, {"last_epoch": int(history["epoch"].iloc[-1])}
+        return (
+            Verdict.INCONCLUSIVE,
+            DIVERGED,
+            {"last_epoch": int(history["epoch"].iloc[-1])},
+        )
     evidence = fit_evidence(history, stop_reason, validation_images, params) | {
         "chance_accuracy": round(chance_accuracy, 4),
         "batch_class_mix_ratio": batch_class_mix_ratio,
     }
     if batch_class_mix_ratio > params.max_batch_class_mix_ratio:
-        return INCONCLUSIVE, BATCHES_NOT_MIXED, evidence
+        return Verdict.INCONCLUSIVE, BATCHES_NOT_MIXED, evidence
     if len(history) < params.min_epochs:
-        return INCONCLUSIVE, TOO_FEW_EPOCHS, evidence
+        return Verdict.INCONCLUSIVE, TOO_FEW_EPOCHS, evidence
     if (
         evidence["best_train_accuracy"] < chance_accuracy + params.chance_margin
         and evidence["gap_noise"] < params.overfit_accuracy_gap
     ):
-        return INCONCLUSIVE, AT_CHANCE, evidence
+        return Verdict.INCONCLUSIVE, AT_CHANCE, evidence
     if evidence["best_train_accuracy"] < params.underfit_train_accuracy:
-        return UNDERFITTING, None, evidence
+        return Verdict.UNDERFITTING, None, evidence
     if evidence["onset_epoch"] is not None:
-        return OVERFITTING, None, evidence
+        return Verdict.OVERFITTING, None, evidence
     if evidence["gap_noise"] >= params.overfit_accuracy_gap:
-        return INCONCLUSIVE, VALIDATION_TOO_SMALL, evidence
+        return Verdict.INCONCLUSIVE, VALIDATION_TOO_SMALL, evidence
     if evidence["accuracy_gap_at_end"] > params.overfit_accuracy_gap:
-        return OVERFITTING, None, evidence
-    return GOOD_FIT, None, evidence
+        return Verdict.OVERFITTING, None, evidence
+    return Verdict.GOOD_FIT, None, evidence

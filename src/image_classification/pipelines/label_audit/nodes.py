@@ -19,14 +19,13 @@ from sklearn.model_selection import StratifiedKFold
 
 from image_classification.core.decoding import thumbnail_file
 from image_classification.core.image_pack import ImagePack, ImageSelection
+from image_classification.core.input_pipeline import image_batches
+from image_classification.core.model import compiled_model
+from image_classification.core.params.augmentation import AugmentationParams
+from image_classification.core.params.label_audit import LabelAuditParams
+from image_classification.core.params.training import TrainingParams
 from image_classification.core.progress import progress
 from image_classification.figures import image_grid
-from image_classification.pipelines.augmentation.input_pipeline import image_batches
-from image_classification.pipelines.augmentation.params import AugmentationParams
-from image_classification.pipelines.training.model import compiled_model
-from image_classification.pipelines.training.params import TrainingParams
-
-from .params import LabelAuditParams
 
 logger = logging.getLogger(__name__)
 

@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 
 from image_classification.core.image_pack import ImagePack
+from image_classification.core.params.leakage_audit import LeakageAuditParams
 
-from .params import LeakageAuditParams
 from .search import grayscale, twin_pairs
 
 logger = logging.getLogger(__name__)

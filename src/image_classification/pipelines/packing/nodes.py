@@ -14,8 +14,7 @@ from image_classification.core.image_pack import (
     StoredShard,
     pack,
 )
-
-from .params import PackingParams
+from image_classification.core.params.packing import PackingParams
 
 logger = logging.getLogger(__name__)
 

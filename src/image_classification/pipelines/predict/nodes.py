@@ -8,14 +8,13 @@ import numpy as np
 import pandas as pd
 
 from image_classification.core.errors import InputError
+from image_classification.core.inspection import OK
+from image_classification.core.inspection_engines import inspected_chunks
+from image_classification.core.params.data_validation import DataValidationParams
+from image_classification.core.params.predict import PredictParams
 from image_classification.core.progress import progress
 from image_classification.core.serving import serving_image_size
 from image_classification.datasets.prediction_model import PredictionModel
-from image_classification.pipelines.data_validation.checks import OK
-from image_classification.pipelines.data_validation.engines import inspected_chunks
-from image_classification.pipelines.data_validation.params import DataValidationParams
-
-from .params import PredictParams
 
 logger = logging.getLogger(__name__)
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -10,12 +9,12 @@ from datetime import UTC, datetime
 import pandas as pd
 from matplotlib.figure import Figure
 
+from image_classification.core.evaluation import test_split_predictions
 from image_classification.core.image_pack import ImagePack
+from image_classification.core.manifest import data_fingerprint
+from image_classification.core.params.diagnostics import DiagnosticsParams
+from image_classification.core.params.retraining import RetrainingParams
 from image_classification.datasets import Champion
-from image_classification.pipelines.diagnostics.nodes import predict_test_split
-from image_classification.pipelines.diagnostics.params import DiagnosticsParams
-
-from .params import RetrainingParams
 
 logger = logging.getLogger(__name__)
 
@@ -40,13 +39,6 @@ def start_retraining_run() -> dict:
     return {"run_id": datetime.now(UTC).strftime("%Y-%m-%dT%H.%M.%S.%fZ")}
 
 
-def data_fingerprint(split_manifest: pd.DataFrame) -> str:
-    """What the models were trained and tested on: files, pixels, labels and splits."""
-    columns = ["relative_path", "pixel_hash", "label_index", "split"]
-    text = split_manifest[columns].sort_values("relative_path").to_csv(index=False)
-    return hashlib.sha256(text.encode()).hexdigest()[:16]
-
-
 def score_champion(
     current_champion: Champion | None,
     image_pack: ImagePack,
@@ -60,8 +52,8 @@ def score_champion(
     """
     if current_champion is None:
         return {"champion_id": None, "test_accuracy": None}
-    predictions = predict_test_split(
-        current_champion.model, image_pack, split_manifest, params
+    predictions = test_split_predictions(
+        current_champion.model, image_pack, split_manifest, params.batch_size
     )
     correct = predictions["label_index"] == predictions["predicted_index"]
     return {
@@ -95,7 +87,7 @@ def decide_promotion(
     if champion is None:
         promote, reason = True, "first run: there is no champion yet"
     elif verdict in params.rejected_verdicts:
-        promote, reason = False, f"the candidate's diagnosis is {verdict!r}"
+        promote, reason = False, f"the candidate's diagnosis is '{verdict}'"
     elif candidate >= champion + params.min_improvement:
         promote, reason = (
             True,

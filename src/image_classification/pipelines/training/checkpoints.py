@@ -34,6 +34,8 @@ import keras
 import pandas as pd
 import tensorflow as tf
 
+from image_classification.core.manifest import manifest_fingerprint
+from image_classification.core.params.training import TrainingParams
 from image_classification.core.storage import (
     filesystem,
     is_local,
@@ -44,7 +46,6 @@ from image_classification.core.storage import (
     write_whole as write_object_whole,
 )
 
-from .params import TrainingParams
 from .train_evaluation import TrainSampleEvaluation
 
 _HISTORY = "history.csv"
@@ -58,8 +59,7 @@ def checkpoint_directory(
     """Where this training's checkpoints live: one directory per data, parameters, seed."""
     digest = hashlib.sha256(params.model_dump_json(exclude={"verbose"}).encode())
     digest.update(str(seed).encode())
-    columns = ["relative_path", "pixel_hash", "label_index", "split"]
-    digest.update(split_manifest[columns].to_csv(index=False).encode())
+    digest.update(manifest_fingerprint(split_manifest).encode())
     return join(params.checkpoint_dir, digest.hexdigest()[:24])
 
 

@@ -6,14 +6,19 @@ import keras
 import pandas as pd
 import tensorflow as tf
 
+from image_classification.core.model import (
+    compile_model,
+    compiled_model,
+    unfreeze_top_layers,
+)
+from image_classification.core.params.training import TrainingParams
+
 from .checkpoints import (
     checkpoint_directory,
     checkpoint_folder,
     finish_training,
     training_callbacks,
 )
-from .model import compile_model, compiled_model, unfreeze_top_layers
-from .params import TrainingParams
 
 
 def train_model(  # noqa: PLR0917 - Kedro passes node inputs by position

@@ -1,0 +1,117 @@
+"""The champion/challenger stage run as Kedro runs it (SequentialRunner) on an in-memory
+catalog, with the real champion and run-log datasets on disk: runs follow each other as
+scheduled retraining runs do."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from kedro.io import DataCatalog, MemoryDataset
+from kedro.runner import SequentialRunner
+from kedro_datasets.json import JSONDataset
+from kedro_datasets.partitions import PartitionedDataset
+
+from image_classification.core.params.diagnostics import DiagnosticsParams
+from image_classification.core.params.retraining import RetrainingParams
+from image_classification.datasets import ChampionDataset
+from image_classification.pipelines.retraining import create_pipeline
+from tests.conftest import TINY_CLASSES, base_parameters, small_model
+
+PROMOTION_STAGE = create_pipeline().only_nodes_with_namespaces(["retraining"])
+
+
+@pytest.fixture
+def retrain(tmp_path, tiny_pack, tiny_manifest):
+    """Run the promotion stage once: a candidate with the given test accuracy and
+    verdict against whatever champion the earlier runs left in ``tmp_path``."""
+    side = tiny_pack.images.shape[1]
+
+    def run(test_accuracy: float, verdict: str, weight_seed: int, **retraining):
+        champions = str(tmp_path / "champion")
+        catalog = DataCatalog(
+            {
+                "current_champion": ChampionDataset(path=champions),
+                "champion": ChampionDataset(path=champions),
+                "retraining_run_log": PartitionedDataset(
+                    path=str(tmp_path / "runs"),
+                    dataset=JSONDataset,
+                    filename_suffix=".json",
+                ),
+                "promotion_decision": JSONDataset(
+                    filepath=str(tmp_path / "promotion_decision.json")
+                ),
+                "model": MemoryDataset(
+                    small_model(side, len(TINY_CLASSES), weight_seed), copy_mode="assign"
+                ),
+                "class_names": MemoryDataset(list(TINY_CLASSES)),
+                "image_pack": MemoryDataset(tiny_pack, copy_mode="assign"),
+                "split_manifest": MemoryDataset(tiny_manifest),
+                "training_metrics": MemoryDataset({"test_accuracy": test_accuracy}),
+                "diagnosis": MemoryDataset({"verdict": verdict}),
+                "params:diagnostics": MemoryDataset(
+                    DiagnosticsParams(**base_parameters("diagnostics"))
+                ),
+                "params:retraining": MemoryDataset(
+                    RetrainingParams(**base_parameters("retraining") | retraining)
+                ),
+            }
+        )
+        outputs = SequentialRunner().run(PROMOTION_STAGE, catalog)
+        return catalog.load("promotion_decision"), outputs["retraining_runs"].load()
+
+    return run
+
+
+def _pointer(tmp_path) -> dict:
+    return json.loads((tmp_path / "champion" / "champion.json").read_text())
+
+
+def test_first_run_promotes_then_a_better_candidate_replaces_and_a_worse_one_does_not(
+    retrain, tmp_path
+):
+    decision, _ = retrain(0.5, "good fit", weight_seed=1)
+    assert decision["promote"] is True
+    assert decision["reason"] == "first run: there is no champion yet"
+    assert _pointer(tmp_path)["champion_id"] == decision["run_id"]
+    assert _pointer(tmp_path)["class_names"] == list(TINY_CLASSES)
+
+    kept, _ = retrain(0.0, "good fit", weight_seed=2, min_improvement=0.01)
+    assert kept["promote"] is False
+    assert kept["previous_champion_id"] == decision["run_id"]
+    assert "does not beat the champion's" in kept["reason"]
+    assert _pointer(tmp_path)["champion_id"] == decision["run_id"]
+
+    promoted, runs = retrain(1.0, "good fit", weight_seed=3, min_improvement=0.0)
+    assert promoted["promote"] is True
+    assert _pointer(tmp_path)["champion_id"] == promoted["run_id"]
+    assert (tmp_path / "champion" / decision["run_id"] / "classifier.keras").is_file()
+
+    assert list(runs["decision"]) == ["promoted", "kept champion", "promoted"]
+    assert list(runs["champion_id"]) == [
+        decision["run_id"],
+        decision["run_id"],
+        promoted["run_id"],
+    ]
+    # The champion's score is measured again on today's test split, not copied.
+    assert runs.loc[1, "champion_test_accuracy"] == kept["champion_test_accuracy"]
+    assert 0 <= kept["champion_test_accuracy"] <= 1
+
+
+def test_a_rejected_verdict_keeps_the_champion_however_well_it_scores(retrain, tmp_path):
+    first, _ = retrain(0.4, "good fit", weight_seed=1)
+    rejected, _ = retrain(
+        1.0, "overfitting", weight_seed=2, rejected_verdicts=["overfitting"]
+    )
+    assert rejected["promote"] is False
+    assert rejected["reason"] == "the candidate's diagnosis is 'overfitting'"
+    assert _pointer(tmp_path)["champion_id"] == first["run_id"]
+
+
+def test_a_rejected_verdict_does_not_block_the_first_run(retrain, tmp_path):
+    first, runs = retrain(
+        0.3, "overfitting", weight_seed=1, rejected_verdicts=["overfitting"]
+    )
+    assert first["promote"] is True
+    assert _pointer(tmp_path)["verdict"] == "overfitting"
+    assert list(runs["champion_test_accuracy"].isna()) == [True]
