@@ -145,7 +145,7 @@ def _draw_pairs(path: Path, pairs: list, labels: list[str], title: str, records)
         [[records[train]["pixels"], records[query]["pixels"]] for query, train in pairs],
         labels,
         title,
-        cell_titles=[["training image", "validation/test"] for _ in pairs],
+        cell_titles=[["train", "val/test"] for _ in pairs],
     ).savefig(path, dpi=100)
 
 
@@ -237,7 +237,7 @@ def main() -> None:
         _draw_pairs(
             args.unplanted,
             shown,
-            [rows[query][0] for query, _ in shown],
+            [rows[query][2] for query, _ in shown],
             f"Flagged, not planted ({len(shown)} of {len(unplanted)})",
             records,
         )

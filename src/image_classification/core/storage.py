@@ -17,7 +17,7 @@ import contextlib
 import os
 import posixpath
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import fsspec
 from fsspec.core import url_to_fs
@@ -60,21 +60,36 @@ def fetch_objects(paths: list[str]) -> dict[str, bytes | Exception]:
 
 def write_whole(path: str, data: bytes) -> None:
     """Replace ``path`` with ``data`` so that a reader sees the old bytes or the new,
-    never part of them: locally a synced file renamed over it, on object storage one
-    put (atomic per object)."""
+    never part of them: locally through ``replace_file``, on object storage one put
+    (atomic per object)."""
     if not is_local(path):
         with storage_errors(path):
             fs, target = filesystem(path)
             fs.pipe_file(target, data)
         return
-    staged = f"{path}.partial"
-    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-    with open(staged, "wb") as file:
+    replace_file(path, lambda staged: _write_bytes(staged, data))
+
+
+def _write_bytes(path: str, data: bytes) -> None:
+    with open(path, "wb") as file:
         file.write(data)
-        file.flush()
+
+
+def replace_file(path: str, write: Callable[[str], None], suffix: str = "") -> None:
+    """The project's one way to replace a local file: ``write`` makes the new file
+    beside ``path``, which is synced and renamed over ``path`` (atomic on POSIX), and
+    the rename synced. A crash leaves the old file whole.
+
+    ``suffix`` ends the staged name (Keras wants ``.weights.h5`` on weights files).
+    """
+    folder = os.path.dirname(os.path.abspath(path))
+    os.makedirs(folder, exist_ok=True)
+    staged = f"{path}.partial{suffix}"
+    write(staged)
+    with open(staged, "rb") as file:
         os.fsync(file.fileno())
     os.replace(staged, path)
-    sync_folder(os.path.dirname(os.path.abspath(path)))
+    sync_folder(folder)
 
 
 @contextlib.contextmanager

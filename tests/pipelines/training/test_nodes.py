@@ -18,11 +18,11 @@ from image_classification.core.model import (
     make_model,
 )
 from image_classification.core.params.training import TrainingParams
+from image_classification.core.storage import replace_file
 from image_classification.pipelines.training import checkpoints, nodes
 from image_classification.pipelines.training.checkpoints import (
     checkpoint_directory,
     training_callbacks,
-    write_whole,
 )
 from image_classification.pipelines.training.nodes import evaluate_model, train_model
 from image_classification.pipelines.training.train_evaluation import sample_metrics
@@ -350,9 +350,9 @@ def test_a_checkpoint_write_that_dies_leaves_the_previous_file_whole(tmp_path):
         raise _Interrupted
 
     with pytest.raises(_Interrupted):
-        write_whole(str(target), dies_halfway)
+        replace_file(str(target), dies_halfway)
     assert target.read_text() == "epoch,loss\n0,0.9\n"
-    write_whole(str(target), lambda path: Path(path).write_text("epoch,loss\n"))
+    replace_file(str(target), lambda path: Path(path).write_text("epoch,loss\n"))
     assert target.read_text() == "epoch,loss\n"
     assert [path.name for path in tmp_path.iterdir()] == ["history.csv"]
 
@@ -363,14 +363,14 @@ def test_every_checkpoint_file_is_replaced_whole(monkeypatch, tmp_path):
     params = _params(max_epochs=5, patience=10)
     replaced = set()
 
-    def recorded_write_whole(path, write, suffix=""):
+    def recorded_replace_file(path, write, suffix=""):
         replaced.add(Path(path).resolve())
-        write_whole(path, write, suffix)
+        replace_file(path, write, suffix)
 
     def interrupted_callbacks(*args):
         return [*training_callbacks(*args), _InterruptAfter(2)]
 
-    monkeypatch.setattr(checkpoints, "write_whole", recorded_write_whole)
+    monkeypatch.setattr(checkpoints, "replace_file", recorded_replace_file)
     monkeypatch.setattr(nodes, "training_callbacks", interrupted_callbacks)
     with pytest.raises(_Interrupted):
         train_model(*_toy_datasets(), ["dark", "bright"], params, seed=0)

@@ -27,7 +27,7 @@ import os
 import shutil
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import keras
@@ -40,6 +40,7 @@ from image_classification.core.storage import (
     filesystem,
     is_local,
     join,
+    replace_file,
     storage_errors,
 )
 from image_classification.core.storage import (
@@ -130,18 +131,8 @@ class EpochTimer(keras.callbacks.Callback):
         logs["epoch_seconds"] = round(time.perf_counter() - self._start, 3)
 
 
-def write_whole(path: str, write: Callable[[str], None], suffix: str = "") -> None:
-    """Call ``write`` on a file beside ``path``, then rename it over ``path``.
-
-    ``suffix`` ends the temporary name (Keras wants ``.weights.h5`` on weights files).
-    """
-    partial = f"{path}.partial{suffix}"
-    write(partial)
-    os.replace(partial, path)
-
-
 def _save_weights_whole(model: keras.Model, path: str) -> None:
-    write_whole(
+    replace_file(
         path, lambda partial: model.save_weights(partial, overwrite=True), ".weights.h5"
     )
 
@@ -152,14 +143,16 @@ class WholeFileBackup(keras.callbacks.BackupAndRestore):
     Keras writes them in place; a run killed during that write left a weights file the
     next run could not open ("bad object header"), and training could not resume at all.
     Killed between the two renames, the weights are one epoch ahead of the recorded
-    epoch, so that epoch runs once more.
+    epoch, so that epoch runs once more. Kept rather than Keras' ``double_checkpoint``:
+    that still writes both files in place, and falls back to the previous pair only on
+    an ``OSError`` from the weights, not on half a metadata file (a JSON error).
     """
 
     def _save_model(self):
         os.makedirs(self.backup_dir, exist_ok=True)
         _save_weights_whole(self.model, self._weights_path)
         metadata = {"epoch": self._current_epoch, "batch": self._last_batch_seen}
-        write_whole(
+        replace_file(
             self._training_metadata_path,
             lambda path: Path(path).write_text(json.dumps(metadata)),
         )
@@ -201,7 +194,7 @@ class EpochLog(keras.callbacks.Callback):
     def on_epoch_end(self, epoch, logs=None):
         self._rows.append({"epoch": epoch} | {key: logs[key] for key in sorted(logs)})
         table = pd.DataFrame(self._rows)
-        write_whole(str(self._path), lambda path: table.to_csv(path, index=False))
+        replace_file(str(self._path), lambda path: table.to_csv(path, index=False))
 
 
 def _reduce_on_plateau(params: TrainingParams, batches_per_epoch: int) -> list:
