@@ -1,0 +1,68 @@
+"""The champion/challenger decision at its edges, and what the crown keeps."""
+
+from __future__ import annotations
+
+import pytest
+
+from image_classification.core.contracts import PromotionDecision
+from image_classification.core.params.retraining import RetrainingParams
+from image_classification.datasets import Champion
+from image_classification.pipelines.retraining.nodes import (
+    crown_champion,
+    decide_promotion,
+)
+
+PARAMS = RetrainingParams(min_improvement=0.01, rejected_verdicts=["overfitting"])
+RUN = {"run_id": "r2"}
+CHAMPION = {"champion_id": "r1", "test_accuracy": 0.8}
+
+
+@pytest.mark.parametrize(
+    ("candidate", "promote"),
+    [(0.81, True), (0.8099, False), (0.95, True), (0.7, False)],
+)
+def test_the_candidate_must_beat_the_champion_by_the_margin(candidate, promote):
+    decision = decide_promotion(
+        RUN, {"test_accuracy": candidate}, {"verdict": "good fit"}, CHAMPION, PARAMS
+    )
+    assert decision["promote"] is promote
+    assert decision["previous_champion_id"] == "r1"
+    PromotionDecision.model_validate(decision)  # the shape the catalog checks
+
+
+def test_only_the_listed_verdicts_block_a_promotion():
+    underfit = decide_promotion(
+        RUN, {"test_accuracy": 0.9}, {"verdict": "underfitting"}, CHAMPION, PARAMS
+    )
+    assert underfit["promote"] is True
+    overfit = decide_promotion(
+        RUN, {"test_accuracy": 0.9}, {"verdict": "overfitting"}, CHAMPION, PARAMS
+    )
+    assert overfit["promote"] is False
+    assert overfit["reason"] == "the candidate's diagnosis is 'overfitting'"
+
+
+def test_a_kept_champion_keeps_its_model_and_record():
+    current = Champion(model=object(), record={"champion_id": "r1", "class_names": []})
+    kept = {"promote": False, "run_id": "r2"}
+    champion, record = crown_champion(object(), ["a"], current, kept)
+    assert champion is current
+    assert record == current.record
+
+
+def test_a_promoted_candidate_is_recorded_with_its_class_names_and_score():
+    model = object()
+    decision = {
+        "promote": True,
+        "run_id": "r2",
+        "candidate_test_accuracy": 0.9,
+        "candidate_verdict": "good fit",
+    }
+    champion, record = crown_champion(model, ["a", "b"], None, decision)
+    assert champion.model is model
+    assert record == {
+        "champion_id": "r2",
+        "test_accuracy": 0.9,
+        "verdict": "good fit",
+        "class_names": ["a", "b"],
+    }
