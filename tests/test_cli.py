@@ -35,6 +35,7 @@ def test_demo_run_exits_cleanly_and_shows_what_a_person_reads(demo_run):
     # Kedro's INFO log (each dataset, each node) and the libraries' warnings: --verbose.
     for hidden in ("Pipeline execution completed", "Loading data from", "UserWarning"):
         assert hidden not in output
+    assert "autologging" not in output  # MLflow's import hooks stay out of the run
     # Not a terminal: no progress bars redrawn with carriage returns.
     assert "\r" not in output
 
