@@ -1,4 +1,4 @@
-"""Near-duplicate search on real variants of images, and grouping."""
+"""Near-duplicate search on real variants of images."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ from PIL import Image, ImageEnhance
 
 from image_classification.core.inspection import content_stats
 from image_classification.pipelines.data_validation.duplicates import (
-    group_ids,
     near_duplicate_pairs,
 )
 from tests.conftest import ordinary_image, validation_params
@@ -76,8 +75,3 @@ def test_fewer_than_two_images_have_no_pairs():
         0,
         3,
     )
-
-
-def test_groups_are_connected_components_named_by_smallest_member():
-    edges = np.array([[3, 1], [1, 4], [5, 6]])
-    assert list(group_ids(7, edges)) == [0, 1, 2, 1, 1, 5, 5]

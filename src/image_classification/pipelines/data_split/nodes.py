@@ -23,9 +23,8 @@ import hashlib
 
 import numpy as np
 import pandas as pd
-from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import connected_components
 
+from image_classification.core.groups import group_ids
 from image_classification.core.manifest import SPLITS
 from image_classification.core.params.data_split import DataSplitParams
 
@@ -99,14 +98,13 @@ def _twins_grouped(index: pd.DataFrame, twins: pd.DataFrame) -> pd.DataFrame:
     ]
     names = np.unique(group_of.to_numpy())
     position = {name: at for at, name in enumerate(names)}
-    first = [position[group_of[path]] for path in pairs["relative_path"]]
-    second = [position[group_of[path]] for path in pairs["train_relative_path"]]
-    links = coo_matrix(
-        (np.ones(len(first)), (first, second)), shape=(len(names), len(names))
-    )
-    _, component = connected_components(links, directed=False)
-    smallest = pd.Series(names).groupby(component).transform("min").to_numpy()
-    renamed = dict(zip(names, smallest, strict=True))
+    links = np.array(
+        [
+            [position[group_of[path]] for path in pairs["relative_path"]],
+            [position[group_of[path]] for path in pairs["train_relative_path"]],
+        ]
+    ).T
+    renamed = dict(zip(names, names[group_ids(len(names), links)], strict=True))
     return index.assign(duplicate_group=index["duplicate_group"].map(renamed))
 
 

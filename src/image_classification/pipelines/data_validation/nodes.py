@@ -8,12 +8,13 @@ import numpy as np
 import pandas as pd
 
 from image_classification.core.errors import InputError
+from image_classification.core.groups import group_ids
 from image_classification.core.image_pack import StoredShard
 from image_classification.core.inspection import OK, QUARANTINED, THUMBNAIL_SIDE
 from image_classification.core.inspection_engines import inspected_chunks
 from image_classification.core.params.data_validation import DataValidationParams
 
-from .duplicates import group_ids, near_duplicate_pairs
+from .duplicates import near_duplicate_pairs
 from .flags import (
     apply_actions,
     content_findings,
