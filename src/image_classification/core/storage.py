@@ -98,7 +98,8 @@ def staged_folder(folder: str) -> Iterator[str]:
 
     Write into the yielded path; on leaving, every file in it is synced, the folder is
     renamed into place and the rename synced, so a crash leaves no half a folder under
-    the final name. What a killed write left staged is removed first.
+    the final name. What a killed write left staged is removed first; missing parent
+    folders are made.
     """
     parent, name = os.path.split(os.path.abspath(folder))
     staged = os.path.join(parent, f".partial-{name}")

@@ -134,7 +134,6 @@ class ChampionDataset(AbstractDataset[Champion, Champion | None]):
         folder = Path(self._root) / data.record["champion_id"]
         if folder.exists():
             return
-        folder.parent.mkdir(parents=True, exist_ok=True)
         with staged_folder(str(folder)) as staged:
             data.model.save(os.path.join(staged, _MODEL))
 

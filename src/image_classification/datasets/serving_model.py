@@ -86,7 +86,6 @@ class ServingModelDataset(AbstractVersionedDataset[ServingModel, ServingModel]):
     def save(self, data: ServingModel) -> None:
         folder = self._path(self._get_save_path())
         if self._protocol == "file":
-            os.makedirs(os.path.dirname(folder), exist_ok=True)
             with staged_folder(folder) as staged:
                 write_serving_folder(data, staged)
             return

@@ -10,7 +10,7 @@ import pandas as pd
 from image_classification.core.image_pack import ImagePack
 from image_classification.core.params.leakage_audit import LeakageAuditParams
 
-from .search import grayscale, twin_pairs
+from .search import SIDE, grayscale, twin_pairs
 
 logger = logging.getLogger(__name__)
 
@@ -25,7 +25,7 @@ def _gray(image_pack: ImagePack, rows: pd.DataFrame) -> np.ndarray:
             grayscale(images[np.arange(start, min(start + _CHUNK, len(rows)))])
             for start in range(0, len(rows), _CHUNK)
         ]
-        or [np.zeros((0, 32, 32), np.float32)]
+        or [np.zeros((0, SIDE, SIDE), np.float32)]
     )
 
 
