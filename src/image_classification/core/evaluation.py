@@ -11,7 +11,7 @@ from image_classification.core.image_pack import ImagePack
 from image_classification.core.input_pipeline import image_batches
 
 
-def test_split_predictions(
+def predicted_test_split(
     model: keras.Model,
     image_pack: ImagePack,
     split_manifest: pd.DataFrame,

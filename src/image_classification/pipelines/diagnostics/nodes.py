@@ -7,7 +7,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 from sklearn.metrics import precision_recall_fscore_support
 
-from image_classification.core.evaluation import test_split_predictions
+from image_classification.core.evaluation import predicted_test_split
 from image_classification.core.image_pack import ImagePack
 from image_classification.core.params.augmentation import AugmentationParams
 from image_classification.core.params.diagnostics import DiagnosticsParams
@@ -45,7 +45,7 @@ def predict_test_split(
     Returns:
         One row per test file: true and predicted label index and the confidence.
     """
-    return test_split_predictions(model, image_pack, split_manifest, params.batch_size)
+    return predicted_test_split(model, image_pack, split_manifest, params.batch_size)
 
 
 def per_class_metrics(

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 import pandas as pd
 from matplotlib.figure import Figure
 
-from image_classification.core.evaluation import test_split_predictions
+from image_classification.core.evaluation import predicted_test_split
 from image_classification.core.image_pack import ImagePack
 from image_classification.core.manifest import data_fingerprint
 from image_classification.core.params.diagnostics import DiagnosticsParams
@@ -52,7 +52,7 @@ def score_champion(
     """
     if current_champion is None:
         return {"champion_id": None, "test_accuracy": None}
-    predictions = test_split_predictions(
+    predictions = predicted_test_split(
         current_champion.model, image_pack, split_manifest, params.batch_size
     )
     correct = predictions["label_index"] == predictions["predicted_index"]
