@@ -103,10 +103,15 @@ def dask_cluster(tmp_path_factory) -> Iterator[dict]:
             client.wait_for_workers(2, timeout=120)
         yield {"address": address, "workers": workers}
     finally:
+        # Workers first, each waited for, so none is left waiting on a gone scheduler;
+        # one that ignores the signal (a busy machine) is killed: nothing outlives this.
         for process in reversed(started):
             process.terminate()
-        for process in started:
-            process.wait(timeout=60)
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
 
 
 def _dask_params(tmp_path: Path, **overrides):
