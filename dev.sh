@@ -71,7 +71,9 @@ case "${1:-}" in
     ensure_chromium
     "$VENV/bin/ruff" check .
     "$VENV/bin/ruff" format --check .
-    "$VENV/bin/pytest" "$@"
+    # Two workers (pytest-xdist) on the two cores the suite is sized for, handed whole
+    # modules (tests/conftest.py). TEST_WORKERS=0 runs it in this process.
+    "$VENV/bin/pytest" -n "${TEST_WORKERS:-2}" "$@"
     ensure_airflow_environment
     exec airflow/check.sh .venv-airflow
     ;;

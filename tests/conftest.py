@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import shutil
 from pathlib import Path
 
 import fsspec.config
@@ -13,6 +12,7 @@ import pandas as pd
 import pytest
 import yaml
 from PIL import Image
+from xdist.scheduler import LoadScopeScheduling
 
 from image_classification.core.image_pack import ImagePack
 from image_classification.core.model import make_model
@@ -28,7 +28,7 @@ from image_classification.pipelines.data_validation.nodes import (
     inspect_images,
 )
 from image_classification.pipelines.packing.nodes import pack_images
-from tests.project_copy import PROJECT_ROOT, base_config, make_project_copy, run_kedro
+from tests.project_copy import PROJECT_ROOT, base_config
 
 os.environ.setdefault("DO_NOT_TRACK", "1")
 os.environ.setdefault("KEDRO_DISABLE_TELEMETRY", "1")
@@ -39,6 +39,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 pytest_plugins = ["tests.object_storage"]
 
 TINY_CLASSES = ("circle", "square", "triangle")
+DEMO_FOLDER = "tests/demo_project/"
 NO_LABELS = pd.DataFrame(columns=["file", "label"])
 
 
@@ -137,16 +138,20 @@ def tiny_pack(tiny_validated) -> ImagePack:
     return pack_images(index, pixels, PackingParams(shard_size=8))
 
 
-@pytest.fixture(scope="session")
-def demo_run(tmp_path_factory):
-    """`kedro run` with the shipped configuration on a copy of the bundled demo images:
-    the project a newcomer has after the README's first command. Tests only read it,
-    or add versions they account for."""
-    project = make_project_copy(tmp_path_factory.mktemp("demo"))
-    raw = project / "data" / "01_raw"
-    shutil.copytree(PROJECT_ROOT / "data" / "01_raw" / "demo", raw / "demo")
-    shutil.copy(PROJECT_ROOT / "data" / "01_raw" / "demo_faults.json", raw)
-    return project, run_kedro(project, "run")
+class _ModuleScheduling(LoadScopeScheduling):
+    """pytest-xdist's scheduling by scope, a scope being a module, or all of
+    ``tests/demo_project/``: a module's fixtures are built once, and the demo project's
+    `kedro run` (its session fixture) runs on one worker only. Overrides the one method
+    xdist's own schedulers override to choose the scope."""
+
+    def _split_scope(self, nodeid: str) -> str:
+        module = nodeid.split("::", 1)[0]
+        return DEMO_FOLDER if module.startswith(DEMO_FOLDER) else module
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log) -> LoadScopeScheduling:
+    """With `-n` (`./dev.sh test` runs two workers), tests are handed out by module."""
+    return _ModuleScheduling(config, log)
 
 
 @pytest.fixture

@@ -6,6 +6,7 @@ Runs write their versioned outputs into the copy, never into the repository's da
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import shutil
 import subprocess
@@ -93,3 +94,18 @@ def tree_digest(folder: Path) -> dict[str, str]:
         for path in sorted(folder.rglob("*"))
         if path.is_file()
     }
+
+
+def latest_json(project: Path, name: str):
+    """The newest saved version of the JSON dataset ``name``."""
+    return json.loads(saved_versions(project, versioned_outputs()[name])[-1].read_text())
+
+
+def error_line(result: subprocess.CompletedProcess) -> str:
+    """The one line a user error prints, after checking there is no traceback."""
+    assert result.returncode == 1, result.stdout[-3000:] + result.stderr[-3000:]
+    assert "Traceback" not in result.stdout + result.stderr
+    # Kedro's log of the run so far goes to stdout; stderr holds TensorFlow's start-up
+    # notes and the error: a traceback would be a hundred lines or more.
+    assert len(result.stderr.splitlines()) <= 12, result.stderr
+    return result.stderr.strip().splitlines()[-1]

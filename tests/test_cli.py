@@ -1,9 +1,8 @@
-"""The real `kedro` command in a subprocess, as a user runs it."""
+"""The real `kedro` command in a subprocess on a user's own folder, as a user runs it:
+the run, and the one line each user error prints."""
 
 from __future__ import annotations
 
-import json
-import shutil
 from pathlib import Path
 
 import numpy as np
@@ -11,117 +10,7 @@ import pytest
 from PIL import Image
 
 from image_classification.demo_images import render_shape
-from tests.conftest import PROJECT_ROOT
-from tests.project_copy import (
-    make_project_copy,
-    run_kedro,
-    saved_versions,
-    versioned_outputs,
-)
-
-STAGES = ("data_validation", "data_split", "augmentation", "training", "diagnostics")
-
-
-def _latest_json(project: Path, name: str):
-    return json.loads(saved_versions(project, versioned_outputs()[name])[-1].read_text())
-
-
-def test_demo_run_exits_cleanly_and_shows_what_a_person_reads(demo_run):
-    _, result = demo_run
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    output = result.stdout + result.stderr
-    assert "Epoch 1/" in output
-    assert "Run summary" in output
-    # Kedro's INFO log (each dataset, each node) and the libraries' warnings: --verbose.
-    for hidden in ("Pipeline execution completed", "Loading data from", "UserWarning"):
-        assert hidden not in output
-    assert "autologging" not in output  # MLflow's import hooks stay out of the run
-    # Not a terminal: no progress bars redrawn with carriage returns.
-    assert "\r" not in output
-
-
-def test_demo_run_ends_with_a_summary_naming_the_report(demo_run):
-    project, result = demo_run
-    summary = result.stdout[result.stdout.rindex("Run summary") :].splitlines()
-    assert [line.split(":")[0].strip() for line in summary[1:]] == [
-        "validation",
-        "split",
-        "training",
-        "leakage",
-        "verdict",
-        "report",
-    ]
-    report = Path(summary[-1].split("report: ", 1)[1])
-    assert report.is_file()
-    assert report.is_relative_to(project)
-
-
-def test_demo_run_writes_every_report(demo_run):
-    project, _ = demo_run
-    for name, filepath in versioned_outputs().items():
-        assert len(saved_versions(project, filepath)) >= 1, name
-    metrics = _latest_json(project, "training_metrics")
-    assert 0.3 < metrics["test_accuracy"] < 0.95
-    assert _latest_json(project, "diagnosis")["verdict"] in {
-        "overfitting",
-        "underfitting",
-        "good fit",
-    }
-
-
-def test_demo_manifest_faults_are_quarantined_as_listed(demo_run):
-    project, _ = demo_run
-    manifest = json.loads(
-        (PROJECT_ROOT / "data" / "01_raw" / "demo_faults.json").read_text()
-    )
-    quarantine_csv = saved_versions(project, versioned_outputs()["quarantine"])[-1]
-    lines = quarantine_csv.read_text().splitlines()[1:]
-    reasons = {line.split(",")[0]: line.split(",")[2] for line in lines}
-    assert reasons == {
-        f["path"]: f["expected_reason"] for f in manifest if f["expected_reason"]
-    }
-
-
-def test_viz_build_with_previews_shows_every_stage_and_output(demo_run):
-    project, _ = demo_run
-    result = run_kedro(project, "viz", "build", "--include-previews")
-    assert result.returncode == 0, result.stderr[-3000:]
-    main = json.loads((project / "build" / "api" / "main").read_text())
-    assert {p["id"] for p in main["pipelines"]} >= {"__default__", *STAGES}
-    assert main["layers"] == [
-        "raw",
-        "intermediate",
-        "primary",
-        "model_input",
-        "models",
-        "model_output",
-        "reporting",
-    ]
-    tasks = {node["name"] for node in main["nodes"] if node["type"] == "task"}
-    for stage in STAGES:
-        stage_api = json.loads(
-            (project / "build" / "api" / "pipelines" / stage).read_text()
-        )
-        stage_tasks = {n["name"] for n in stage_api["nodes"] if n["type"] == "task"}
-        assert stage_tasks, stage
-        assert stage_tasks <= tasks
-    preview_types = {}
-    for path in (project / "build" / "api" / "nodes").iterdir():
-        node = json.loads(path.read_text())
-        if node.get("preview") is not None:
-            preview_types[Path(node["filepath"]).name] = node["preview_type"]
-    # The model and the HTML report (opened in a browser) have no preview.
-    expected = {
-        Path(filepath).name
-        for name, filepath in versioned_outputs().items()
-        if name not in {"model", "serving_model", "run_report"}
-    }
-    # Inputs previewed too: the raw folder, and the last leakage audit's twins (empty).
-    assert set(preview_types) == expected | {"demo", "cross_split_twins.csv"}
-    assert preview_types["learning_curves.png"] == "ImagePreview"
-    assert preview_types["quarantine.csv"] == "TablePreview"
-    assert preview_types["diagnosis.json"] == "JSONPreview"
-    assert preview_types["demo"] == "TablePreview"
+from tests.project_copy import error_line, latest_json, make_project_copy, run_kedro
 
 
 def _user_style_folder(root: Path) -> Path:
@@ -150,29 +39,19 @@ def test_own_image_folder_through_the_documented_option(tmp_path):
         "training.max_epochs=2,training.verbose=0",
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    assert _latest_json(project, "class_names") == ["cats", "dogs"]
-    report = _latest_json(project, "validation_report")
+    assert latest_json(project, "class_names") == ["cats", "dogs"]
+    report = latest_json(project, "validation_report")
     assert report["ok"] == 60
     assert report["quarantined_by_reason"] == {"hidden_file": 1, "unsupported_extension": 1}
-    assert _latest_json(project, "training_metrics")["epochs_run"] == 2
+    assert latest_json(project, "training_metrics")["epochs_run"] == 2
     assert not (project / "data" / "01_raw").exists()
     assert Image.open(next((images / "cats" / "2024").iterdir())).size == (56, 40)
-
-
-def _error_line(result) -> str:
-    """The one line a user error prints, after checking there is no traceback."""
-    assert result.returncode == 1, result.stdout[-3000:] + result.stderr[-3000:]
-    assert "Traceback" not in result.stdout + result.stderr
-    # Kedro's log of the run so far goes to stdout; stderr holds TensorFlow's start-up
-    # notes and the error: a traceback would be a hundred lines or more.
-    assert len(result.stderr.splitlines()) <= 12, result.stderr
-    return result.stderr.strip().splitlines()[-1]
 
 
 def test_a_missing_image_folder_is_one_line_with_the_fix(tmp_path):
     project = make_project_copy(tmp_path / "project")
     missing = f"raw_image_dir={tmp_path / 'nope'}"
-    line = _error_line(run_kedro(project, "run", "--params", missing))
+    line = error_line(run_kedro(project, "run", "--params", missing))
     assert line.startswith(f"Error: image folder {tmp_path / 'nope'} does not exist")
     assert "set `raw_image_dir`" in line
     traced = run_kedro(project, "run", "--traceback", "--params", missing)
@@ -185,7 +64,7 @@ def test_a_class_below_the_minimum_is_named_with_its_count(tmp_path):
     images = _user_style_folder(tmp_path / "photos")
     for path in sorted((images / "dogs" / "2024").iterdir())[3:]:
         path.unlink()
-    line = _error_line(
+    line = error_line(
         run_kedro(
             project,
             "run",
@@ -218,66 +97,16 @@ def test_each_fault_in_the_folder_is_one_line(tmp_path, fault, expected):
     else:
         for path in sorted((images / "dogs" / "2024").iterdir())[:20]:
             path.write_bytes(b"not an image")
-    line = _error_line(run_kedro(project, "run", "--params", params))
+    line = error_line(run_kedro(project, "run", "--params", params))
     assert expected in line
 
 
 def test_bad_parameter_on_the_command_line_is_named(tmp_path):
     project = make_project_copy(tmp_path)
     result = run_kedro(project, "run", "--params", "training.dropout=1.5")
-    line = _error_line(result)
+    line = error_line(result)
     assert line.startswith("Error: Parameter validation failed: Parameter 'training'")
     assert "dropout Input should be less than 1 [type=less_than, input_value=1.5" in line
     # No work was done: nothing written but MLflow's record of a failed run.
     written = [p for p in (project / "data").rglob("*") if p.is_file()]
     assert all("09_tracking" in path.parts for path in written), written
-
-
-def test_diagnostics_of_a_past_run_rebuild_from_load_versions(demo_run):
-    project, _ = demo_run
-    inputs = ("model", "training_history", "training_metrics", "split_manifest")
-    inputs += ("class_names", "validation_report")
-    version = saved_versions(project, versioned_outputs()["model"])[0].parent.name
-    load_versions = ",".join(f"{name}:{version}" for name in inputs)
-    result = run_kedro(
-        project,
-        "run",
-        "--pipelines",
-        "diagnostics",
-        "--load-versions",
-        load_versions,
-        "--verbose",
-    )
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    assert "Pipeline execution completed successfully" in result.stdout
-    first, again = saved_versions(project, versioned_outputs()["diagnosis"])
-    assert first.read_text() == again.read_text()
-    predictions = saved_versions(project, versioned_outputs()["test_predictions"])
-    assert predictions[0].read_text() == predictions[1].read_text()
-
-
-def test_predict_classifies_a_folder_and_sums_it_up(demo_run, tmp_path):
-    project, _ = demo_run
-    incoming = tmp_path / "incoming"
-    shutil.copytree(project / "data" / "01_raw" / "demo" / "circle", incoming / "day1")
-    result = run_kedro(
-        project, "run", "--pipelines", "predict", "--params", f"predict_dir={incoming}"
-    )
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    summary = result.stdout[result.stdout.rindex("Run summary") :].splitlines()
-    model_version = saved_versions(project, versioned_outputs()["serving_model"])[-1]
-    files = len(list((incoming / "day1").iterdir()))
-    assert summary[1].startswith(
-        f"  predict: {files:,} files, {files - 2:,} classified with model "
-        f"{model_version.parent.name}, 2 not classified (empty_file 1, not_an_image 1)"
-    )
-    table = Path(summary[2].split("predictions: ", 1)[1])
-    lines = table.read_text().splitlines()
-    assert lines[0].startswith("relative_path,path,status,model_version,class_1,")
-    assert len(lines) == files + 1
-
-
-def test_predict_without_a_folder_is_one_line_naming_the_setting(demo_run):
-    project, _ = demo_run
-    line = _error_line(run_kedro(project, "run", "--pipelines", "predict"))
-    assert line.startswith("Error: no image folder given: set `predict_dir`")

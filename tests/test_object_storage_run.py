@@ -16,11 +16,11 @@ from tests.object_storage import ObjectStorage
 from tests.project_copy import (
     FAST_TRAINING,
     PROJECT_ROOT,
+    error_line,
     make_project_copy,
     run_kedro,
     versioned_outputs,
 )
-from tests.test_cli import _error_line
 
 pytest_plugins = ["tests.tracking_server"]
 
@@ -92,7 +92,7 @@ def test_retraining_on_the_bucket_registers_the_champion_then_is_up_to_date(
 
 
 @pytest.mark.parametrize("fault", ["wrong key", "no bucket"])
-def test_bad_credentials_or_a_missing_bucket_is_one_error_line(
+def test_bad_credentials_or_a_missing_bucket_is_oneerror_line(
     tmp_path, object_storage, tracking_server, fault
 ):
     credentials = object_storage.credentials
@@ -101,7 +101,7 @@ def test_bad_credentials_or_a_missing_bucket_is_one_error_line(
         credentials["s3"] |= {"key": "AKIAWRONGWRONGWRONG1", "secret": "wrong"}
         bucket = object_storage.new_bucket("bucket-for-wrong-keys")
     project = _cloud_project(tmp_path, bucket, tracking_server, credentials)
-    line = _error_line(run_kedro(project, "run", "--env", "cloud"))
+    line = error_line(run_kedro(project, "run", "--env", "cloud"))
     expected = {
         "wrong key": f"Error: object storage refused {bucket}/images/demo (",
         "no bucket": f"Error: image folder {bucket}/images/demo does not exist",

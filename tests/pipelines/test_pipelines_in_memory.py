@@ -1,7 +1,7 @@
 """Every pipeline run as Kedro runs it (``SequentialRunner``) on an in-memory
 ``DataCatalog``, stage after stage on the generated tiny folder: the wiring (names,
 order, what each node is handed) is under test here, the nodes' logic in their own
-tests, and the command line in ``tests/test_cli.py``."""
+tests, and the command line in ``tests/test_cli.py`` and ``tests/demo_project/``."""
 
 from __future__ import annotations
 
