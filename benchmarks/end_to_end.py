@@ -1,16 +1,19 @@
 """`kedro run` end to end, this revision vs an earlier one: wall time, decodes per file,
 test accuracy.
 
-Each revision is exported (``git archive``) into a scratch folder and run there with
-this environment's Python, one after the other, on the same image folder and
-parameters. Decodes are counted by wrapping ``PIL.Image.open`` in every process
-(a ``sitecustomize`` module on ``PYTHONPATH``): Pillow is this revision's only decoder.
+Each revision is exported (``git archive``) into a fresh scratch folder per run and run
+there with this environment's Python, the two alternating (before, after, before,
+after...) on the same image folder and parameters, so that a machine busier in one
+stretch does not favour one side. Decodes are counted by wrapping ``PIL.Image.open``
+in every process (a ``sitecustomize`` module on ``PYTHONPATH``): Pillow is this
+revision's only decoder.
 Each process also records its peak RSS. Revisions that also decoded with TensorFlow
 (before the image pack: once more per split file, inside ``tf.data``, where a Python
 counter cannot see) are reported with those decodes added from the split manifest's
 size.
 
     python benchmarks/end_to_end.py --before REV [--folder PATH] [--params K=V,...]
+                                    [--rounds N]
 
 The folder defaults to the bundled demo images; give ``--params`` as ``kedro run
 --params`` takes them (e.g. ``data_validation.classes=null,training.max_epochs=15`` for
@@ -22,6 +25,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -48,7 +52,6 @@ atexit.register(_report)
 
 
 def _export(revision: str, target: Path) -> Path:
-    target.mkdir(parents=True)
     archive = subprocess.run(
         ["git", "archive", revision], cwd=PROJECT, check=True, capture_output=True
     ).stdout
@@ -62,11 +65,12 @@ def _latest(project: Path, name: str) -> Path:
 
 
 def run(revision: str, folder: Path, params: str, scratch: Path) -> dict:
-    """One `kedro run` of ``revision``: seconds, Pillow decodes, files, test accuracy."""
-    project = _export(revision, scratch / revision)
+    """One `kedro run` of ``revision`` in a new export: seconds, Pillow decodes, files,
+    test accuracy."""
+    project = _export(revision, Path(tempfile.mkdtemp(prefix=f"{revision}-", dir=scratch)))
     (scratch / "site").mkdir(exist_ok=True)
     (scratch / "site" / "sitecustomize.py").write_text(COUNTER)
-    counts = scratch / f"{revision}.counts"
+    counts = project.with_suffix(".counts")
     environment = os.environ | {
         "PYTHONPATH": str(scratch / "site"),
         "DECODE_COUNT_FILE": str(counts),
@@ -111,25 +115,35 @@ def main() -> None:
     parser.add_argument("--after", default="HEAD")
     parser.add_argument("--folder", type=Path, default=PROJECT / "data/01_raw/demo")
     parser.add_argument("--params", default="")
+    parser.add_argument("--rounds", type=int, default=2, help="runs of each revision")
     args = parser.parse_args()
+    sides = (("before", args.before), ("after", args.after))
+    results = {name: [] for name, _ in sides}
     with tempfile.TemporaryDirectory() as scratch:
-        results = {
-            name: run(revision, args.folder.resolve(), args.params, Path(scratch))
-            for name, revision in (("before", args.before), ("after", args.after))
-        }
+        for _ in range(args.rounds):
+            for name, revision in sides:
+                results[name].append(
+                    run(revision, args.folder.resolve(), args.params, Path(scratch))
+                )
     print(f"{args.folder.name}: kedro run --params {args.params or '(none)'}")
-    for name, revision in (("before", args.before), ("after", args.after)):
-        r = results[name]
-        decodes = r["pillow_decodes"] + r["tensorflow_decodes"]
-        print(
-            f"  {name:6s} {revision[:10]:10s} {r['seconds']:6.0f} s; {r['files']} files: "
-            f"{r['pillow_decodes']} Pillow + {r['tensorflow_decodes']} TensorFlow decodes "
-            f"= {decodes / r['files']:.3f} per file; test accuracy "
-            f"{r['test_accuracy']:.4f} after {r['epochs']} epochs; peak RSS "
-            f"{r['peak_rss_mb']} MB"
-        )
-    ratio = results["after"]["seconds"] / results["before"]["seconds"]
-    print(f"  wall time after/before: {ratio:.2f}")
+    for round_number in range(args.rounds):
+        for name, revision in sides:
+            r = results[name][round_number]
+            decodes = r["pillow_decodes"] + r["tensorflow_decodes"]
+            print(
+                f"  {name:6s} {revision[:10]:10s} {r['seconds']:6.0f} s; {r['files']} "
+                f"files: {r['pillow_decodes']} Pillow + {r['tensorflow_decodes']} "
+                f"TensorFlow decodes = {decodes / r['files']:.3f} per file; test "
+                f"accuracy {r['test_accuracy']:.4f} after {r['epochs']} epochs; peak RSS "
+                f"{r['peak_rss_mb']} MB"
+            )
+    seconds = {name: [r["seconds"] for r in results[name]] for name, _ in sides}
+    ratios = [a / b for a, b in zip(seconds["after"], seconds["before"], strict=True)]
+    print(
+        "  wall time after/before per round: "
+        + ", ".join(f"{ratio:.2f}" for ratio in ratios)
+        + f"; median {statistics.median(ratios):.2f}"
+    )
 
 
 if __name__ == "__main__":
