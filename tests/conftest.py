@@ -149,6 +149,7 @@ class _ModuleScheduling(LoadScopeScheduling):
         return DEMO_FOLDER if module.startswith(DEMO_FOLDER) else module
 
 
+@pytest.hookimpl(optionalhook=True)  # pytest -p no:xdist still runs
 def pytest_xdist_make_scheduler(config: pytest.Config, log) -> LoadScopeScheduling:
     """With `-n` (`./dev.sh test` runs two workers), tests are handed out by module."""
     return _ModuleScheduling(config, log)
