@@ -92,7 +92,7 @@ def test_retraining_on_the_bucket_registers_the_champion_then_is_up_to_date(
 
 
 @pytest.mark.parametrize("fault", ["wrong key", "no bucket"])
-def test_bad_credentials_or_a_missing_bucket_is_oneerror_line(
+def test_bad_credentials_or_a_missing_bucket_is_one_error_line(
     tmp_path, object_storage, tracking_server, fault
 ):
     credentials = object_storage.credentials
