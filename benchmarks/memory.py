@@ -12,7 +12,7 @@ images alone is 600 MB; ours reads uint8 shards (150 MB at 50k) mapped from disk
 from __future__ import annotations
 
 import argparse
-import resource
+import json
 import subprocess
 import sys
 import tempfile
@@ -31,13 +31,14 @@ from image_classification.pipelines.training.nodes import train_model
 
 sys.path.insert(0, str(Path(__file__).parent))
 from input_pipeline import synthetic_folder
+from peak_memory import PeakMemory
 from project_setup import configured, split_and_pack, validate_folder, validation_params
 
 
 def child(data_path: str, epochs: int) -> None:
     """One training run from a saved pack and manifest; prints the process's peak RSS
-    in MB."""
-    with tempfile.TemporaryDirectory() as scratch:
+    and its parts, in MB, as JSON."""
+    with tempfile.TemporaryDirectory() as scratch, PeakMemory() as memory:
         pack = ImagePackDataset(filepath=f"{data_path}/pack").load()
         manifest = pd.read_parquet(f"{data_path}/manifest.parquet")
         augmentation = configured("augmentation", AugmentationParams)
@@ -51,7 +52,7 @@ def child(data_path: str, epochs: int) -> None:
             checkpoint_dir=f"{scratch}/checkpoints",
         )
         train_model(train, sample, validation, manifest, ["x"] * 10, training, 0)
-    print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+    print(json.dumps(memory.report()))
 
 
 def main() -> None:
@@ -81,8 +82,9 @@ def main() -> None:
                 capture_output=True,
                 text=True,
             ).stdout
-        peaks.append(float(output.split()[-1]))
-        print(f"{size:6d} images, {args.epochs} epoch(s): peak RSS {peaks[-1]:6.0f} MB")
+        report = json.loads(output.splitlines()[-1])
+        peaks.append(report["peak_rss_mb"])
+        print(f"{size:6d} images, {args.epochs} epoch(s): {PeakMemory.describe(report)}")
     print(f"growth {sizes[0]} -> {sizes[1]} images: {peaks[1] / peaks[0]:.2f}x")
     print(f"peak at {sizes[1]}: {peaks[1] / 1024:.2f} GB (target <= 1.0 GB at 50k)")
 

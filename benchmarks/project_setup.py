@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
+import yaml
 from kedro.config import OmegaConfigLoader
 
 from image_classification.core.image_pack import ImagePack
@@ -33,9 +34,40 @@ def _parameters() -> dict:
     ]
 
 
+def _merged(base: dict, overrides: dict) -> dict:
+    """``base`` with ``overrides``; nested dicts merged key by key."""
+    merged = dict(base)
+    for key, value in overrides.items():
+        nested = isinstance(value, dict) and isinstance(base.get(key), dict)
+        merged[key] = _merged(base[key], value) if nested else value
+    return merged
+
+
 def configured(group: str, model, **overrides):
-    """``model`` built from `conf/base/parameters_<group>.yml`, with overrides."""
-    return model(**_parameters()[group] | overrides)
+    """``model`` built from `conf/base/parameters_<group>.yml`, with overrides (a nested
+    dict overrides only the keys it names)."""
+    return model(**_merged(_parameters()[group], overrides))
+
+
+def parse_params(text: str) -> dict[str, dict]:
+    """``kedro run --params`` syntax (``group.key=value,...``, values in YAML, dotted
+    keys for nested ones) as ``{group: {key: value}}``. As Kedro does, a piece without
+    ``=`` continues the value before it (``training.conv_filters=[24,48,96]``)."""
+    items: list[str] = []
+    for piece in filter(None, text.split(",")):
+        if "=" in piece or not items:
+            items.append(piece)
+        else:
+            items[-1] += f",{piece}"
+    groups: dict[str, dict] = {}
+    for item in items:
+        path, _, value = item.partition("=")
+        *parents, key = path.strip().split(".")
+        target = groups
+        for name in parents:
+            target = target.setdefault(name, {})
+        target[key] = yaml.safe_load(value)
+    return groups
 
 
 def image_size() -> list[int]:

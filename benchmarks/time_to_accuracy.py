@@ -13,10 +13,10 @@ of its training history. Printed: each side's validation accuracy per
 epoch; the seed's best and when it got there; when ours first reached it (target: at
 most a fifth of the seed's time); the best validation accuracy ours had at the seed's
 total wall time (target: 15 points higher); the peak RSS of each process (target: ours
-at most 1 GB).
+at most 1 GB), with its anonymous and file-backed parts (see ``peak_memory``).
 
     python benchmarks/time_to_accuracy.py [--folder PATH] [--quick] [--xla]
-        [--mixed-precision]
+        [--mixed-precision] [--params training.conv_filters=[16,32,64],...]
 
 The folder defaults to the full CIFAR-10 training set beside the project
 (``../shared/datasets/cifar10-train``); ``--quick`` takes 3,000 images of the 10,000
@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
 import subprocess
 import sys
 import tempfile
@@ -51,7 +50,14 @@ from image_classification.pipelines.training.nodes import train_model
 
 sys.path.insert(0, str(Path(__file__).parent))
 import seed_recipe
-from project_setup import configured, split_and_pack, validate_folder, validation_params
+from peak_memory import PeakMemory
+from project_setup import (
+    configured,
+    parse_params,
+    split_and_pack,
+    validate_folder,
+    validation_params,
+)
 
 DATASETS = Path(__file__).resolve().parents[2] / "shared" / "datasets"
 
@@ -97,13 +103,14 @@ def run_ours(data_path: str, overrides: dict, scratch: str) -> dict:
     start = time.perf_counter()
     pack = ImagePackDataset(filepath=f"{data_path}/pack").load()
     manifest = pd.read_parquet(f"{data_path}/manifest.parquet")
-    augmentation = configured("augmentation", AugmentationParams)
+    augmentation = configured(
+        "augmentation", AugmentationParams, **overrides.get("augmentation", {})
+    )
     training = configured(
         "training",
         TrainingParams,
-        verbose=0,
-        checkpoint_dir=f"{scratch}/checkpoints",
-        **overrides,
+        **overrides.get("training", {})
+        | {"verbose": 0, "checkpoint_dir": f"{scratch}/checkpoints"},
     )
     classes = sorted(manifest["label_index"].unique())
     train, validation, _ = build_datasets(pack, manifest, augmentation, seed=0)
@@ -132,20 +139,19 @@ def child(side: str, data_path: str, overrides: dict) -> None:
     """One side's training in this process; prints its result as JSON, peak RSS included.
 
     ``data_path`` holds the split manifest (the seed reads its files) and the pack (ours
-    reads it). ``overrides`` of the training parameters apply to ours; ``max_epochs``
-    to both.
+    reads it). ``overrides`` (``{group: {key: value}}``) of the training and
+    augmentation parameters apply to ours; ``training.max_epochs`` to both.
     """
-    with tempfile.TemporaryDirectory() as scratch:
+    with tempfile.TemporaryDirectory() as scratch, PeakMemory() as memory:
         result = (
             run_seed(
                 pd.read_parquet(f"{data_path}/manifest.parquet"),
-                overrides.get("max_epochs", 200),
+                overrides.get("training", {}).get("max_epochs", 200),
             )
             if side == "seed"
             else run_ours(data_path, overrides, scratch)
         )
-    result["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps(result))
+    print(json.dumps(result | memory.report()))
 
 
 def _in_fresh_process(side: str, data_path: Path, overrides: dict) -> dict:
@@ -167,6 +173,12 @@ def main() -> None:
     )
     parser.add_argument("--mixed-precision", action="store_true", help="ours: float16")
     parser.add_argument("--xla", action="store_true", help="ours: XLA compilation")
+    parser.add_argument(
+        "--params",
+        default="",
+        help="ours: training and augmentation parameters as kedro run --params takes "
+        "them, e.g. training.conv_filters=[16,32,64],augmentation.batch_size=128",
+    )
     parser.add_argument("--overrides", default="{}", help=argparse.SUPPRESS)
     parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -178,9 +190,11 @@ def main() -> None:
     if args.quick:
         index = index[index["status"] == "ok"].sample(n=3_000, random_state=0)
     pack, manifest = split_and_pack(index, classes, pixels)
-    overrides = {"mixed_precision": args.mixed_precision, "jit_compile": args.xla}
+    overrides = parse_params(args.params)
+    training = overrides.setdefault("training", {})
+    training |= {"mixed_precision": args.mixed_precision, "jit_compile": args.xla}
     if args.quick:
-        overrides["max_epochs"] = 4
+        training["max_epochs"] = 4
     with tempfile.TemporaryDirectory() as scratch:
         manifest.to_parquet(Path(scratch) / "manifest.parquet")
         ImagePackDataset(filepath=f"{scratch}/pack").save(pack)
@@ -198,14 +212,15 @@ def main() -> None:
     print(
         f"seed recipe: best validation accuracy {seed_best:.3f} after "
         f"{seed_best_time:.0f} s; stopped after {len(seed['epochs'])} epochs, "
-        f"{seed_total:.0f} s; peak RSS {seed['peak_rss_mb']:.0f} MB"
+        f"{seed_total:.0f} s; {PeakMemory.describe(seed)}"
     )
     print(
-        f"ours (mixed precision {args.mixed_precision}, XLA {args.xla}): best "
+        f"ours ({args.params or 'conf/base'}; mixed precision {args.mixed_precision}, "
+        f"XLA {args.xla}): best "
         f"{max(acc for _, acc in ours['epochs']):.3f}; stopped after "
         f"{len(ours['epochs'])} epochs, {ours['epochs'][-1][0]:.0f} s; "
         f"{ours['images_per_s']:.0f} training images/s (median epoch); verdict "
-        f"{ours['verdict']}; peak RSS {ours['peak_rss_mb']:.0f} MB (target <= 1024)"
+        f"{ours['verdict']}; {PeakMemory.describe(ours)} (target: peak RSS <= 1024)"
     )
     if reached is None:
         print("ours never reached the seed's best validation accuracy")
