@@ -8,6 +8,7 @@ from pathlib import Path
 import pandas as pd
 import yaml
 from kedro.config import OmegaConfigLoader
+from omegaconf import OmegaConf
 
 from image_classification.core.image_pack import ImagePack
 from image_classification.core.params.data_split import DataSplitParams
@@ -34,19 +35,11 @@ def _parameters() -> dict:
     ]
 
 
-def _merged(base: dict, overrides: dict) -> dict:
-    """``base`` with ``overrides``; nested dicts merged key by key."""
-    merged = dict(base)
-    for key, value in overrides.items():
-        nested = isinstance(value, dict) and isinstance(base.get(key), dict)
-        merged[key] = _merged(base[key], value) if nested else value
-    return merged
-
-
 def configured(group: str, model, **overrides):
     """``model`` built from `conf/base/parameters_<group>.yml`, with overrides (a nested
     dict overrides only the keys it names)."""
-    return model(**_merged(_parameters()[group], overrides))
+    merged = OmegaConf.merge(_parameters()[group], overrides)
+    return model(**OmegaConf.to_container(merged))
 
 
 def parse_params(text: str) -> dict[str, dict]:
