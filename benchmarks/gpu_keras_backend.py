@@ -112,6 +112,7 @@ def run(setting: str, data: tuple, epochs: int) -> dict:
         dropout=training["dropout"],
         l2=training["l2"],
         batch_norm=training["batch_norm"],
+        center_images=training["center_images"],
     )
     model = augmenting_classifier(classifier, train_x.shape[1:], augmentation["layers"])
     keras.config.set_dtype_policy("float32")

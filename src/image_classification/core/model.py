@@ -21,8 +21,15 @@ def make_model(
     dropout: float,
     l2: float,
     batch_norm: bool = False,
+    center_images: bool = False,
 ) -> keras.Model:
     """Conv-ReLU-MaxPool blocks, then dropout, one dense layer and a softmax.
+
+    With ``center_images`` each image first loses its own mean colour (per channel):
+    the overall tint and brightness of a picture (lighting, white balance, a coloured
+    background) then need not be learned away before shapes can be, and the model
+    gives the same output for an image with a constant added to a channel. Built from
+    Keras' own layers, so a saved model loads without this project.
 
     Dropout sits before the dense layers, where most of the weights are and where a
     small CNN memorizes first; L2 acts on every kernel. Batch normalization between
@@ -32,6 +39,9 @@ def make_model(
     regularizer = keras.regularizers.L2(l2) if l2 else None
     inputs = keras.Input(shape=tuple(input_shape), name="image")
     x = inputs
+    if center_images:
+        mean = keras.layers.GlobalAveragePooling2D(keepdims=True, name="mean_colour")(x)
+        x = keras.layers.Subtract(name="centered")([x, mean])
     for block, filters in enumerate(conv_filters, start=1):
         x = keras.layers.Conv2D(
             filters,
@@ -209,4 +219,5 @@ def _model_of(
         dropout=params.dropout,
         l2=params.l2,
         batch_norm=params.batch_norm,
+        center_images=params.center_images,
     )

@@ -104,6 +104,24 @@ def test_batch_norm_follows_each_convolution_which_then_has_no_bias():
     assert not model.get_layer("conv1").use_bias
 
 
+def test_centered_model_ignores_a_colour_cast_and_survives_a_save(tmp_path):
+    """Adding a constant to a channel (a tint, a brighter picture) leaves the output
+    unchanged; without centering it changes. Keras alone loads the saved model."""
+    shape = dict(input_shape=(16, 16, 3), num_classes=3, conv_filters=[4, 8])
+    rest = dict(kernel_size=3, dense_units=8, dropout=0.0, l2=0.0)
+    keras.utils.set_random_seed(0)
+    centered = make_model(**shape, **rest, center_images=True)
+    keras.utils.set_random_seed(0)
+    plain = make_model(**shape, **rest)
+    images = np.random.default_rng(0).uniform(0, 0.7, (4, 16, 16, 3)).astype("float32")
+    tinted = images + np.array([0.3, -0.2, 0.1], "float32")
+    np.testing.assert_allclose(centered(tinted), centered(images), atol=1e-5)
+    assert not np.allclose(plain(tinted), plain(images), atol=1e-3)
+    centered.save(tmp_path / "centered.keras")
+    loaded = keras.models.load_model(tmp_path / "centered.keras", safe_mode=True)
+    np.testing.assert_allclose(loaded(tinted), centered(images), atol=1e-5)
+
+
 def test_cosine_schedule_decays_the_rate_to_zero_over_the_whole_training():
     schedule = learning_rate(
         _params(learning_rate_schedule="cosine", learning_rate=0.01), steps=100

@@ -47,6 +47,10 @@ class TrainingParams(BaseModel):
     dropout: float = Field(ge=0, lt=1)
     l2: float = Field(ge=0, le=1)
     batch_norm: bool = Field(description="batch normalization after each convolution")
+    center_images: bool = Field(
+        description="small_cnn: subtract each image's mean colour before the first "
+        "convolution"
+    )
     learning_rate: float = Field(gt=0, le=1)
     learning_rate_schedule: Literal["constant", "cosine", "plateau"] = Field(
         description="cosine decays the rate to zero over max_epochs; plateau multiplies "
