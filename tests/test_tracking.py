@@ -3,10 +3,13 @@ Airflow the promotion decision and the champion are saved by different sessions.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import keras
 import mlflow
 import numpy as np
 import pytest
+import tensorflow as tf
 from mlflow.tracking import MlflowClient
 
 from image_classification.core.serving import build_serving_model
@@ -83,6 +86,11 @@ def test_the_serving_model_is_logged_with_its_signature_example_and_classes(trac
     )
     assert info.signature.outputs.inputs[0].shape == (-1, 3)
     assert info.saved_input_example_info is not None
+    requirements = Path(mlflow.pyfunc.get_model_dependencies(logged.model_uri))
+    assert set(requirements.read_text().split()) >= {
+        f"tensorflow=={tf.__version__}",
+        f"keras=={keras.__version__}",
+    }
     loaded = mlflow.pyfunc.load_model(logged.model_uri)
     probabilities = loaded.predict(np.full((2, 20, 13, 3), 90, np.uint8))
     assert np.asarray(probabilities).shape == (2, 3)
