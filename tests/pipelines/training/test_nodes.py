@@ -53,13 +53,14 @@ def _toy_manifest(count: int = 48) -> pd.DataFrame:
 
 
 def _toy_datasets(count: int = 48, seed: int = 0, side: int = 16):
-    """Two classes a CNN separates at once: dark and bright images (training batches,
-    the training sample, validation batches) and a manifest."""
+    """Two classes a CNN separates at once: images with a dark or a bright centre
+    (a contrast, which centring on the mean colour keeps), as training batches, the
+    training sample and validation batches, and a manifest."""
     rng = np.random.default_rng(seed)
     labels = rng.integers(0, 2, size=count)
-    images = (
-        rng.uniform(0, 0.4, size=(count, side, side, 3)) + labels[:, None, None, None] * 0.5
-    )
+    images = rng.uniform(0, 0.4, size=(count, side, side, 3))
+    centre = slice(side // 4, 3 * side // 4)
+    images[:, centre, centre] += labels[:, None, None, None] * 0.5
     dataset = tf.data.Dataset.from_tensor_slices((images.astype("float32"), labels))
     return dataset.batch(16), dataset.batch(16), dataset.batch(16), _toy_manifest(count)
 
