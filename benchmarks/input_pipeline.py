@@ -2,13 +2,13 @@
 in-memory array, and the seed recipe's ImageDataGenerator.
 
 The folder is validated, split and packed as the pipeline does, and the pack written
-and loaded back as the catalog does (shards mapped from disk). Ours draws whole batches
-from it in a fresh random order and augments them in parallel, one affine resampling
-per batch (the configured `augmentation` parameters). The same pipeline over one uint8
-array in memory is what training read before packs (the decoded-image cache). The
-seed recipe loads every image into one float32 array and augments it with Keras'
-legacy ``ImageDataGenerator.flow`` (rotation 15 degrees, shifts 0.1, horizontal flips,
-batch 32), one image at a time in NumPy/SciPy.
+and loaded back as the catalog does (shards read by position from disk). Ours draws
+whole batches from it in a fresh random order and augments them in parallel, one
+affine resampling per batch (the configured `augmentation` parameters). The same
+pipeline over one uint8 array in memory is what training read before packs (the
+decoded-image cache). The seed recipe loads every image into one float32 array and
+augments it with Keras' legacy ``ImageDataGenerator.flow`` (rotation 15 degrees, shifts
+0.1, horizontal flips, batch 32), one image at a time in NumPy/SciPy.
 
 Each produces one epoch of the training split per round; rounds alternate, the median
 is reported. Loading (the pack, the arrays) is not timed. Run on an image folder and on

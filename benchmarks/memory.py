@@ -4,7 +4,7 @@ For each size, that many synthetic 32x32 JPEGs are validated, split and packed a
 pipeline does and the pack saved; a fresh process (peak RSS is per process) loads it,
 builds the input pipelines with the configured `augmentation` parameters and trains the
 configured model for one epoch (``--epochs``). The seed recipe's float32 array of 50k
-images alone is 600 MB; ours reads uint8 shards (150 MB at 50k) mapped from disk.
+images alone is 600 MB; ours reads its batches from uint8 shards (150 MB at 50k) on disk.
 
     python benchmarks/memory.py [--sizes 10000 50000] [--epochs 1] [--quick]
 """

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import pickle
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 import pandas as pd
 import pytest
-from kedro.io import Version
+from kedro.io import DatasetError, Version
 
 from image_classification.core.errors import InputError
-from image_classification.core.image_pack import ImagePack, pack
+from image_classification.core.image_pack import ImagePack, ShardFile, pack
 from image_classification.datasets import ImagePackDataset
 
 
@@ -44,8 +47,28 @@ def test_a_saved_pack_loads_back_with_the_same_index_and_pixels(tmp_path):
         "images-00001.npy",
         "images-00002.npy",
     ]
-    # On a local disk the shards are mapped, not read into memory.
-    assert isinstance(loaded.images.shards[0], np.memmap)
+    # On a local disk the shards stay on disk: batches read their images by position.
+    assert isinstance(loaded.images.shards[0], ShardFile)
+
+
+def test_a_shard_on_disk_reads_images_by_position_and_refuses_damage(tmp_path):
+    """Any order, repeats, an empty batch; a parallel reader and a copy sent to
+    another process read the same bytes; a cut file is an error, not wrong pixels."""
+    dataset = ImagePackDataset(filepath=str(tmp_path / "pack"))
+    dataset.save(_pack())
+    shard = dataset.load().images.shards[1]  # images 4..7
+    assert _numbers(shard[[3, 0, 3, 1]]) == [7, 4, 7, 5]
+    assert shard[[]].shape == (0, 3, 2, 3)
+    with ThreadPoolExecutor(4) as pool:
+        batches = list(pool.map(lambda rows: _numbers(shard[rows]), [[0, 1, 2, 3]] * 64))
+    assert batches == [[4, 5, 6, 7]] * 64
+    assert _numbers(pickle.loads(pickle.dumps(shard))[[2]]) == [6]
+    path = tmp_path / "pack" / "images-00001.npy"
+    path.write_bytes(path.read_bytes()[:-5])
+    with pytest.raises(DatasetError, match=r"images-00001\.npy holds \d+ bytes, not the 4"):
+        ImagePackDataset(filepath=str(tmp_path / "pack")).load()
+    with pytest.raises(InputError, match="cut short while in use"):
+        shard[[3]]
 
 
 def test_positions_across_shards_come_back_in_the_order_asked():
@@ -101,7 +124,7 @@ def test_loads_in_a_run_share_one_pack_until_released_or_saved(tmp_path):
     dataset = ImagePackDataset(filepath=str(tmp_path / "pack"))
     dataset.save(_pack())
     first = dataset.load()
-    assert dataset.load() is first  # one set of mapped shards for every reader
+    assert dataset.load() is first  # one set of open shards for every reader
     dataset.release()
     assert dataset.load() is not first
     dataset.save(_pack(count=5))

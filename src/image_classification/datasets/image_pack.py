@@ -7,12 +7,12 @@ A versioned folder, read and written through fsspec::
     <filepath>/<version>/<name>/images-00000.npy    uint8 (images, height, width, 3)
 
 Shards are ``.npy``: numpy writes and reads them with no extra library, and on a local
-disk they are mapped into memory, so a pack larger than the memory is read page by page
-(a bucket's shards are read whole). On a local disk the folder is written under a
-``.partial`` name and renamed when whole; the next save removes what a crash left. An
-object store has no rename: there ``pack.json`` is written last, and only versions
-holding it are versions. Either way Kedro only ever finds complete versions, and a
-crash leaves the last good one readable.
+disk batches read their images from them by position (``ShardFile``), so a pack larger
+than the memory is never held whole (a bucket's shards are read whole). On a local
+disk the folder is written under a ``.partial`` name and renamed when whole; the next
+save removes what a crash left. An object store has no rename: there ``pack.json`` is
+written last, and only versions holding it are versions. Either way Kedro only ever
+finds complete versions, and a crash leaves the last good one readable.
 """
 
 from __future__ import annotations
@@ -38,7 +38,12 @@ from kedro.io.core import (
 )
 from kedro_datasets._typing import TablePreview
 
-from image_classification.core.image_pack import ImagePack, ShardedImages, StoredShard
+from image_classification.core.image_pack import (
+    ImagePack,
+    ShardedImages,
+    ShardFile,
+    StoredShard,
+)
 from image_classification.core.progress import progress
 
 from .table_preview import table_preview
@@ -86,7 +91,7 @@ class ImagePackDataset(AbstractVersionedDataset[ImagePack, ImagePack]):
 
     def load(self) -> ImagePack:
         """The pack, read once per version: every node of a run that loads it shares
-        one set of mapped shards (each mapping's pages count again in the RSS)."""
+        one set of open shards (a bucket's are in memory, once)."""
         folder = get_filepath_str(self._get_load_path(), self._protocol)
         if folder not in self._loaded:
             self._loaded = {folder: self._read(folder)}
@@ -103,9 +108,9 @@ class ImagePackDataset(AbstractVersionedDataset[ImagePack, ImagePack]):
         with self._fs.open(f"{folder}/{_INDEX}", "rb") as file:
             return pd.read_parquet(file)
 
-    def _read_shard(self, path: str) -> np.ndarray:
-        if self._protocol == "file":  # mapped: pages are read as batches touch them
-            return np.load(path, mmap_mode="r")
+    def _read_shard(self, path: str) -> np.ndarray | ShardFile:
+        if self._protocol == "file":
+            return ShardFile(path)
         return np.load(io.BytesIO(self._fs.cat_file(path)))
 
     def save(self, data: ImagePack) -> None:
@@ -170,7 +175,7 @@ class ImagePackDataset(AbstractVersionedDataset[ImagePack, ImagePack]):
         return table_preview(self._read_index(folder).head(nrows))
 
     def _release(self) -> None:
-        """Kedro releases the dataset after its last reader: the mappings go too."""
+        """Kedro releases the dataset after its last reader: the open shards go too."""
         super()._release()
         self._loaded = {}
 
