@@ -33,6 +33,11 @@ import tempfile
 import time
 from pathlib import Path
 
+# First, as in `kedro run`: the package caps malloc arenas before TensorFlow's threads
+# start (core.allocator).
+import image_classification  # noqa: F401
+
+# isort: split
 import keras
 import pandas as pd
 
