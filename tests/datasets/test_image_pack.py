@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import pickle
 from concurrent.futures import ThreadPoolExecutor
 
@@ -53,9 +54,11 @@ def test_a_saved_pack_loads_back_with_the_same_index_and_pixels(tmp_path):
 
 def test_a_shard_on_disk_reads_images_by_position_and_refuses_damage(tmp_path):
     """Any order, repeats, an empty batch; a parallel reader and a copy sent to
-    another process read the same bytes; a cut file is an error, not wrong pixels."""
+    another process read the same bytes; no file stays open between batches (a pack
+    may have thousands of shards); a cut file is an error, not wrong pixels."""
     dataset = ImagePackDataset(filepath=str(tmp_path / "pack"))
     dataset.save(_pack())
+    open_files = len(os.listdir("/proc/self/fd"))
     shard = dataset.load().images.shards[1]  # images 4..7
     assert _numbers(shard[[3, 0, 3, 1]]) == [7, 4, 7, 5]
     assert shard[[]].shape == (0, 3, 2, 3)
@@ -63,6 +66,7 @@ def test_a_shard_on_disk_reads_images_by_position_and_refuses_damage(tmp_path):
         batches = list(pool.map(lambda rows: _numbers(shard[rows]), [[0, 1, 2, 3]] * 64))
     assert batches == [[4, 5, 6, 7]] * 64
     assert _numbers(pickle.loads(pickle.dumps(shard))[[2]]) == [6]
+    assert len(os.listdir("/proc/self/fd")) == open_files  # no file is held open
     path = tmp_path / "pack" / "images-00001.npy"
     path.write_bytes(path.read_bytes()[:-5])
     with pytest.raises(DatasetError, match=r"images-00001\.npy holds \d+ bytes, not the 4"):

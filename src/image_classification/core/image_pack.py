@@ -49,7 +49,8 @@ class ShardFile:
     map would read the same pages but count every page touched in the process's
     resident memory until it is unmapped: at 50,000 CIFAR-10 images, the whole 150 MB
     pack by the end of the first epoch. Positioned reads share no file offset, so
-    parallel batches read one file at once.
+    parallel batches read one file at once. The file is opened for each batch, not
+    held open: a pack of thousands of shards stays within the limit on open files.
     """
 
     def __init__(self, path: str):
@@ -75,7 +76,6 @@ class ShardFile:
                 f"{path} holds {size} bytes, not the {shape[0]} images its header "
                 "promises: the pack is damaged; run packing again"
             )
-        self._fd = os.open(path, os.O_RDONLY)
 
     def __len__(self) -> int:
         return self.shape[0]
@@ -84,22 +84,19 @@ class ShardFile:
         """The images at ``rows`` (integers, any order), as a new array."""
         images = np.empty((len(rows), *self.shape[1:]), np.uint8)
         flat = images.reshape(len(images), self._image_bytes)
-        for image, row in zip(flat, np.asarray(rows, np.int64), strict=True):
-            at = self._offset + int(row) * self._image_bytes
-            pixels = os.pread(self._fd, self._image_bytes, at)
-            if len(pixels) != self._image_bytes:
-                raise InputError(
-                    f"{self.path} was cut short while in use: run packing again"
-                )
-            image[:] = np.frombuffer(pixels, np.uint8)
+        descriptor = os.open(self.path, os.O_RDONLY)
+        try:
+            for image, row in zip(flat, np.asarray(rows, np.int64), strict=True):
+                at = self._offset + int(row) * self._image_bytes
+                pixels = os.pread(descriptor, self._image_bytes, at)
+                if len(pixels) != self._image_bytes:
+                    raise InputError(
+                        f"{self.path} was cut short while in use: run packing again"
+                    )
+                image[:] = np.frombuffer(pixels, np.uint8)
+        finally:
+            os.close(descriptor)
         return images
-
-    def __reduce__(self):
-        return ShardFile, (self.path,)
-
-    def __del__(self):
-        if hasattr(self, "_fd"):
-            os.close(self._fd)
 
 
 class ShardedImages:
