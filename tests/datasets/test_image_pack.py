@@ -128,7 +128,7 @@ def test_loads_in_a_run_share_one_pack_until_released_or_saved(tmp_path):
     dataset = ImagePackDataset(filepath=str(tmp_path / "pack"))
     dataset.save(_pack())
     first = dataset.load()
-    assert dataset.load() is first  # one set of open shards for every reader
+    assert dataset.load() is first  # one pack for every reader
     dataset.release()
     assert dataset.load() is not first
     dataset.save(_pack(count=5))

@@ -1,11 +1,12 @@
-"""At most two glibc malloc arenas in a process that trains (glibc only).
+"""At most two glibc malloc arenas in every process that imports the package (glibc
+only).
 
 glibc gives threads their own heaps ("arenas"), up to eight per core, and each keeps
 some memory it has freed for reuse. TensorFlow's and tf.data's threads (25 while
 training here) each allocate batches and tensors, so on the 50,000-image CIFAR-10 set
 16 arenas each ended up holding 5-6 MB of free memory, one epoch after another: the
 training's anonymous memory grew from about 510 MB after the first epoch to 598 MB
-after the 40th. With two arenas it peaked at 539 MB, at the same images/s (measured:
+after the 40th. With two arenas it peaked at 545 MB, at the same images/s (measured:
 benchmarks/README.md). Same as starting Python with ``MALLOC_ARENA_MAX=2``, which,
 when set, is left to decide.
 """

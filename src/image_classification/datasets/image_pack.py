@@ -91,7 +91,7 @@ class ImagePackDataset(AbstractVersionedDataset[ImagePack, ImagePack]):
 
     def load(self) -> ImagePack:
         """The pack, read once per version: every node of a run that loads it shares
-        one set of open shards (a bucket's are in memory, once)."""
+        one index and one set of shards (a bucket's shards are in memory, once)."""
         folder = get_filepath_str(self._get_load_path(), self._protocol)
         if folder not in self._loaded:
             self._loaded = {folder: self._read(folder)}
@@ -175,7 +175,7 @@ class ImagePackDataset(AbstractVersionedDataset[ImagePack, ImagePack]):
         return table_preview(self._read_index(folder).head(nrows))
 
     def _release(self) -> None:
-        """Kedro releases the dataset after its last reader: the open shards go too."""
+        """Kedro releases the dataset after its last reader: the pack goes too."""
         super()._release()
         self._loaded = {}
 
