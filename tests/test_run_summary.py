@@ -66,6 +66,19 @@ def test_a_partial_run_sums_up_what_it_made_and_nothing_when_it_made_none():
     )
 
 
+def test_a_run_without_twins_says_so_plainly():
+    none_found = REPORTS["leakage_report"] | {
+        "twins_per_split": {
+            "validation": {"images": 15, "with_training_twin": 0},
+            "test": {"images": 1800, "with_training_twin": 0},
+        },
+        "test_accuracy_with_twin": None,
+    }
+    assert summary_lines({"leakage_report": none_found}, {})[1] == (
+        "  leakage: no training twins found among 15 validation and 1,800 test images"
+    )
+
+
 def test_a_prediction_run_says_what_was_classified_and_where_the_table_is():
     predictions = pd.DataFrame(
         {

@@ -6,6 +6,7 @@ global state and nothing has to be closed; ``MatplotlibDataset`` saves them.
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Sequence
 
 import numpy as np
@@ -15,6 +16,19 @@ from matplotlib.figure import Figure
 from image_classification.core.image_pack import ImagePack
 
 _CELL_INCHES = 1.1
+# Characters that fit on one line: of a cell title (7 points) in a cell, and of the
+# figure title (12 points) in an inch.
+_CELL_TITLE_CHARACTERS = 18
+_TITLE_CHARACTERS_PER_INCH = 8
+
+
+def _fitted(line: str, width: int) -> str:
+    """``line`` cut to ``width`` characters in its middle, where a path's class folder
+    and its extension stay readable: ``t-shirt/0a1b…3f9.jpg``."""
+    if len(line) <= width:
+        return line
+    head = (width - 1) // 2
+    return line[:head] + "…" + line[len(line) - (width - 1 - head) :]
 
 
 def image_grid(
@@ -36,7 +50,7 @@ def image_grid(
         The figure.
     """
     columns = max((len(row) for row in rows), default=1) or 1
-    figure = Figure(figsize=(columns * _CELL_INCHES + 1.2, len(rows) * _CELL_INCHES + 0.6))
+    figure = Figure(figsize=(columns * _CELL_INCHES + 1.2, len(rows) * _CELL_INCHES + 0.8))
     axes = np.atleast_2d(figure.subplots(len(rows), columns, squeeze=False))
     for row_index, row in enumerate(rows):
         for column_index, ax in enumerate(axes[row_index]):
@@ -47,11 +61,16 @@ def image_grid(
                 continue
             ax.imshow(row[column_index], interpolation="nearest")
             if cell_titles is not None:
-                ax.set_title(cell_titles[row_index][column_index], fontsize=7)
+                lines = cell_titles[row_index][column_index].split("\n")
+                ax.set_title(
+                    "\n".join(_fitted(line, _CELL_TITLE_CHARACTERS) for line in lines),
+                    fontsize=7,
+                )
         axes[row_index][0].set_ylabel(
             row_labels[row_index], rotation=0, ha="right", va="center"
         )
-    figure.suptitle(title)
+    width = columns * _CELL_INCHES + 1.2
+    figure.suptitle(textwrap.fill(title, int(width * _TITLE_CHARACTERS_PER_INCH)))
     figure.tight_layout()
     return figure
 
@@ -60,7 +79,8 @@ def twin_pairs_figure(
     cross_split_twins: pd.DataFrame, image_pack: ImagePack, pairs: int = 12
 ) -> Figure:
     """The most certain cross-split twins side by side: the validation or test image,
-    then its training twin, with the edge score that confirmed the pair.
+    then its training twin, with the score that confirmed the pair (the detail score
+    where the audit compared detail, else the edge score).
 
     Drawn by the leakage audit (its own PNG) and again by the run report, which embeds
     every figure.
@@ -79,7 +99,14 @@ def twin_pairs_figure(
         [f"{pair.split} / train" for pair in shown.itertuples(index=False)],
         "Validation and test images with a twin in the training split",
         cell_titles=[
-            [pair.relative_path, f"{pair.train_relative_path}\nedges {pair.edge_score:.2f}"]
+            [pair.relative_path, f"{pair.train_relative_path}\n{_confirmed_by(pair)}"]
             for pair in shown.itertuples(index=False)
         ],
     )
+
+
+def _confirmed_by(pair) -> str:
+    detail = getattr(pair, "detail_score", None)
+    if detail is not None and not pd.isna(detail):
+        return f"detail {detail:.2f}"
+    return f"edges {pair.edge_score:.2f}"

@@ -68,6 +68,14 @@ def _leakage_line(leakage: dict) -> str:
     """Validation and test images with a training twin, and the test score split by
     them."""
     splits = leakage["twins_per_split"]
+    if not any(counts["with_training_twin"] for counts in splits.values()):
+        return (
+            "leakage: no training twins found among "
+            + " and ".join(
+                f"{counts['images']:,} {split}" for split, counts in splits.items()
+            )
+            + " images"
+        )
     line = "leakage: " + ", ".join(
         f"{counts['with_training_twin']:,} of {counts['images']:,} {split}"
         for split, counts in splits.items()

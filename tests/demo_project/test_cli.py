@@ -103,11 +103,12 @@ def test_viz_build_with_previews_shows_every_stage_and_output(demo_run):
         node = json.loads(path.read_text())
         if node.get("preview") is not None:
             preview_types[Path(node["filepath"]).name] = node["preview_type"]
-    # The model and the HTML report (opened in a browser) have no preview.
+    # The model, the HTML report (opened in a browser) and the audit's grayscale
+    # thumbnails (bytes) have no preview.
     expected = {
         Path(filepath).name
         for name, filepath in versioned_outputs().items()
-        if name not in {"model", "serving_model", "run_report"}
+        if name not in {"model", "serving_model", "run_report", "detail_thumbnails"}
     }
     # Inputs previewed too: the raw folder, and the last leakage audit's twins (empty).
     assert set(preview_types) == expected | {"demo", "cross_split_twins.csv"}

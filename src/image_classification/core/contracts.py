@@ -92,6 +92,8 @@ class LeakageReport(_Contract):
     test_images_with_twin: int
     test_accuracy_without_twin: float | None
     test_images_without_twin: int
+    # What the audit compared (resolution, thresholds); absent in older runs' reports.
+    audit: dict[str, Any] | None = None
 
 
 class Diagnosis(_Contract):

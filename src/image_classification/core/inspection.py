@@ -48,6 +48,10 @@ STATS_SIDE = 64
 # in pixels: enough that sensor noise and JPEG artefacts stop counting as differences.
 THUMBNAIL_SIDE = 32
 THUMBNAIL_SMOOTHING = 1.0
+# Largest side of the grayscale thumbnail kept for the leakage audit's detail check: at
+# 96 pixels two garments on one floor differ in their folds and seams; no image is
+# enlarged for it (a 32x32 image keeps 32).
+DETAIL_SIDE = 96
 # Bytes of pixels hashed at a time.
 HASH_STRIP_BYTES = 16 * 2**20
 # Objects requested at once from object storage: enough to hide each request's latency,
@@ -61,6 +65,7 @@ _EMPTY_STATS = {
     "entropy": None,
     "sharpness": None,
     "thumbnail": None,
+    "detail_thumbnail": None,
 }
 
 
@@ -92,6 +97,17 @@ def _luminance(image: Image.Image) -> tuple[np.ndarray, bytes]:
         )
     smooth = thumbnail.filter(ImageFilter.GaussianBlur(THUMBNAIL_SMOOTHING))
     return np.asarray(small), smooth.tobytes()
+
+
+def detail_thumbnail(image: Image.Image) -> bytes:
+    """Square grayscale bytes of the image at ``DETAIL_SIDE`` a side, or at its
+    shorter side where that is less, unsmoothed: what the leakage audit compares when
+    the training pixels are too coarse to tell two photos apart."""
+    side = min(DETAIL_SIDE, image.width, image.height)
+    gray = image.convert("L")
+    if gray.size != (side, side):
+        gray = gray.resize((side, side), Image.Resampling.BILINEAR, reducing_gap=2.0)
+    return gray.tobytes()
 
 
 def level_stats(luminances: Sequence[np.ndarray]) -> list[dict[str, float]]:
@@ -395,6 +411,7 @@ def _inspected_file(
     record["pixel_hash"] = pixel_hash(rgb)
     record["converted_to_rgb"] = record["mode"] != "RGB"
     record["luminance"], record["thumbnail"] = _luminance(rgb)
+    record["detail_thumbnail"] = detail_thumbnail(rgb)
     if image_size is not None:
         record["pixels"] = resized_pixels(rgb, image_size)
     if record["format"] != expected_format:

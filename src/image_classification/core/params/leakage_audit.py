@@ -17,3 +17,8 @@ class LeakageAuditParams(BaseModel):
     min_edge_score: float = Field(
         ge=-1, le=1, description="correlation of their edges under that alignment"
     )
+    min_detail_score: float = Field(
+        ge=-1,
+        le=1,
+        description="tile correlation of the finer edges, for images over 32 pixels",
+    )

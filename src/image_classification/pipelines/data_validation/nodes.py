@@ -220,6 +220,21 @@ def find_near_duplicates(
     return pairs
 
 
+def keep_detail_thumbnails(inspected_images: pd.DataFrame) -> pd.DataFrame:
+    """The larger grayscale thumbnail of every decodable file, for the leakage audit
+    (see ``core.inspection.detail_thumbnail``).
+
+    Args:
+        inspected_images: Output of ``inspect_images``.
+
+    Returns:
+        ``relative_path`` and ``detail_thumbnail`` (square grayscale bytes, its side
+        the square root of their length).
+    """
+    decoded = inspected_images[inspected_images["status"] == OK]
+    return decoded[["relative_path", "detail_thumbnail"]].reset_index(drop=True)
+
+
 def flag_images(
     inspected_images: pd.DataFrame,
     near_duplicate_pairs: pd.DataFrame,
@@ -239,7 +254,7 @@ def flag_images(
         files, thumbnails dropped) and the findings (one row per file and check:
         score, threshold, action, detail), twice: for Parquet and for CSV.
     """
-    index = inspected_images.drop(columns="thumbnail")
+    index = inspected_images.drop(columns=["thumbnail", "detail_thumbnail"])
     decoded = index["status"] == OK
     index["duplicate_group"] = None
     index.loc[decoded, "duplicate_group"] = _duplicate_groups(

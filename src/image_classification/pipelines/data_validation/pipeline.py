@@ -6,6 +6,7 @@ from .nodes import (
     find_near_duplicates,
     flag_images,
     inspect_images,
+    keep_detail_thumbnails,
     resolve_class_names,
     select_clean_images,
     summarize_validation,
@@ -38,6 +39,12 @@ def create_pipeline(**kwargs) -> Pipeline:
                 inputs=["inspected_images", "params:data_validation"],
                 outputs="near_duplicate_pairs",
                 name="find_near_duplicates_node",
+            ),
+            Node(
+                func=keep_detail_thumbnails,
+                inputs="inspected_images",
+                outputs="detail_thumbnails",
+                name="keep_detail_thumbnails_node",
             ),
             Node(
                 func=flag_images,

@@ -82,6 +82,7 @@ def per_class_metrics(
 
 def summarize_leakage(
     cross_split_twins: pd.DataFrame,
+    twin_search_scope: dict,
     test_predictions: pd.DataFrame,
     split_manifest: pd.DataFrame,
 ) -> dict:
@@ -90,12 +91,14 @@ def summarize_leakage(
 
     Args:
         cross_split_twins: The leakage audit's confirmed pairs.
+        twin_search_scope: What the audit compared (resolution, thresholds).
         test_predictions: Output of ``predict_test_split``.
         split_manifest: Images per split.
 
     Returns:
         Counts of twins per split, and for the test split the images and accuracy
-        with and without a twin (accuracy None where there is no image).
+        with and without a twin (accuracy None where there is no image); the
+        audit's scope.
     """
     twins = cross_split_twins.groupby("split")["relative_path"].unique()
     suspects = set(twins.get("test", []))
@@ -118,6 +121,7 @@ def summarize_leakage(
         "test_images_with_twin": int(with_twin.sum()),
         "test_accuracy_without_twin": accuracy(~with_twin),
         "test_images_without_twin": int((~with_twin).sum()),
+        "audit": twin_search_scope,
     }
 
 

@@ -47,7 +47,12 @@ def create_pipeline(**kwargs) -> Pipeline:
             ),
             Node(
                 func=summarize_leakage,
-                inputs=["cross_split_twins", "test_predictions", "split_manifest"],
+                inputs=[
+                    "cross_split_twins",
+                    "twin_search_scope",
+                    "test_predictions",
+                    "split_manifest",
+                ],
                 outputs="leakage_report",
                 name="summarize_leakage_node",
             ),

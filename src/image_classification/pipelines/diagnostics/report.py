@@ -88,15 +88,39 @@ def _split_counts(split_report: dict) -> pd.DataFrame:
 
 def _leakage_summary(leakage: dict) -> dict:
     splits = leakage["twins_per_split"]
-    return {
-        f"{split} images with a training twin": (
-            f"{counts['with_training_twin']} of {counts['images']}"
-        )
-        for split, counts in splits.items()
-    } | {
-        "test accuracy on images with a twin": leakage["test_accuracy_with_twin"],
-        "test accuracy on the other images": leakage["test_accuracy_without_twin"],
-    }
+    if any(counts["with_training_twin"] for counts in splits.values()):
+        summary = {
+            f"{split} images with a training twin": (
+                f"{counts['with_training_twin']} of {counts['images']}"
+            )
+            for split, counts in splits.items()
+        } | {
+            "test accuracy on images with a twin": leakage["test_accuracy_with_twin"],
+            "test accuracy on the other images": leakage["test_accuracy_without_twin"],
+        }
+    else:
+        summary = {
+            "training twins": "no training twins found among "
+            + " and ".join(f"{c['images']} {split}" for split, c in splits.items())
+            + " images"
+        }
+    return summary | _audit_scope(leakage.get("audit"))
+
+
+def _audit_scope(audit: dict | None) -> dict:
+    """The resolution and thresholds of the check, in words."""
+    if not audit:
+        return {}
+    limits = audit["thresholds"]
+    resolution = f"aligned at {audit['alignment_resolution']}"
+    thresholds = (
+        f"{limits['candidates']} candidates per image; blurred images "
+        f">= {limits['min_aligned_score']}, edges >= {limits['min_edge_score']}"
+    )
+    if audit["detail_resolution"]:
+        resolution += f", detail compared at {audit['detail_resolution']}"
+        thresholds += f", detail tiles >= {limits['min_detail_score']}"
+    return {"audit resolution": resolution, "audit thresholds": thresholds}
 
 
 def render_report(

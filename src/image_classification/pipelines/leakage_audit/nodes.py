@@ -7,56 +7,79 @@ import logging
 import numpy as np
 import pandas as pd
 
-from image_classification.core.image_pack import ImagePack
+from image_classification.core.errors import InputError
 from image_classification.core.params.leakage_audit import LeakageAuditParams
 
-from .search import SIDE, grayscale, twin_pairs
+from .search import SIDE, resized, twin_pairs
 
 logger = logging.getLogger(__name__)
 
-_CHUNK = 4096  # images turned to grayscale at once: bounds the uint8 copy
 _EVALUATED = ("validation", "test")
 
 
-def _gray(image_pack: ImagePack, rows: pd.DataFrame) -> np.ndarray:
-    images = image_pack.select(rows)
-    return np.concatenate(
-        [
-            grayscale(images[np.arange(start, min(start + _CHUNK, len(rows)))])
-            for start in range(0, len(rows), _CHUNK)
-        ]
-        or [np.zeros((0, SIDE, SIDE), np.float32)]
-    )
+def _thumbnails(detail_thumbnails: pd.DataFrame, paths: pd.Series) -> list[np.ndarray]:
+    """The square grayscale thumbnail of each path, as uint8 arrays."""
+    by_path = detail_thumbnails.set_index("relative_path")["detail_thumbnail"]
+    missing = paths[~paths.isin(by_path.index)]
+    if len(missing):
+        raise InputError(
+            f"{len(missing)} images of the split have no detail thumbnail (first: "
+            f"{missing.iloc[0]}): detail_thumbnails and split_manifest come from "
+            "different runs; load versions of one run, or run data_validation again"
+        )
+    thumbnails = []
+    for content in by_path.loc[paths]:
+        side = round(np.sqrt(len(content)))
+        thumbnails.append(np.frombuffer(content, np.uint8).reshape(side, side))
+    return thumbnails
+
+
+def _at_side(thumbnails: list[np.ndarray], side: int) -> np.ndarray:
+    """The thumbnails as one float32 ``(n, side, side)`` array, each resized (by groups
+    of one size) where it is another size."""
+    images = np.zeros((len(thumbnails), side, side), np.float32)
+    sizes = np.array([len(thumbnail) for thumbnail in thumbnails])
+    for size in np.unique(sizes):
+        rows = np.flatnonzero(sizes == size)
+        images[rows] = resized(np.stack([thumbnails[row] for row in rows]), side)
+    return images
 
 
 def find_cross_split_twins(
-    image_pack: ImagePack, split_manifest: pd.DataFrame, params: LeakageAuditParams
-) -> pd.DataFrame:
+    detail_thumbnails: pd.DataFrame,
+    split_manifest: pd.DataFrame,
+    params: LeakageAuditParams,
+) -> tuple[pd.DataFrame, dict]:
     """Validation and test images that are a training image again: cropped, mirrored,
     recoloured, slightly rotated or re-encoded (see ``search``).
 
     Args:
-        image_pack: The pixels validation decoded.
+        detail_thumbnails: Validation's grayscale thumbnail of each file.
         split_manifest: Which image is in which split.
-        params: Candidates per image and the two score thresholds.
+        params: Candidates per image and the score thresholds.
 
     Returns:
         One row per confirmed pair, most certain first: the validation or test file,
-        its split and label, the training file and its label, the scores, and the
-        alignment found (mirrored, scale, angle).
+        its split and label, the training file and its label, the scores (the detail
+        score empty where the images are no larger than 32 pixels), and the alignment
+        found (mirrored, scale, angle); and what the audit looked at (images, the
+        resolution of each stage, the thresholds).
     """
     train = split_manifest[split_manifest["split"] == "train"].reset_index(drop=True)
     evaluated = split_manifest[split_manifest["split"].isin(_EVALUATED)].reset_index(
         drop=True
     )
-    twins = twin_pairs(
-        _gray(image_pack, train),
-        _gray(image_pack, evaluated),
-        candidates=params.candidates,
-        min_aligned_score=params.min_aligned_score,
-        min_edge_score=params.min_edge_score,
+    thumbnails = _thumbnails(
+        detail_thumbnails, pd.concat([train["relative_path"], evaluated["relative_path"]])
     )
+    side = max((len(thumbnail) for thumbnail in thumbnails), default=SIDE)
+    finest = _at_side(thumbnails, side)
+    coarse = resized(finest, SIDE) if side > SIDE else finest
+    split_at = len(train)
+    detail = (finest[:split_at], finest[split_at:]) if side > SIDE else None
+    twins = twin_pairs(coarse[:split_at], coarse[split_at:], params, detail)
     query, original = evaluated.loc[twins["query"]], train.loc[twins["train"]]
+    detail_score = twins.get("detail_score", pd.Series(np.nan, index=twins.index))
     table = pd.DataFrame(
         {
             "relative_path": query["relative_path"].to_numpy(),
@@ -64,6 +87,7 @@ def find_cross_split_twins(
             "label": query["label"].to_numpy(),
             "train_relative_path": original["relative_path"].to_numpy(),
             "train_label": original["label"].to_numpy(),
+            "detail_score": detail_score.round(4).to_numpy(),
             "edge_score": twins["edge_score"].round(4).to_numpy(),
             "aligned_score": twins["aligned_score"].round(4).to_numpy(),
             "coarse_score": twins["coarse_score"].round(4).to_numpy(),
@@ -72,9 +96,19 @@ def find_cross_split_twins(
             "angle_degrees": twins["angle_degrees"].round(1).to_numpy(),
         }
     )
+    scope = {
+        "training_images": len(train),
+        "validation_and_test_images": len(evaluated),
+        "alignment_resolution": f"{SIDE}x{SIDE}",
+        "detail_resolution": f"{side}x{side}" if detail is not None else None,
+        "thresholds": params.model_dump(),
+    }
     logger.info(
-        "%d validation/test images have a twin in the training split (%d pairs)",
+        "%d validation/test images have a twin in the training split (%d pairs; "
+        "compared at %dx%d)",
         table["relative_path"].nunique(),
         len(table),
+        side,
+        side,
     )
-    return table
+    return table, scope

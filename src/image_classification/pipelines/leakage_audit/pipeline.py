@@ -1,6 +1,6 @@
 """Wiring of the leakage_audit pipeline: validation and test images that are a training
 image again. Part of every run; `kedro run --pipelines leakage_audit` audits the last
-split again (other thresholds, say) from the saved pack and manifest."""
+split again (other thresholds, say) from the saved thumbnails and manifest."""
 
 from kedro.pipeline import Node, Pipeline
 
@@ -14,8 +14,8 @@ def create_pipeline(**kwargs) -> Pipeline:
         [
             Node(
                 func=find_cross_split_twins,
-                inputs=["image_pack", "split_manifest", "params:leakage_audit"],
-                outputs="cross_split_twins",
+                inputs=["detail_thumbnails", "split_manifest", "params:leakage_audit"],
+                outputs=["cross_split_twins", "twin_search_scope"],
                 name="find_cross_split_twins_node",
             ),
             Node(
