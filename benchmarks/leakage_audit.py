@@ -7,16 +7,19 @@ transformed: a 10-25% crop resized back, a horizontal flip, colour jitter (hue +
 of 256, saturation and brightness x0.6-1.4 / x0.7-1.3), a rotation of up to 10
 degrees, JPEG at quality 30, and a combination of two of them. Every file, planted
 ones included, is decoded by validation's own inspection (the thumbnail search reads
-its thumbnails, the audit its pixels). Recall: planted copies whose original is
-flagged with them. Precision: flagged cross-split pairs that are planted; CIFAR-10
-holds real twins of its own, which count against both methods here.
+its thumbnails, the audit its detail thumbnails, through the pipeline's node).
+Recall: planted copies whose original is flagged with them. Precision: flagged
+cross-split pairs that are planted; the folders hold real twins of their own, which
+count against both methods here. Photos work the same way: ``--folder`` a folder of
+photos (the copies are planted at the photos' size).
 
     python benchmarks/leakage_audit.py [--folder PATH] [--per-transform N] [--seed S]
-        [--misses PNG] [--unplanted PNG]
+        [--misses PNG] [--unplanted PNG] [--flagged PNG]
 
 ``--misses`` draws the planted copies the audit did not find beside their originals
-(the kinds of twins it still misses); ``--unplanted`` draws a random sample of the
-flagged pairs that were not planted, to look at what the precision counts as false.
+(the kinds of twins it still misses); ``--unplanted`` draws a random sample of 30 of
+the flagged pairs that were not planted, ``--flagged`` every one of them (to judge
+each by eye), to look at what the precision counts as false.
 """
 
 from __future__ import annotations
@@ -29,8 +32,10 @@ import time
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 from PIL import Image, ImageEnhance
 
+from image_classification.core.decoding import thumbnail_file
 from image_classification.core.inspection import (
     OK,
     THUMBNAIL_SIDE,
@@ -42,7 +47,7 @@ from image_classification.figures import image_grid
 from image_classification.pipelines.data_validation.duplicates import (
     near_duplicate_pairs,
 )
-from image_classification.pipelines.leakage_audit.search import grayscale, twin_pairs
+from image_classification.pipelines.leakage_audit.nodes import find_cross_split_twins
 
 sys.path.insert(0, str(Path(__file__).parent))
 from project_setup import configured
@@ -124,7 +129,7 @@ def _score(pairs: set[tuple[int, int]], split, planted) -> dict:
     recall = {}
     for kind in [*SINGLE, "combo"]:
         copies = [copy for copy, (_, k) in planted.items() if k == kind]
-        recall[kind] = sum(copy in found for copy in copies) / len(copies)
+        recall[kind] = sum(copy in found for copy in copies) / max(len(copies), 1)
     precision = len(found) / len(cross) if cross else float("nan")
     return {
         "recall": recall,
@@ -139,13 +144,17 @@ def _score(pairs: set[tuple[int, int]], split, planted) -> dict:
     }
 
 
-def _draw_pairs(path: Path, pairs: list, labels: list[str], title: str, records) -> None:
-    """Each ``(validation/test row, training row)`` pair side by side, labelled."""
+def _draw_pairs(path: Path, pairs: list, labels: list[str], title: str, rows) -> None:
+    """Each ``(validation/test row, training row)`` pair side by side, labelled, at up
+    to 128 pixels a side (enough to tell two photos apart by eye)."""
     image_grid(
-        [[records[train]["pixels"], records[query]["pixels"]] for query, train in pairs],
+        [
+            [thumbnail_file(rows[train][1], 128), thumbnail_file(rows[query][1], 128)]
+            for query, train in pairs
+        ],
         labels,
         title,
-        cell_titles=[["train", "val/test"] for _ in pairs],
+        cell_titles=[[rows[train][0], rows[query][0]] for query, train in pairs],
     ).savefig(path, dpi=100)
 
 
@@ -160,16 +169,21 @@ def main() -> None:
         type=Path,
         help="PNG of 30 random pairs the audit flagged that were not planted",
     )
+    parser.add_argument(
+        "--flagged", type=Path, help="PNG of every flagged pair that was not planted"
+    )
     args = parser.parse_args()
     if not args.folder.is_dir():
         sys.exit(f"{args.folder} is not a folder")
+    with tempfile.TemporaryDirectory() as scratch:
+        _benchmark(args, Path(scratch))
+
+
+def _benchmark(args: argparse.Namespace, scratch: Path) -> None:
     validation = configured("data_validation", DataValidationParams)
     audit = configured("leakage_audit", LeakageAuditParams)
-    with tempfile.TemporaryDirectory() as scratch:
-        rows, split, planted = _planted(
-            args.folder, Path(scratch), args.per_transform, args.seed
-        )
-        records = inspect_files(rows, validation.max_pixels, (32, 32))
+    rows, split, planted = _planted(args.folder, scratch, args.per_transform, args.seed)
+    records = inspect_files(rows, validation.max_pixels, (32, 32))
     usable = np.array([r["status"] == OK for r in records])
     assert usable.all(), "every file of the benchmark decodes"
     print(
@@ -189,26 +203,39 @@ def main() -> None:
     thumbnail_seconds = time.perf_counter() - start
     thumbnail = _score({(int(a), int(b)) for a, b, _ in found}, split, planted)
 
-    start = time.perf_counter()
-    gray = grayscale(np.stack([r["pixels"] for r in records]))
-    train, queries = np.flatnonzero(split == "train"), np.flatnonzero(split == "eval")
-    twins = twin_pairs(
-        gray[train],
-        gray[queries],
-        candidates=audit.candidates,
-        min_aligned_score=audit.min_aligned_score,
-        min_edge_score=audit.min_edge_score,
+    paths = [row[0] for row in rows]
+    manifest = pd.DataFrame(
+        {
+            "relative_path": paths,
+            "label": [row[2] for row in rows],
+            "split": np.where(split == "train", "train", "test"),
+        }
     )
+    detail = pd.DataFrame(
+        {
+            "relative_path": paths,
+            "detail_thumbnail": [r["detail_thumbnail"] for r in records],
+        }
+    )
+    del records
+    start = time.perf_counter()
+    twins, scope = find_cross_split_twins(detail, manifest, audit)
     audit_seconds = time.perf_counter() - start
+    position = {path: number for number, path in enumerate(paths)}
     ours = _score(
         {
-            (int(queries[q]), int(train[t]))
-            for q, t in zip(twins["query"], twins["train"], strict=True)
+            (position[query], position[train])
+            for query, train in zip(
+                twins["relative_path"], twins["train_relative_path"], strict=True
+            )
         },
         split,
         planted,
     )
-
+    print(
+        f"audit compared at {scope['alignment_resolution']}"
+        + (f" and {scope['detail_resolution']}" if scope["detail_resolution"] else "")
+    )
     print(f"{'transform':<10} {'thumbnail search':>17} {'leakage audit':>14}")
     for kind in [*SINGLE, "combo"]:
         print(
@@ -216,7 +243,14 @@ def main() -> None:
         )
     print(f"{'precision':<10} {thumbnail['precision']:>17.1%} {ours['precision']:>14.1%}")
     print(f"{'flagged':<10} {thumbnail['flagged']:>17,} {ours['flagged']:>14,}")
+    unplanted = len(thumbnail["unplanted"]), len(ours["unplanted"])
+    print(f"{'unplanted':<10} {unplanted[0]:>17,} {unplanted[1]:>14,}")
     print(f"{'seconds':<10} {thumbnail_seconds:>17.1f} {audit_seconds:>14.1f}")
+    _draw(args, ours, planted, rows)
+
+
+def _draw(args: argparse.Namespace, ours: dict, planted: dict, rows: list) -> None:
+    """The figures asked for: misses, a sample of the unplanted flags, all of them."""
     if args.misses:
         shown = ours["missed"][:24]
         _draw_pairs(
@@ -224,24 +258,31 @@ def main() -> None:
             [(copy, planted[copy][0]) for copy in shown],
             [planted[copy][1] for copy in shown],
             f"Missed copies ({len(shown)} of {len(ours['missed'])})",
-            records,
+            rows,
         )
         print(f"missed copies drawn in {args.misses}")
+    unplanted = ours["unplanted"]
     if args.unplanted:
-        unplanted = ours["unplanted"]
         rng = np.random.default_rng(args.seed)
-        shown = [
-            unplanted[i]
-            for i in sorted(rng.choice(len(unplanted), min(30, len(unplanted)), False))
-        ]
+        chosen = sorted(rng.choice(len(unplanted), min(30, len(unplanted)), False))
+        shown = [unplanted[i] for i in chosen]
         _draw_pairs(
             args.unplanted,
             shown,
             [rows[query][2] for query, _ in shown],
             f"Flagged, not planted ({len(shown)} of {len(unplanted)})",
-            records,
+            rows,
         )
         print(f"flagged pairs that were not planted drawn in {args.unplanted}")
+    if args.flagged:
+        _draw_pairs(
+            args.flagged,
+            unplanted,
+            [f"{number}: {rows[query][2]}" for number, (query, _) in enumerate(unplanted)],
+            f"Every flagged pair that was not planted ({len(unplanted)})",
+            rows,
+        )
+        print(f"every unplanted flagged pair drawn in {args.flagged}")
 
 
 if __name__ == "__main__":

@@ -50,7 +50,12 @@ def image_grid(
         The figure.
     """
     columns = max((len(row) for row in rows), default=1) or 1
-    figure = Figure(figsize=(columns * _CELL_INCHES + 1.2, len(rows) * _CELL_INCHES + 0.8))
+    # Constrained layout keeps the (wrapped) heading clear of the cell titles, on a
+    # tall grid too, where tight_layout let them overlap.
+    figure = Figure(
+        figsize=(columns * _CELL_INCHES + 1.2, len(rows) * _CELL_INCHES + 0.8),
+        layout="constrained",
+    )
     axes = np.atleast_2d(figure.subplots(len(rows), columns, squeeze=False))
     for row_index, row in enumerate(rows):
         for column_index, ax in enumerate(axes[row_index]):
@@ -69,9 +74,8 @@ def image_grid(
         axes[row_index][0].set_ylabel(
             row_labels[row_index], rotation=0, ha="right", va="center"
         )
-    width = columns * _CELL_INCHES + 1.2
+    width = figure.get_size_inches()[0]
     figure.suptitle(textwrap.fill(title, int(width * _TITLE_CHARACTERS_PER_INCH)))
-    figure.tight_layout()
     return figure
 
 

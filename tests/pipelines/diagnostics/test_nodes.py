@@ -64,6 +64,18 @@ NO_TWINS = {
     "test_accuracy_without_twin": 0.5,
     "test_images_without_twin": 500,
 }
+SCOPE = {
+    "training_images": 2000,
+    "validation_and_test_images": 1000,
+    "alignment_resolution": "32x32",
+    "detail_resolution": "96x96",
+    "thresholds": {
+        "candidates": 5,
+        "min_aligned_score": 0.9,
+        "min_edge_score": 0.8,
+        "min_detail_score": 0.3,
+    },
+}
 
 
 def _diagnose(
@@ -333,6 +345,12 @@ def test_report_is_one_self_contained_page_with_the_verdict_first(tiny_manifest,
     assert "macro average" in page
     assert f"<th>test images with a training twin</th><td>2 of {len(test)}</td>" in page
     assert "Leakage: 2 of" in page  # the advice line
+    # No twin: said plainly, with the resolution and thresholds of the check.
+    clean = _diagnose(leakage=NO_TWINS | {"audit": SCOPE})
+    page = html.unescape(build_report(clean, *inputs[1:9], twins.iloc[:0], *inputs[10:]))
+    assert "no training twins found among 500 validation and 500 test images" in page
+    assert "aligned at 32x32, detail compared at 96x96" in page
+    assert "edges >= 0.8, detail tiles >= 0.3" in page
 
 
 def test_report_escapes_text_from_the_data(tmp_path):
@@ -397,7 +415,8 @@ def test_the_test_score_is_split_by_twins_and_the_advice_says_so():
     # Right on the image with a twin, one of three right on the others.
     predictions = _predictions([(0, 0, 0.9), (0, 1, 0.9), (0, 0, 0.9), (0, 1, 0.9)])
     predictions["relative_path"] = ["6.png", "7.png", "8.png", "9.png"]
-    report = summarize_leakage(twins, predictions, manifest)
+    report = summarize_leakage(twins, SCOPE, predictions, manifest)
+    assert report["audit"] == SCOPE
     assert report["twins_per_split"] == {
         "validation": {"images": 2, "with_training_twin": 1},
         "test": {"images": 4, "with_training_twin": 1},

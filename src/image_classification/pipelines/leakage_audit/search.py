@@ -75,7 +75,7 @@ _DETAIL_STEPS = np.array([0.03, np.radians(2.0), 2.0, 2.0])
 _DETAIL_ROUNDS = 9
 _DETAIL_BAND = (0.7, 2.0)
 _DETAIL_TILES = 8
-_DETAIL_QUANTILE = 0.25  # the tile score that three tiles in four reach
+_DETAIL_QUANTILE = 0.2  # the tile score that four tiles in five reach
 
 
 def grayscale(images: np.ndarray) -> np.ndarray:
@@ -431,7 +431,7 @@ def _detail_scores(
 ) -> pd.DataFrame:
     """``pairs`` (aligned by ``_instance_scores``) with ``detail_score``: the
     alignment refined on the larger thumbnails, then their band-passed images
-    compared tile by tile (the score three tiles in four reach)."""
+    compared tile by tile (the score four tiles in five reach)."""
     side = queries.band.shape[1]
     start = pairs[["scale", "angle_degrees", "shift_y", "shift_x"]].to_numpy(
         float, copy=True
