@@ -76,9 +76,9 @@ def image_classification_retraining():
     def retraining_start_retraining_run_node_retraining_score_champion_node_retraining_decide_promotion_node():
         _run_kedro_nodes(["retraining.start_retraining_run_node", "retraining.score_champion_node", "retraining.decide_promotion_node"])
 
-    @task(task_id="data-validation-inspect-images-node-data-validation-find-near-duplicates-node-packing-pack-images-node-data-validation-flag-images-node")
-    def data_validation_inspect_images_node_data_validation_find_near_duplicates_node_packing_pack_images_node_data_validation_flag_images_node():
-        _run_kedro_nodes(["data_validation.inspect_images_node", "data_validation.find_near_duplicates_node", "packing.pack_images_node", "data_validation.flag_images_node"])
+    @task(task_id="data-validation-inspect-images-node-data-validation-find-near-duplicates-node-data-validation-keep-detail-thumbnails-node-packing-pack-images-node-data-validation-flag-images-node")
+    def data_validation_inspect_images_node_data_validation_find_near_duplicates_node_data_validation_keep_detail_thumbnails_node_packing_pack_images_node_data_validation_flag_images_node():
+        _run_kedro_nodes(["data_validation.inspect_images_node", "data_validation.find_near_duplicates_node", "data_validation.keep_detail_thumbnails_node", "packing.pack_images_node", "data_validation.flag_images_node"])
 
     @task(task_id="data-validation-plot-flag-examples-node")
     def data_validation_plot_flag_examples_node():
@@ -163,7 +163,7 @@ def image_classification_retraining():
     tasks = {
         "data-validation-resolve-class-names-node": data_validation_resolve_class_names_node(),
         "retraining-start-retraining-run-node-retraining-score-champion-node-retraining-decide-promotion-node": retraining_start_retraining_run_node_retraining_score_champion_node_retraining_decide_promotion_node(),
-        "data-validation-inspect-images-node-data-validation-find-near-duplicates-node-packing-pack-images-node-data-validation-flag-images-node": data_validation_inspect_images_node_data_validation_find_near_duplicates_node_packing_pack_images_node_data_validation_flag_images_node(),
+        "data-validation-inspect-images-node-data-validation-find-near-duplicates-node-data-validation-keep-detail-thumbnails-node-packing-pack-images-node-data-validation-flag-images-node": data_validation_inspect_images_node_data_validation_find_near_duplicates_node_data_validation_keep_detail_thumbnails_node_packing_pack_images_node_data_validation_flag_images_node(),
         "data-validation-plot-flag-examples-node": data_validation_plot_flag_examples_node(),
         "data-validation-summarize-validation-node-data-validation-select-clean-images-node": data_validation_summarize_validation_node_data_validation_select_clean_images_node(),
         "data-split-assign-splits-node": data_split_assign_splits_node(),
@@ -185,31 +185,31 @@ def image_classification_retraining():
         "retraining-crown-champion-node-retraining-record-retraining-run-node": retraining_crown_champion_node_retraining_record_retraining_run_node(),
         "retraining-summarize-retraining-runs-node": retraining_summarize_retraining_runs_node(),
     }
-    tasks["data-validation-inspect-images-node-data-validation-find-near-duplicates-node-packing-pack-images-node-data-validation-flag-images-node"] >> tasks["retraining-start-retraining-run-node-retraining-score-champion-node-retraining-decide-promotion-node"]
+    tasks["data-validation-inspect-images-node-data-validation-find-near-duplicates-node-data-validation-keep-detail-thumbnails-node-packing-pack-images-node-data-validation-flag-images-node"] >> tasks["retraining-start-retraining-run-node-retraining-score-champion-node-retraining-decide-promotion-node"]
     tasks["data-split-assign-splits-node"] >> tasks["retraining-start-retraining-run-node-retraining-score-champion-node-retraining-decide-promotion-node"]
     tasks["augmentation-build-datasets-node-augmentation-build-train-sample-dataset-node-augmentation-measure-batch-class-mix-node-training-train-model-node-training-evaluate-model-node"] >> tasks["retraining-start-retraining-run-node-retraining-score-champion-node-retraining-decide-promotion-node"]
     tasks["diagnostics-diagnose-fit-node"] >> tasks["retraining-start-retraining-run-node-retraining-score-champion-node-retraining-decide-promotion-node"]
-    tasks["data-validation-resolve-class-names-node"] >> tasks["data-validation-inspect-images-node-data-validation-find-near-duplicates-node-packing-pack-images-node-data-validation-flag-images-node"]
-    tasks["data-validation-inspect-images-node-data-validation-find-near-duplicates-node-packing-pack-images-node-data-validation-flag-images-node"] >> tasks["data-validation-plot-flag-examples-node"]
+    tasks["data-validation-resolve-class-names-node"] >> tasks["data-validation-inspect-images-node-data-validation-find-near-duplicates-node-data-validation-keep-detail-thumbnails-node-packing-pack-images-node-data-validation-flag-images-node"]
+    tasks["data-validation-inspect-images-node-data-validation-find-near-duplicates-node-data-validation-keep-detail-thumbnails-node-packing-pack-images-node-data-validation-flag-images-node"] >> tasks["data-validation-plot-flag-examples-node"]
     tasks["data-validation-resolve-class-names-node"] >> tasks["data-validation-summarize-validation-node-data-validation-select-clean-images-node"]
-    tasks["data-validation-inspect-images-node-data-validation-find-near-duplicates-node-packing-pack-images-node-data-validation-flag-images-node"] >> tasks["data-validation-summarize-validation-node-data-validation-select-clean-images-node"]
+    tasks["data-validation-inspect-images-node-data-validation-find-near-duplicates-node-data-validation-keep-detail-thumbnails-node-packing-pack-images-node-data-validation-flag-images-node"] >> tasks["data-validation-summarize-validation-node-data-validation-select-clean-images-node"]
     tasks["data-validation-resolve-class-names-node"] >> tasks["data-split-assign-splits-node"]
     tasks["data-validation-summarize-validation-node-data-validation-select-clean-images-node"] >> tasks["data-split-assign-splits-node"]
     tasks["data-validation-resolve-class-names-node"] >> tasks["data-validation-plot-class-samples-node"]
     tasks["data-validation-summarize-validation-node-data-validation-select-clean-images-node"] >> tasks["data-validation-plot-class-samples-node"]
     tasks["data-validation-resolve-class-names-node"] >> tasks["augmentation-build-datasets-node-augmentation-build-train-sample-dataset-node-augmentation-measure-batch-class-mix-node-training-train-model-node-training-evaluate-model-node"]
-    tasks["data-validation-inspect-images-node-data-validation-find-near-duplicates-node-packing-pack-images-node-data-validation-flag-images-node"] >> tasks["augmentation-build-datasets-node-augmentation-build-train-sample-dataset-node-augmentation-measure-batch-class-mix-node-training-train-model-node-training-evaluate-model-node"]
+    tasks["data-validation-inspect-images-node-data-validation-find-near-duplicates-node-data-validation-keep-detail-thumbnails-node-packing-pack-images-node-data-validation-flag-images-node"] >> tasks["augmentation-build-datasets-node-augmentation-build-train-sample-dataset-node-augmentation-measure-batch-class-mix-node-training-train-model-node-training-evaluate-model-node"]
     tasks["data-split-assign-splits-node"] >> tasks["augmentation-build-datasets-node-augmentation-build-train-sample-dataset-node-augmentation-measure-batch-class-mix-node-training-train-model-node-training-evaluate-model-node"]
     tasks["data-validation-resolve-class-names-node"] >> tasks["augmentation-preview-augmentation-node"]
-    tasks["data-validation-inspect-images-node-data-validation-find-near-duplicates-node-packing-pack-images-node-data-validation-flag-images-node"] >> tasks["augmentation-preview-augmentation-node"]
+    tasks["data-validation-inspect-images-node-data-validation-find-near-duplicates-node-data-validation-keep-detail-thumbnails-node-packing-pack-images-node-data-validation-flag-images-node"] >> tasks["augmentation-preview-augmentation-node"]
     tasks["data-split-assign-splits-node"] >> tasks["augmentation-preview-augmentation-node"]
     tasks["data-validation-resolve-class-names-node"] >> tasks["data-split-report-split-node"]
     tasks["data-split-assign-splits-node"] >> tasks["data-split-report-split-node"]
-    tasks["data-validation-inspect-images-node-data-validation-find-near-duplicates-node-packing-pack-images-node-data-validation-flag-images-node"] >> tasks["leakage-audit-find-cross-split-twins-node"]
+    tasks["data-validation-inspect-images-node-data-validation-find-near-duplicates-node-data-validation-keep-detail-thumbnails-node-packing-pack-images-node-data-validation-flag-images-node"] >> tasks["leakage-audit-find-cross-split-twins-node"]
     tasks["data-split-assign-splits-node"] >> tasks["leakage-audit-find-cross-split-twins-node"]
-    tasks["data-validation-inspect-images-node-data-validation-find-near-duplicates-node-packing-pack-images-node-data-validation-flag-images-node"] >> tasks["leakage-audit-plot-twin-pairs-node"]
+    tasks["data-validation-inspect-images-node-data-validation-find-near-duplicates-node-data-validation-keep-detail-thumbnails-node-packing-pack-images-node-data-validation-flag-images-node"] >> tasks["leakage-audit-plot-twin-pairs-node"]
     tasks["leakage-audit-find-cross-split-twins-node"] >> tasks["leakage-audit-plot-twin-pairs-node"]
-    tasks["data-validation-inspect-images-node-data-validation-find-near-duplicates-node-packing-pack-images-node-data-validation-flag-images-node"] >> tasks["diagnostics-predict-test-split-node"]
+    tasks["data-validation-inspect-images-node-data-validation-find-near-duplicates-node-data-validation-keep-detail-thumbnails-node-packing-pack-images-node-data-validation-flag-images-node"] >> tasks["diagnostics-predict-test-split-node"]
     tasks["data-split-assign-splits-node"] >> tasks["diagnostics-predict-test-split-node"]
     tasks["augmentation-build-datasets-node-augmentation-build-train-sample-dataset-node-augmentation-measure-batch-class-mix-node-training-train-model-node-training-evaluate-model-node"] >> tasks["diagnostics-predict-test-split-node"]
     tasks["data-validation-resolve-class-names-node"] >> tasks["training-build-serving-model-node"]
@@ -230,7 +230,7 @@ def image_classification_retraining():
     tasks["diagnostics-predict-test-split-node"] >> tasks["diagnostics-plot-confusion-matrix-node"]
     tasks["diagnostics-per-class-metrics-node"] >> tasks["diagnostics-plot-confusion-matrix-node"]
     tasks["data-validation-resolve-class-names-node"] >> tasks["diagnostics-build-report-node"]
-    tasks["data-validation-inspect-images-node-data-validation-find-near-duplicates-node-packing-pack-images-node-data-validation-flag-images-node"] >> tasks["diagnostics-build-report-node"]
+    tasks["data-validation-inspect-images-node-data-validation-find-near-duplicates-node-data-validation-keep-detail-thumbnails-node-packing-pack-images-node-data-validation-flag-images-node"] >> tasks["diagnostics-build-report-node"]
     tasks["data-validation-summarize-validation-node-data-validation-select-clean-images-node"] >> tasks["diagnostics-build-report-node"]
     tasks["data-split-assign-splits-node"] >> tasks["diagnostics-build-report-node"]
     tasks["data-split-report-split-node"] >> tasks["diagnostics-build-report-node"]
