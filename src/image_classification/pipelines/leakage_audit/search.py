@@ -10,12 +10,14 @@ and edges is what a copy keeps):
    descriptor (blind to brightness and contrast). Each validation and test image is
    looked up as itself, mirrored, and turned a few degrees either way, in an inverted
    file index (faiss): only the views in the few cells nearest to a query are
-   compared, so the work grows with the number of images, not with its square.
+   compared, so the work grows with the queries times the square root of the views,
+   not with their product.
 2. Alignment, at ``SIDE``. A same-class photo can look alike at 8x8; a copy matches in
-   detail once aligned. Each candidate is aligned to the query by a pattern search
-   over scale, rotation and shift (from the view and turn that found it), on slightly
-   blurred images, then compared on band-passed images (difference of Gaussians: the
-   edges and texture, without the smooth shading that unrelated photos share).
+   detail once aligned. A candidate whose band-passed images (difference of
+   Gaussians: the edges and texture, without the smooth shading that unrelated
+   photos share) disagree at the best of a few start warps near its view is dropped;
+   the others are aligned to the query by a pattern search over scale, rotation and
+   shift on slightly blurred images, then their band-passed images compared.
 3. Detail, where the images have more than ``SIDE`` pixels a side. At 32 pixels two
    garments laid on one floor share their outline and the floor; what tells them
    apart is finer. The alignment is refined on the larger grayscale thumbnail that
@@ -44,27 +46,27 @@ _QUERY_ANGLES = (-6.0, 6.0)
 # Nearest views asked for per query descriptor and kept training image: one image's
 # views often fill several places.
 _VIEWS_PER_CANDIDATE = 8
-# Inverted file: about sqrt(views) cells, trained on at most this many views per cell
-# (faiss asks for at least 39), and the query's nearest cells searched.
-_CELLS_PER_ROOT = 1
+# Inverted file: about sqrt(views) cells (faiss's rule of thumb; the search then grows
+# with queries times sqrt(views)), trained on at most this many views per cell (faiss
+# asks for at least 39), and the query's nearest cells searched (fewer lose copies,
+# more cost time: benchmarks/README.md).
 _TRAINING_VIEWS_PER_CELL = 64
 _MIN_VIEWS_PER_CELL = 39
 _PROBED_CELLS = 12
-_LUMA = np.array([0.299, 0.587, 0.114], np.float32)
 # Pattern search: start steps (scale, angle in radians, shift y, shift x), rounds, and
 # every third round the steps halve. Ranges bound what is called "the same photo".
 _STEPS = np.array([0.03, np.radians(3.0), 1.0, 1.0])
 _ROUNDS = 12
 _SCALES = (0.6, 1.05)
 _MAX_ANGLE = np.radians(15.0)
-# Candidates whose edges correlate less than this before any alignment are not
-# aligned: on the full CIFAR-10 training set a quarter of the pairs go on, and 2 of
-# 900 planted copies are lost (benchmarks/README.md).
+# Candidates whose edges correlate less than this at the best start are not aligned:
+# a copy's edges already agree there, most look-alikes' do not, and the alignment
+# costs ninety warps a pair (what it keeps and loses: benchmarks/README.md).
 _START_EDGE_FLOOR = 0.45
 _START_SCALES = (0.93, 1.0, 1.07)  # the ratio of two neighbouring crop sizes
 _START_SHIFTS = [(dy, dx) for dy in (-1, 0, 1) for dx in (-1, 0, 1)]
 # A pair this far under min_aligned_score after the coarse rounds is not aligned
-# further (on 4,000 CIFAR-10 pairs the fine rounds added 0.015 on average).
+# further: the fine rounds move a correlation by hundredths, not tenths.
 _PRUNING_MARGIN = 0.1
 _MARGIN = 1 / 8  # share of the side left out at each border: rotation and shift fill it
 _SMOOTH = 1.0  # sigma of the blur before alignment, in SIDE pixels
@@ -76,12 +78,6 @@ _DETAIL_ROUNDS = 9
 _DETAIL_BAND = (0.7, 2.0)
 _DETAIL_TILES = 8
 _DETAIL_QUANTILE = 0.2  # the tile score that four tiles in five reach
-
-
-def grayscale(images: np.ndarray) -> np.ndarray:
-    """uint8 RGB ``(n, h, w, 3)`` as float32 luma ``(n, SIDE, SIDE)``."""
-    gray = images.astype(np.float32) @ _LUMA
-    return resized(gray, SIDE)
 
 
 def resized(gray: np.ndarray, side: int) -> np.ndarray:
@@ -141,9 +137,7 @@ def _nearest(index_vectors: np.ndarray, query_vectors: np.ndarray, k: int):
     """Similarities and positions of the ``k`` nearest index vectors of each query, by
     an inverted file: exact within the probed cells."""
     count, dimensions = index_vectors.shape
-    cells = max(
-        1, min(round(_CELLS_PER_ROOT * np.sqrt(count)), count // _MIN_VIEWS_PER_CELL)
-    )
+    cells = max(1, min(round(np.sqrt(count)), count // _MIN_VIEWS_PER_CELL))
     index = faiss.IndexIVFFlat(
         faiss.IndexFlatIP(dimensions), dimensions, cells, faiss.METRIC_INNER_PRODUCT
     )
