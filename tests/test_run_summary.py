@@ -34,6 +34,7 @@ REPORTS = {
         },
         "test_accuracy_with_twin": 1.0,
         "test_accuracy_without_twin": 0.6667,
+        "finding": "2 of 15 validation, 3 of 18 test images have a training twin",
     },
     "diagnosis": {"verdict": "good fit", "summary": "Training and validation agree."},
 }
@@ -73,6 +74,7 @@ def test_a_run_without_twins_says_so_plainly():
             "test": {"images": 1800, "with_training_twin": 0},
         },
         "test_accuracy_with_twin": None,
+        "finding": "no training twins found among 15 validation and 1,800 test images",
     }
     assert summary_lines({"leakage_report": none_found}, {})[1] == (
         "  leakage: no training twins found among 15 validation and 1,800 test images"

@@ -65,22 +65,9 @@ def summary_lines(reports: dict[str, Any], paths: dict[str, str]) -> list[str]:
 
 
 def _leakage_line(leakage: dict) -> str:
-    """Validation and test images with a training twin, and the test score split by
-    them."""
-    splits = leakage["twins_per_split"]
-    if not any(counts["with_training_twin"] for counts in splits.values()):
-        return (
-            "leakage: no training twins found among "
-            + " and ".join(
-                f"{counts['images']:,} {split}" for split, counts in splits.items()
-            )
-            + " images"
-        )
-    line = "leakage: " + ", ".join(
-        f"{counts['with_training_twin']:,} of {counts['images']:,} {split}"
-        for split, counts in splits.items()
-    )
-    line += " images have a training twin"
+    """The audit's finding (images with a training twin, or none found), and the test
+    score split by the twins."""
+    line = f"leakage: {leakage['finding']}"
     if leakage["test_accuracy_with_twin"] is not None:
         without = leakage["test_accuracy_without_twin"]
         line += (

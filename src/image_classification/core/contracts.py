@@ -87,6 +87,9 @@ class TwinCount(_Contract):
 class LeakageReport(_Contract):
     """``leakage_report``: the test score split by training twins."""
 
+    # One sentence: how many images have a twin, or "no training twins found ...";
+    # absent in older runs' reports.
+    finding: str | None = None
     twins_per_split: dict[str, TwinCount]
     test_accuracy_with_twin: float | None
     test_images_with_twin: int

@@ -63,6 +63,7 @@ NO_TWINS = {
     "test_images_with_twin": 0,
     "test_accuracy_without_twin": 0.5,
     "test_images_without_twin": 500,
+    "finding": "no training twins found among 500 validation and 500 test images",
 }
 SCOPE = {
     "training_images": 2000,
@@ -417,6 +418,13 @@ def test_the_test_score_is_split_by_twins_and_the_advice_says_so():
     predictions["relative_path"] = ["6.png", "7.png", "8.png", "9.png"]
     report = summarize_leakage(twins, SCOPE, predictions, manifest)
     assert report["audit"] == SCOPE
+    assert report["finding"] == (
+        "1 of 2 validation, 1 of 4 test images have a training twin"
+    )
+    clean = summarize_leakage(twins.iloc[:0], SCOPE, predictions, manifest)
+    assert clean["finding"] == (
+        "no training twins found among 2 validation and 4 test images"
+    )
     assert report["twins_per_split"] == {
         "validation": {"images": 2, "with_training_twin": 1},
         "test": {"images": 4, "with_training_twin": 1},

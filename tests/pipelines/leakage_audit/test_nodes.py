@@ -161,6 +161,9 @@ def test_look_alike_photos_are_not_twins_and_their_copies_are(look_alike_photos)
     found = dict(zip(twins["relative_path"], twins["train_relative_path"], strict=True))
     assert found == sources
     assert scope["detail_resolution"] == f"{DETAIL_SIDE}x{DETAIL_SIDE}"
+    # The index is trained on a fixed sample: the same inputs, the same table.
+    again, _ = find_cross_split_twins(detail, manifest, _params())
+    pd.testing.assert_frame_equal(twins, again)
     assert (twins["detail_score"] >= _params().min_detail_score).all()
 
 

@@ -109,20 +109,41 @@ def summarize_leakage(
         return round(float(correct[mask].mean()), 4) if mask.any() else None
 
     images = split_manifest["split"].value_counts()
+    twins_per_split = {
+        split: {
+            "images": int(images.get(split, 0)),
+            "with_training_twin": len(twins.get(split, [])),
+        }
+        for split in ("validation", "test")
+    }
     return {
-        "twins_per_split": {
-            split: {
-                "images": int(images.get(split, 0)),
-                "with_training_twin": len(twins.get(split, [])),
-            }
-            for split in ("validation", "test")
-        },
+        "finding": _twin_finding(twins_per_split),
+        "twins_per_split": twins_per_split,
         "test_accuracy_with_twin": accuracy(with_twin),
         "test_images_with_twin": int(with_twin.sum()),
         "test_accuracy_without_twin": accuracy(~with_twin),
         "test_images_without_twin": int((~with_twin).sum()),
         "audit": twin_search_scope,
     }
+
+
+def _twin_finding(twins_per_split: dict) -> str:
+    """The audit's result in one plain sentence."""
+    if not any(counts["with_training_twin"] for counts in twins_per_split.values()):
+        return (
+            "no training twins found among "
+            + " and ".join(
+                f"{counts['images']:,} {split}" for split, counts in twins_per_split.items()
+            )
+            + " images"
+        )
+    return (
+        ", ".join(
+            f"{counts['with_training_twin']:,} of {counts['images']:,} {split}"
+            for split, counts in twins_per_split.items()
+        )
+        + " images have a training twin"
+    )
 
 
 def diagnose_fit(  # noqa: PLR0917 - Kedro passes node inputs by position

@@ -99,11 +99,7 @@ def _leakage_summary(leakage: dict) -> dict:
             "test accuracy on the other images": leakage["test_accuracy_without_twin"],
         }
     else:
-        summary = {
-            "training twins": "no training twins found among "
-            + " and ".join(f"{c['images']} {split}" for split, c in splits.items())
-            + " images"
-        }
+        summary = {"training twins": leakage.get("finding") or "none found"}
     return summary | _audit_scope(leakage.get("audit"))
 
 
