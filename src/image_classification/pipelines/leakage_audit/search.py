@@ -352,6 +352,7 @@ class _Filtered(NamedTuple):
 
     @classmethod
     def of(cls, gray: np.ndarray, smooth: float, band: tuple[float, float]):
+        gray = gray.astype(np.float32)
         return cls(_blurred(gray, smooth), _band(gray, band))
 
 
@@ -421,28 +422,30 @@ def _instance_scores(
 
 
 def _detail_scores(
-    train: _Filtered, queries: _Filtered, pairs: pd.DataFrame
+    train: np.ndarray, queries: np.ndarray, pairs: pd.DataFrame
 ) -> pd.DataFrame:
     """``pairs`` (aligned by ``_instance_scores``) with ``detail_score``: the
     alignment refined on the larger thumbnails, then their band-passed images
-    compared tile by tile (the score four tiles in five reach)."""
-    side = queries.band.shape[1]
+    compared tile by tile (the score four tiles in five reach). Only the few pairs
+    that passed the alignment come here: their images are filtered here, not every
+    image of the split."""
+    side = queries.shape[1]
     start = pairs[["scale", "angle_degrees", "shift_y", "shift_x"]].to_numpy(
         float, copy=True
     )
     start[:, 1] = np.radians(start[:, 1])
     start[:, 2:] *= side / SIDE
-    rows = pairs["train"].to_numpy()
+    smooth = _SMOOTH * side / SIDE
+    facing = _Filtered.of(_facing(queries, pairs), smooth, _DETAIL_BAND)
+    moving = _Filtered.of(train[pairs["train"].to_numpy()], smooth, _DETAIL_BAND)
     _, params = _aligned(
-        _facing(queries.blurred, pairs),
-        train.blurred[rows],
+        facing.blurred,
+        moving.blurred,
         start,
         steps=_DETAIL_STEPS,
         rounds=_DETAIL_ROUNDS,
     )
-    detail = _tile_correlation(
-        _facing(queries.band, pairs), _warped(train.band[rows], params)
-    )
+    detail = _tile_correlation(facing.band, _warped(moving.band, params))
     return pairs.assign(detail_score=detail)
 
 
@@ -484,9 +487,6 @@ def twin_pairs(
     pairs = candidate_pairs(train, queries, thresholds.candidates)
     train_filtered = _Filtered.of(train, _SMOOTH, _BAND)
     query_filtered = _Filtered.of(queries, _SMOOTH, _BAND)
-    if detail is not None:
-        smooth = _SMOOTH * detail[0].shape[1] / SIDE
-        detail = tuple(_Filtered.of(images, smooth, _DETAIL_BAND) for images in detail)
     starts = np.zeros((0, 4))
     if len(pairs):
         starts, start_edges = _best_starts(train_filtered, query_filtered, pairs)
