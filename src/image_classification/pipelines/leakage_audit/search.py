@@ -244,15 +244,12 @@ def _inner(images: np.ndarray, shift: tuple[int, int] = (0, 0)) -> np.ndarray:
     return images[:, top : top + side, left : left + side]
 
 
-def _correlation(first: np.ndarray, second: np.ndarray) -> np.ndarray:
-    return np.einsum("ij,ij->i", _unit(_inner(first)), _unit(_inner(second)))
-
-
 def _matched(
     target: np.ndarray, images: np.ndarray, shift: tuple[int, int] = (0, 0)
 ) -> np.ndarray:
-    """``_correlation`` of images with the inner parts of others already made unit
-    (``target``), from sums: no centred copy of ``images``."""
+    """Correlation of the inner parts of ``images`` with ``target`` (inner parts of
+    others, already made unit by ``_unit``), from sums: no centred copy of
+    ``images``."""
     inner = _inner(images, shift).reshape(len(images), -1)
     count = inner.shape[1]
     total = inner.sum(axis=1)
@@ -410,7 +407,9 @@ def _instance_scores(
     aligned, params = _aligned(
         _facing(queries.blurred, pairs), train.blurred[rows], start, floor=floor
     )
-    edges = _correlation(_facing(queries.band, pairs), _warped(train.band[rows], params))
+    edges = _matched(
+        _unit(_inner(_facing(queries.band, pairs))), _warped(train.band[rows], params)
+    )
     return pairs.assign(
         aligned_score=aligned,
         edge_score=edges,
