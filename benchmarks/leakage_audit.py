@@ -50,7 +50,7 @@ from image_classification.pipelines.data_validation.duplicates import (
 from image_classification.pipelines.leakage_audit.nodes import find_cross_split_twins
 
 sys.path.insert(0, str(Path(__file__).parent))
-from project_setup import configured
+from project_setup import configured, same_photo_params
 
 DEFAULT_FOLDER = Path(__file__).resolve().parents[2] / "shared/datasets/cifar10-sample"
 
@@ -196,7 +196,7 @@ def _benchmark(args: argparse.Namespace, scratch: Path) -> None:
     near = validation.flags.near_duplicate
     found = near_duplicate_pairs(
         thumbnails.reshape(len(rows), THUMBNAIL_SIDE, THUMBNAIL_SIDE),
-        max_distance=near.threshold,
+        max_distance=near.max_thumbnail_distance,
         neighbors=near.neighbors,
         candidate_radius=near.candidate_radius,
     )
@@ -219,7 +219,7 @@ def _benchmark(args: argparse.Namespace, scratch: Path) -> None:
     )
     del records
     start = time.perf_counter()
-    twins, scope = find_cross_split_twins(detail, manifest, audit)
+    twins, scope = find_cross_split_twins(detail, manifest, audit, same_photo_params())
     audit_seconds = time.perf_counter() - start
     position = {path: number for number, path in enumerate(paths)}
     ours = _score(

@@ -14,6 +14,7 @@ from image_classification.core.image_pack import ImagePack
 from image_classification.core.params.data_split import DataSplitParams
 from image_classification.core.params.data_validation import DataValidationParams
 from image_classification.core.params.packing import PackingParams
+from image_classification.core.params.same_photo import SamePhotoParams
 from image_classification.datasets import ImageFolderDataset, LabelsFileDataset
 from image_classification.pipelines.data_split.nodes import assign_splits
 from image_classification.pipelines.data_validation.nodes import (
@@ -73,6 +74,11 @@ def validation_params(**overrides) -> DataValidationParams:
     return configured("data_validation", DataValidationParams, classes=None, **overrides)
 
 
+def same_photo_params() -> SamePhotoParams:
+    """The configured test of the same photo (validation's and the audit's)."""
+    return configured("same_photo", SamePhotoParams)
+
+
 def inspect_folder(
     folder: Path, params: DataValidationParams
 ) -> tuple[list[str], pd.DataFrame, dict]:
@@ -89,7 +95,7 @@ def validate_folder(
     """Class names, image index, findings and decoded pixels of a folder, by the
     pipeline's nodes."""
     classes, inspected, pixels = inspect_folder(folder, params)
-    pairs = find_near_duplicates(inspected, params)
+    pairs = find_near_duplicates(inspected, params, same_photo_params())
     index, findings, _ = flag_images(inspected, pairs, NO_LABELS, params)
     return classes, index, findings, pixels
 

@@ -39,6 +39,7 @@ import yaml
 from image_classification.datasets import ImageFolderDataset
 from image_classification.pipelines.data_validation import nodes, plots
 from image_classification.core.params.data_validation import DataValidationParams
+from image_classification.core.params.same_photo import SamePhotoParams
 
 
 def status_mb(pid, field):
@@ -69,12 +70,13 @@ if __name__ == "__main__":
     folder, conf = sys.argv[1], Path(sys.argv[2])
     values = yaml.safe_load((conf / "parameters_data_validation.yml").read_text())
     params = DataValidationParams(**values["data_validation"] | {"classes": None})
-    image_size = yaml.safe_load((conf / "parameters.yml").read_text())["image_size"]
+    shared = yaml.safe_load((conf / "parameters.yml").read_text())
+    image_size, same_photo = shared["image_size"], SamePhotoParams(**shared["same_photo"])
     labels = pd.DataFrame(columns=["file", "label"])
     listing = ImageFolderDataset(path=folder).load()
     classes = nodes.resolve_class_names(listing, labels, params)
     inspected, pixels = nodes.inspect_images(listing, classes, params, image_size)
-    pairs = nodes.find_near_duplicates(inspected, params)
+    pairs = nodes.find_near_duplicates(inspected, params, same_photo)
     index, findings, _ = nodes.flag_images(inspected, pairs, labels, params)
     plots.plot_flag_examples(findings, index, params)
     plots.plot_class_samples(index[index["status"] == "ok"], classes, params, seed=0)

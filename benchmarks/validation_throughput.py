@@ -32,7 +32,13 @@ from image_classification.pipelines.data_validation.nodes import (
 from image_classification.pipelines.packing.nodes import pack_images
 
 sys.path.insert(0, str(Path(__file__).parent))
-from project_setup import NO_LABELS, configured, image_size, validation_params
+from project_setup import (
+    NO_LABELS,
+    configured,
+    image_size,
+    same_photo_params,
+    validation_params,
+)
 
 DATASETS = Path(__file__).resolve().parents[2] / "shared" / "datasets"
 
@@ -80,7 +86,7 @@ def _whole_validation(folder: Path, workers: int) -> None:
     inspected, pixels = inspect_images(listing, classes, params, image_size())
     seconds["inspection"] = time.perf_counter() - start
     start = time.perf_counter()
-    pairs = find_near_duplicates(inspected, params)
+    pairs = find_near_duplicates(inspected, params, same_photo_params())
     seconds["near duplicates"] = time.perf_counter() - start
     start = time.perf_counter()
     index, _, _ = flag_images(inspected, pairs, NO_LABELS, params)

@@ -38,7 +38,13 @@ from image_classification.pipelines.packing.nodes import pack_images
 
 sys.path.insert(0, str(Path(__file__).parent))
 from plant_faults import FILE_FAULTS, NEAR_DUPLICATES, plant
-from project_setup import configured, inspect_folder, validate_folder, validation_params
+from project_setup import (
+    configured,
+    inspect_folder,
+    same_photo_params,
+    validate_folder,
+    validation_params,
+)
 
 
 def run_ours(folder: Path) -> tuple[float, pd.DataFrame, pd.DataFrame]:
@@ -137,7 +143,10 @@ def _near_duplicate_scaling(rounds: int, sizes=(10_000, 50_000)) -> None:
         for size in sizes:
             start = time.perf_counter()
             near_duplicate_pairs(
-                thumbnails[size], near.threshold, near.neighbors, near.candidate_radius
+                thumbnails[size],
+                near.max_thumbnail_distance,
+                near.neighbors,
+                near.candidate_radius,
             )
             seconds[size].append(time.perf_counter() - start)
     medians = [statistics.median(seconds[size]) for size in sizes]
@@ -161,7 +170,7 @@ def _near_duplicate_search_on(folder: Path, rounds: int) -> None:
     seconds = []
     for _ in range(rounds):
         start = time.perf_counter()
-        pairs = find_near_duplicates(inspected, params)
+        pairs = find_near_duplicates(inspected, params, same_photo_params())
         seconds.append(time.perf_counter() - start)
     print(
         f"near-duplicate search, the folder's {len(inspected)} images: "

@@ -19,6 +19,7 @@ from image_classification.core.model import make_model
 from image_classification.core.params.data_split import DataSplitParams
 from image_classification.core.params.data_validation import DataValidationParams
 from image_classification.core.params.packing import PackingParams
+from image_classification.core.params.same_photo import SamePhotoParams
 from image_classification.datasets import ImageFolderDataset
 from image_classification.demo_images import write_image_folder
 from image_classification.pipelines.data_split.nodes import assign_splits
@@ -47,6 +48,11 @@ def base_parameters(group: str) -> dict:
     """The parameters of one pipeline as configured in `conf/base`, ``${globals:}``
     resolved as Kedro resolves them."""
     return base_config("parameters")[group]
+
+
+def same_photo_params() -> SamePhotoParams:
+    """The configured test of the same photo (validation's and the audit's)."""
+    return SamePhotoParams(**base_parameters("same_photo"))
 
 
 def small_model(side: int, num_classes: int, weight_seed: int | None = None):
@@ -92,7 +98,7 @@ def decode_and_flag(
         (PROJECT_ROOT / "conf" / "base" / "parameters.yml").read_text()
     )["image_size"]
     inspected, pixels = inspect_images(listing, list(class_names), params, image_size)
-    pairs = find_near_duplicates(inspected, params)
+    pairs = find_near_duplicates(inspected, params, same_photo_params())
     index, findings, _ = flag_images(inspected, pairs, labels, params)
     return index, findings, pixels
 

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
-from PIL import Image, ImageDraw, ImageEnhance, ImageFilter
+from PIL import Image, ImageEnhance
 
 from image_classification.core.errors import InputError
 from image_classification.core.image_pack import pack
@@ -17,7 +17,8 @@ from image_classification.core.inspection import DETAIL_SIDE, detail_thumbnail
 from image_classification.core.params.leakage_audit import LeakageAuditParams
 from image_classification.figures import twin_pairs_figure
 from image_classification.pipelines.leakage_audit.nodes import find_cross_split_twins
-from tests.conftest import base_parameters, ordinary_image
+from tests.conftest import base_parameters, ordinary_image, same_photo_params
+from tests.look_alikes import floor_photo, look_alike
 
 
 def _crop(image: Image.Image) -> Image.Image:
@@ -34,43 +35,6 @@ TRANSFORMS = {
     ).enhance(1.25),
     "rotate": lambda im: im.rotate(8, resample=Image.Resampling.BILINEAR),
 }
-
-
-def _floor(rng: np.random.Generator, side: int) -> Image.Image:
-    """One wooden floor, larger than a photo of it: planks with grain."""
-    columns = np.arange(side)
-    planks = 150 + 40 * ((columns // (side // 9)) % 2)
-    grain = 12 * np.sin(columns[:, None] * 0.9 + rng.normal(0, 0.6, (side, side)))
-    return Image.fromarray(np.clip(planks[None, :] + grain, 0, 255).astype(np.uint8))
-
-
-def _look_alike(floor: Image.Image, rng: np.random.Generator, side: int) -> Image.Image:
-    """A photo of part of the floor, shot from another spot (shifted, turned a
-    little, other light and noise), with a different dark garment of one kind laid
-    in the middle: its own size, shape, sleeves, folds and print."""
-    turned = floor.rotate(rng.uniform(-4, 4), resample=Image.Resampling.BILINEAR)
-    left, top = rng.integers(side // 5, floor.width - side - side // 5, 2)
-    shot = np.asarray(turned.crop((left, top, left + side, top + side)), float)
-    garment = Image.new("L", (side, side), 0)
-    draw = ImageDraw.Draw(garment)
-    middle = side / 2 + rng.uniform(-6, 6, 2)
-    half = side * rng.uniform(0.25, 0.36, 2)
-    draw.ellipse([*(middle - half), *(middle + half)], fill=255)
-    sleeve = rng.uniform(5, 12)
-    reach = half[0] * rng.uniform(1.2, 1.5)
-    draw.rectangle(
-        [middle[0] - reach, middle[1] - sleeve, middle[0] + reach, middle[1] + sleeve],
-        fill=255,
-    )
-    garment = garment.rotate(rng.uniform(-15, 15), resample=Image.Resampling.BILINEAR)
-    mask = np.asarray(garment.filter(ImageFilter.GaussianBlur(1.5)), float) / 255
-    folds = Image.fromarray(rng.integers(0, 256, (side // 6, side // 6), dtype=np.uint8))
-    folds = np.asarray(folds.resize((side, side), Image.Resampling.BICUBIC), float)
-    fabric = 40 + 0.3 * folds + rng.normal(0, 6, (side, side))
-    gray = shot * rng.uniform(0.9, 1.1) * (1 - mask) + fabric * mask
-    gray += rng.normal(0, 2, (side, side))
-    rgb = np.clip(np.stack([gray, gray * 0.95, gray * 0.9], axis=2), 0, 255)
-    return Image.fromarray(rgb.astype(np.uint8))
 
 
 def _audit_inputs(photos: list[Image.Image], copies_of: dict[str, int], stem: str = ""):
@@ -120,8 +84,8 @@ def look_alike_photos():
     """40 photos of 160 pixels of different dark garments on one floor, and copies of
     four of the training photos."""
     rng = np.random.default_rng(11)
-    floor = _floor(rng, 260)
-    photos = [_look_alike(floor, rng, 160) for _ in range(40)]
+    floor = floor_photo(rng, 260)
+    photos = [look_alike(floor, rng, 160) for _ in range(40)]
     copies = {name: number * 5 for number, name in enumerate(TRANSFORMS)}
     # Named as phones and datasets name photos: long, unreadable in full in a grid.
     return _audit_inputs(photos, copies, stem="0a1b2c3d-4e5f-6789-abcd-ef0123456789-")
@@ -133,7 +97,7 @@ def _params() -> LeakageAuditParams:
 
 def test_transformed_copies_are_found_and_other_pictures_are_not(thumbnails):
     manifest, _, detail, sources = thumbnails
-    twins, scope = find_cross_split_twins(detail, manifest, _params())
+    twins, scope = find_cross_split_twins(detail, manifest, _params(), same_photo_params())
     found = dict(zip(twins["relative_path"], twins["train_relative_path"], strict=True))
     assert found == sources
     assert (twins["split"] == "test").all()
@@ -142,7 +106,7 @@ def test_transformed_copies_are_found_and_other_pictures_are_not(thumbnails):
     # 32-pixel images have no finer detail: the audit says it compared none.
     assert twins["detail_score"].isna().all()
     assert scope["detail_resolution"] is None
-    assert scope["thresholds"] == _params().model_dump()
+    assert scope["thresholds"] == _params().model_dump() | same_photo_params().model_dump()
 
 
 def test_look_alike_photos_are_not_twins_and_their_copies_are(look_alike_photos):
@@ -155,27 +119,29 @@ def test_look_alike_photos_are_not_twins_and_their_copies_are(look_alike_photos)
             for content in detail["detail_thumbnail"]
         ]
     )
-    coarse_twins, _ = find_cross_split_twins(coarse, manifest, _params())
+    coarse_twins, _ = find_cross_split_twins(
+        coarse, manifest, _params(), same_photo_params()
+    )
     assert (~coarse_twins["relative_path"].isin(sources)).sum() >= 3
-    twins, scope = find_cross_split_twins(detail, manifest, _params())
+    twins, scope = find_cross_split_twins(detail, manifest, _params(), same_photo_params())
     found = dict(zip(twins["relative_path"], twins["train_relative_path"], strict=True))
     assert found == sources
     assert scope["detail_resolution"] == f"{DETAIL_SIDE}x{DETAIL_SIDE}"
     # The index is trained on a fixed sample: the same inputs, the same table.
-    again, _ = find_cross_split_twins(detail, manifest, _params())
+    again, _ = find_cross_split_twins(detail, manifest, _params(), same_photo_params())
     pd.testing.assert_frame_equal(twins, again)
-    assert (twins["detail_score"] >= _params().min_detail_score).all()
+    assert (twins["detail_score"] >= same_photo_params().min_detail_score).all()
 
 
 def test_thumbnails_of_other_runs_are_refused_with_the_file_named(thumbnails):
     manifest, _, detail, _ = thumbnails
     with pytest.raises(InputError, match=r"c0/000\.png.*different runs"):
-        find_cross_split_twins(detail.iloc[1:], manifest, _params())
+        find_cross_split_twins(detail.iloc[1:], manifest, _params(), same_photo_params())
 
 
 def test_the_grid_shows_each_pair_with_names_that_fit(look_alike_photos):
     manifest, image_pack, detail, _ = look_alike_photos
-    twins, _ = find_cross_split_twins(detail, manifest, _params())
+    twins, _ = find_cross_split_twins(detail, manifest, _params(), same_photo_params())
     figure = twin_pairs_figure(twins, image_pack)
     assert isinstance(figure, Figure)
     assert len(figure.axes) == 2 * len(twins)
@@ -193,7 +159,9 @@ def test_the_grid_shows_each_pair_with_names_that_fit(look_alike_photos):
 def test_a_split_without_validation_or_test_images_has_no_twins(thumbnails):
     manifest, _, detail, _ = thumbnails
     only_train = manifest.assign(split="train")
-    twins, scope = find_cross_split_twins(detail, only_train, _params())
+    twins, scope = find_cross_split_twins(
+        detail, only_train, _params(), same_photo_params()
+    )
     assert twins.empty
     assert "train_relative_path" in twins.columns
     assert scope["validation_and_test_images"] == 0

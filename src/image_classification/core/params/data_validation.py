@@ -35,9 +35,10 @@ class SizeFlag(_Strict):
 
 
 class NearDuplicateFlag(_Strict):
-    """Near duplicates: pairs within ``threshold`` normalized distance (0 to 2)."""
+    """Near duplicates: pairs within ``max_thumbnail_distance`` (normalized, 0 to 2)
+    go on to the same-photo test (``SamePhotoParams``)."""
 
-    threshold: float = Field(gt=0, le=2)
+    max_thumbnail_distance: float = Field(gt=0, le=2)
     neighbors: int = Field(ge=1, le=100)
     candidate_radius: float = Field(gt=0, le=2)
     action: Action

@@ -1,4 +1,5 @@
-"""Near-duplicate search that is not all-pairs, and grouping of duplicates.
+"""Near duplicates: candidates by a search that is not all-pairs, kept when they are
+the same photo by the project's one test of it (``core.same_photo``).
 
 Identical perceptual hashes (CleanVision's rule) miss most real near duplicates: a
 re-encode, a resize, a brightness change or a one-pixel shift all move the hash. Here
@@ -13,19 +14,26 @@ version, are within ``candidate_radius``: on ordinary photos the 4x4 check alone
 through hundreds of unrelated pairs per near duplicate (15k candidates, 30 near
 duplicates among 10k CIFAR images), the 8x8 check about one in seven of them. What is
 left is compared on the full thumbnail, allowing a shift of up to one pixel either way,
-and kept when the normalized distance is within the bound.
+and goes on when the normalized distance is within the bound: a copy re-encoded,
+resized or recoloured lies far inside it, one cropped by 5% about at it; so do
+different photos of one scene type (two shirts on one blanket). The same-photo test
+tells them apart: aligned at 32x32, and tile by tile in finer detail on photos.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
+import pandas as pd
 from scipy.spatial import cKDTree
 from sklearn.decomposition import PCA
 
+from image_classification.core.params.same_photo import SamePhotoParams
 from image_classification.core.progress import progress
+from image_classification.core.same_photo import SIDE, resized, same_photo_scores, stacked
 
 _COARSE_SIDE = 4
 _MIDDLE_SIDE = 8
@@ -40,6 +48,12 @@ _QUERIES_PER_BLOCK = 4096  # keeps a block of the neighbour search in the cache
 # faster query loses none (figures: benchmarks/README.md).
 _NEIGHBOUR_SLACK = 0.5
 _SHIFTS = [(dy, dx) for dy in (-1, 0, 1) for dx in (-1, 0, 1)]
+# A pair comes unordered: either image may be the one cropped a little, so the scale
+# is searched both ways, up to 15% (larger crops are for the leakage audit to find).
+_SCALES = (0.85, 1 / 0.85)
+# Pairs tested at once: the alignment warps eight copies of each, 2.4 MB a pair of
+# 96x96 thumbnails in float32.
+_PAIRS_PER_TEST = 512
 
 
 def _unit_rows(vectors: np.ndarray) -> np.ndarray:
@@ -169,3 +183,35 @@ def near_duplicate_pairs(
             progress(batches, total=batch_count, description="comparing near duplicates")
         )
     return np.concatenate(found)
+
+
+def same_photo_test(
+    pairs: np.ndarray, thumbnails: Sequence[bytes], thresholds: SamePhotoParams
+) -> pd.DataFrame:
+    """The project's test of the same photo on candidate pairs, aligned from where they
+    are (no warp): ``core.same_photo.same_photo_scores``, one row per pair.
+
+    Args:
+        pairs: ``(pairs, 2)`` positions in ``thumbnails``.
+        thumbnails: Each image's square grayscale thumbnail (validation's larger one).
+        thresholds: The minimum of each score.
+    """
+    members, positions = np.unique(pairs, return_inverse=True)
+    positions = positions.reshape(pairs.shape)
+    finest = stacked([thumbnails[member] for member in members])
+    coarse = resized(finest, SIDE)
+    tested = []
+    for first in range(0, max(len(pairs), 1), _PAIRS_PER_TEST):
+        one, other = positions[first : first + _PAIRS_PER_TEST].T
+        detail = (finest[one], finest[other]) if finest.shape[1] > SIDE else None
+        tested.append(
+            same_photo_scores(
+                coarse[one],
+                coarse[other],
+                np.tile([1.0, 0.0, 0.0, 0.0], (len(one), 1)),
+                thresholds,
+                detail=detail,
+                scales=_SCALES,
+            )
+        )
+    return pd.concat(tested, ignore_index=True)

@@ -141,6 +141,14 @@ def _decode_note_findings(decoded: pd.DataFrame, flags: QualityFlags) -> list:
     return found
 
 
+def _scores(pair) -> str:
+    """The same-photo scores of a pair, in words."""
+    words = f"edges correlate {pair.edge_score:.2f} once aligned"
+    if pd.notna(pair.detail_score):
+        words += f", fine detail {pair.detail_score:.2f}"
+    return words
+
+
 def duplicate_findings(
     index: pd.DataFrame, pairs: pd.DataFrame, flags: QualityFlags
 ) -> pd.DataFrame:
@@ -148,7 +156,8 @@ def duplicate_findings(
 
     Args:
         index: Image index with ``duplicate_group``.
-        pairs: ``first``, ``second`` (relative paths) and ``distance`` of each pair.
+        pairs: ``first``, ``second`` (relative paths), ``distance`` and the
+            same-photo scores of each pair.
         flags: Thresholds and actions.
     """
     label_of = index.set_index("relative_path")["label"]
@@ -168,9 +177,12 @@ def duplicate_findings(
             closest,
             "near_duplicate",
             score=closest["distance"],
-            threshold=near.threshold,
+            threshold=near.max_thumbnail_distance,
             action=near.action,
-            detail=[f"like {o} ({label_of[o]})" for o in closest["other"]],
+            detail=[
+                f"the same photo as {other} ({label_of[other]}): {_scores(pair)}"
+                for other, pair in zip(closest["other"], closest.itertuples(), strict=True)
+            ],
         )
     ]
     grouped = index[index["duplicate_group"].notna()]

@@ -13,8 +13,9 @@ from image_classification.core.image_pack import StoredShard
 from image_classification.core.inspection import OK, QUARANTINED, THUMBNAIL_SIDE
 from image_classification.core.inspection_engines import inspected_chunks
 from image_classification.core.params.data_validation import DataValidationParams
+from image_classification.core.params.same_photo import SamePhotoParams
 
-from .duplicates import near_duplicate_pairs
+from .duplicates import near_duplicate_pairs, same_photo_test
 from .flags import (
     apply_actions,
     content_findings,
@@ -186,37 +187,52 @@ def _quarantine_conflicting_duplicates(index: pd.DataFrame) -> pd.DataFrame:
 
 
 def find_near_duplicates(
-    inspected_images: pd.DataFrame, params: DataValidationParams
+    inspected_images: pd.DataFrame,
+    params: DataValidationParams,
+    same_photo: SamePhotoParams,
 ) -> pd.DataFrame:
-    """Pairs of decodable images that look the same up to re-encoding, resizing,
-    brightness or a small shift (see ``duplicates``).
+    """Pairs of decodable images that are the same photo again: re-encoded, resized,
+    recoloured, shifted or cropped a little (see ``duplicates``).
 
     Args:
         inspected_images: Output of ``inspect_images``.
-        params: ``flags.near_duplicate`` holds the distance bound and search width.
+        params: ``flags.near_duplicate`` holds the candidate search's bounds.
+        same_photo: The thresholds of the same-photo test.
 
     Returns:
-        ``first``, ``second`` (relative paths) and ``distance`` per pair.
+        ``first``, ``second`` (relative paths), ``distance`` (of the smoothed 32x32
+        thumbnails) and the same-photo scores (``aligned_score``, ``edge_score``, and
+        ``detail_score`` for images larger than 32 pixels) per pair.
     """
     decoded = inspected_images[inspected_images["status"] == OK]
     side = THUMBNAIL_SIDE
     thumbnails = np.frombuffer(b"".join(decoded["thumbnail"]), dtype=np.uint8)
     near = params.flags.near_duplicate
-    found = near_duplicate_pairs(
+    candidates = near_duplicate_pairs(
         thumbnails.reshape(len(decoded), side, side),
-        max_distance=near.threshold,
+        max_distance=near.max_thumbnail_distance,
         neighbors=near.neighbors,
         candidate_radius=near.candidate_radius,
     )
+    positions = candidates[:, :2].astype(int)
+    tested = same_photo_test(positions, decoded["detail_thumbnail"].tolist(), same_photo)
     paths = decoded["relative_path"].to_numpy()
     pairs = pd.DataFrame(
         {
-            "first": paths[found[:, 0].astype(int)],
-            "second": paths[found[:, 1].astype(int)],
-            "distance": found[:, 2].round(4),
+            "first": paths[positions[:, 0]],
+            "second": paths[positions[:, 1]],
+            "distance": candidates[:, 2].round(4),
+            "aligned_score": tested["aligned_score"].round(4),
+            "edge_score": tested["edge_score"].round(4),
+            "detail_score": tested["detail_score"].round(4),
         }
+    )[tested["same"].to_numpy(bool)].reset_index(drop=True)
+    logger.info(
+        "Found %d near-duplicate pairs among %d images (%d candidates tested)",
+        len(pairs),
+        len(decoded),
+        len(candidates),
     )
-    logger.info("Found %d near-duplicate pairs among %d images", len(pairs), len(decoded))
     return pairs
 
 

@@ -36,7 +36,11 @@ def create_pipeline(**kwargs) -> Pipeline:
             ),
             Node(
                 func=find_near_duplicates,
-                inputs=["inspected_images", "params:data_validation"],
+                inputs=[
+                    "inspected_images",
+                    "params:data_validation",
+                    "params:same_photo",
+                ],
                 outputs="near_duplicate_pairs",
                 name="find_near_duplicates_node",
             ),

@@ -9,16 +9,19 @@ import pandas as pd
 
 from image_classification.core.errors import InputError
 from image_classification.core.params.leakage_audit import LeakageAuditParams
+from image_classification.core.params.same_photo import SamePhotoParams
+from image_classification.core.same_photo import SIDE, resized, stacked
 
-from .search import SIDE, resized, twin_pairs
+from .search import twin_pairs
 
 logger = logging.getLogger(__name__)
 
 _EVALUATED = ("validation", "test")
 
 
-def _thumbnails(detail_thumbnails: pd.DataFrame, paths: pd.Series) -> list[np.ndarray]:
-    """The square grayscale thumbnail of each path, as uint8 arrays."""
+def _thumbnails(detail_thumbnails: pd.DataFrame, paths: pd.Series) -> np.ndarray:
+    """The square grayscale thumbnail of each path, at one side (see
+    ``core.same_photo.stacked``)."""
     by_path = detail_thumbnails.set_index("relative_path")["detail_thumbnail"]
     missing = paths[~paths.isin(by_path.index)]
     if len(missing):
@@ -27,32 +30,14 @@ def _thumbnails(detail_thumbnails: pd.DataFrame, paths: pd.Series) -> list[np.nd
             f"{missing.iloc[0]}): detail_thumbnails and split_manifest come from "
             "different runs; load versions of one run, or run data_validation again"
         )
-    thumbnails = []
-    for content in by_path.loc[paths]:
-        side = round(np.sqrt(len(content)))
-        thumbnails.append(np.frombuffer(content, np.uint8).reshape(side, side))
-    return thumbnails
-
-
-def _at_side(thumbnails: list[np.ndarray], side: int) -> np.ndarray:
-    """The thumbnails as one uint8 ``(n, side, side)`` array (9 KB an image at 96:
-    a float copy of 50,000 photos would take 1.8 GB), each resized (by groups of one
-    size) where it is another size."""
-    images = np.zeros((len(thumbnails), side, side), np.uint8)
-    sizes = np.array([len(thumbnail) for thumbnail in thumbnails])
-    for size in np.unique(sizes):
-        rows = np.flatnonzero(sizes == size)
-        group = np.stack([thumbnails[row] for row in rows])
-        if size != side:
-            group = np.clip(np.rint(resized(group, side)), 0, 255)
-        images[rows] = group
-    return images
+    return stacked(by_path.loc[paths].tolist())
 
 
 def find_cross_split_twins(
     detail_thumbnails: pd.DataFrame,
     split_manifest: pd.DataFrame,
     params: LeakageAuditParams,
+    same_photo: SamePhotoParams,
 ) -> tuple[pd.DataFrame, dict]:
     """Validation and test images that are a training image again: cropped, mirrored,
     recoloured, slightly rotated or re-encoded (see ``search``).
@@ -60,7 +45,8 @@ def find_cross_split_twins(
     Args:
         detail_thumbnails: Validation's grayscale thumbnail of each file.
         split_manifest: Which image is in which split.
-        params: Candidates per image and the score thresholds.
+        params: Candidates per image.
+        same_photo: The score thresholds of the same photo.
 
     Returns:
         One row per confirmed pair, most certain first: the validation or test file,
@@ -73,17 +59,17 @@ def find_cross_split_twins(
     evaluated = split_manifest[split_manifest["split"].isin(_EVALUATED)].reset_index(
         drop=True
     )
-    thumbnails = _thumbnails(
+    finest = _thumbnails(
         detail_thumbnails, pd.concat([train["relative_path"], evaluated["relative_path"]])
     )
-    side = max((len(thumbnail) for thumbnail in thumbnails), default=SIDE)
-    finest = _at_side(thumbnails, side)
+    side = finest.shape[1]
     coarse = resized(finest, SIDE)
     split_at = len(train)
     detail = (finest[:split_at], finest[split_at:]) if side > SIDE else None
-    twins = twin_pairs(coarse[:split_at], coarse[split_at:], params, detail)
+    twins = twin_pairs(
+        coarse[:split_at], coarse[split_at:], params, same_photo, detail=detail
+    )
     query, original = evaluated.loc[twins["query"]], train.loc[twins["train"]]
-    detail_score = twins.get("detail_score", pd.Series(np.nan, index=twins.index))
     table = pd.DataFrame(
         {
             "relative_path": query["relative_path"].to_numpy(),
@@ -91,7 +77,7 @@ def find_cross_split_twins(
             "label": query["label"].to_numpy(),
             "train_relative_path": original["relative_path"].to_numpy(),
             "train_label": original["label"].to_numpy(),
-            "detail_score": detail_score.round(4).to_numpy(),
+            "detail_score": twins["detail_score"].round(4).to_numpy(),
             "edge_score": twins["edge_score"].round(4).to_numpy(),
             "aligned_score": twins["aligned_score"].round(4).to_numpy(),
             "coarse_score": twins["coarse_score"].round(4).to_numpy(),
@@ -105,7 +91,7 @@ def find_cross_split_twins(
         "validation_and_test_images": len(evaluated),
         "alignment_resolution": f"{SIDE}x{SIDE}",
         "detail_resolution": f"{side}x{side}" if detail is not None else None,
-        "thresholds": params.model_dump(),
+        "thresholds": params.model_dump() | same_photo.model_dump(),
     }
     logger.info(
         "%d validation/test images have a twin in the training split (%d pairs; "

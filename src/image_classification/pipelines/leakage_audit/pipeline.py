@@ -14,7 +14,12 @@ def create_pipeline(**kwargs) -> Pipeline:
         [
             Node(
                 func=find_cross_split_twins,
-                inputs=["detail_thumbnails", "split_manifest", "params:leakage_audit"],
+                inputs=[
+                    "detail_thumbnails",
+                    "split_manifest",
+                    "params:leakage_audit",
+                    "params:same_photo",
+                ],
                 outputs=["cross_split_twins", "twin_search_scope"],
                 name="find_cross_split_twins_node",
             ),
