@@ -1,13 +1,14 @@
-"""Recall and precision of cross-split twin detection: the validation's thumbnail
-near-duplicate search and the leakage audit, side by side on the same planted set.
+"""Recall and precision of cross-split twin detection: validation's near duplicates
+and the leakage audit, side by side on the same planted set.
 
 A random 70% of the folder is the training split, the rest validation/test. For each
 transform, ``--per-transform`` training images are copied into validation/test
 transformed: a 10-25% crop resized back, a horizontal flip, colour jitter (hue +-20
 of 256, saturation and brightness x0.6-1.4 / x0.7-1.3), a rotation of up to 10
 degrees, JPEG at quality 30, and a combination of two of them. Every file, planted
-ones included, is decoded by validation's own inspection (the thumbnail search reads
-its thumbnails, the audit its detail thumbnails, through the pipeline's node).
+ones included, is decoded by validation's own inspection, and both run as the
+pipeline's nodes. Validation looks only for copies that keep their framing: the
+re-framed, mirrored and rotated ones are the audit's to find.
 Recall: planted copies whose original is flagged with them. Precision: flagged
 cross-split pairs that are planted; the folders hold real twins of their own, which
 count against both methods here. Photos work the same way: ``--folder`` a folder of
@@ -38,15 +39,12 @@ from PIL import Image, ImageEnhance
 from image_classification.core.decoding import thumbnail_file
 from image_classification.core.inspection import (
     OK,
-    THUMBNAIL_SIDE,
     inspect_files,
 )
 from image_classification.core.params.data_validation import DataValidationParams
 from image_classification.core.params.leakage_audit import LeakageAuditParams
 from image_classification.figures import image_grid
-from image_classification.pipelines.data_validation.duplicates import (
-    near_duplicate_pairs,
-)
+from image_classification.pipelines.data_validation.nodes import find_near_duplicates
 from image_classification.pipelines.leakage_audit.nodes import find_cross_split_twins
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -191,19 +189,22 @@ def _benchmark(args: argparse.Namespace, scratch: Path) -> None:
         f"{len(planted):,} planted copies ({args.per_transform} per transform)"
     )
 
-    start = time.perf_counter()
-    thumbnails = np.frombuffer(b"".join(r["thumbnail"] for r in records), np.uint8)
-    near = validation.flags.near_duplicate
-    found = near_duplicate_pairs(
-        thumbnails.reshape(len(rows), THUMBNAIL_SIDE, THUMBNAIL_SIDE),
-        max_distance=near.max_thumbnail_distance,
-        neighbors=near.neighbors,
-        candidate_radius=near.candidate_radius,
-    )
-    thumbnail_seconds = time.perf_counter() - start
-    thumbnail = _score({(int(a), int(b)) for a, b, _ in found}, split, planted)
-
     paths = [row[0] for row in rows]
+    position = {path: number for number, path in enumerate(paths)}
+    start = time.perf_counter()
+    found = find_near_duplicates(
+        pd.DataFrame(records).assign(relative_path=paths), validation, same_photo_params()
+    )
+    near_seconds = time.perf_counter() - start
+    near = _score(
+        {
+            (position[a], position[b])
+            for a, b in zip(found["first"], found["second"], strict=True)
+        },
+        split,
+        planted,
+    )
+
     manifest = pd.DataFrame(
         {
             "relative_path": paths,
@@ -221,7 +222,6 @@ def _benchmark(args: argparse.Namespace, scratch: Path) -> None:
     start = time.perf_counter()
     twins, scope = find_cross_split_twins(detail, manifest, audit, same_photo_params())
     audit_seconds = time.perf_counter() - start
-    position = {path: number for number, path in enumerate(paths)}
     ours = _score(
         {
             (position[query], position[train])
@@ -236,16 +236,14 @@ def _benchmark(args: argparse.Namespace, scratch: Path) -> None:
         f"audit compared at {scope['alignment_resolution']}"
         + (f" and {scope['detail_resolution']}" if scope["detail_resolution"] else "")
     )
-    print(f"{'transform':<10} {'thumbnail search':>17} {'leakage audit':>14}")
+    print(f"{'transform':<10} {'near duplicates':>17} {'leakage audit':>14}")
     for kind in [*SINGLE, "combo"]:
-        print(
-            f"{kind:<10} {thumbnail['recall'][kind]:>17.1%} {ours['recall'][kind]:>14.1%}"
-        )
-    print(f"{'precision':<10} {thumbnail['precision']:>17.1%} {ours['precision']:>14.1%}")
-    print(f"{'flagged':<10} {thumbnail['flagged']:>17,} {ours['flagged']:>14,}")
-    unplanted = len(thumbnail["unplanted"]), len(ours["unplanted"])
+        print(f"{kind:<10} {near['recall'][kind]:>17.1%} {ours['recall'][kind]:>14.1%}")
+    print(f"{'precision':<10} {near['precision']:>17.1%} {ours['precision']:>14.1%}")
+    print(f"{'flagged':<10} {near['flagged']:>17,} {ours['flagged']:>14,}")
+    unplanted = len(near["unplanted"]), len(ours["unplanted"])
     print(f"{'unplanted':<10} {unplanted[0]:>17,} {unplanted[1]:>14,}")
-    print(f"{'seconds':<10} {thumbnail_seconds:>17.1f} {audit_seconds:>14.1f}")
+    print(f"{'seconds':<10} {near_seconds:>17.1f} {audit_seconds:>14.1f}")
     _draw(args, ours, planted, rows)
 
 

@@ -5,16 +5,18 @@ reported before the same-photo test) as the baseline.
 Validation runs as the pipeline runs it (the real nodes: inspection, near duplicates,
 flags). The baseline keeps the candidate pairs within ``--baseline-distance`` of each
 other on the smoothed 32x32 thumbnails, the bound validation used alone before.
-Prints, for both: groups, files in them, pairs, label-conflict findings, and the time
-of the near-duplicate search.
+Prints, for both: groups, files in them, pairs and label-conflict findings; and the
+time of the near-duplicate search of each, alternately for ``--rounds`` rounds
+(medians, and the median of the rounds' ratios).
 
     python benchmarks/near_duplicate_groups.py --folder PATH [--grid PNG]
-        [--baseline-grid PNG] [--baseline-distance 0.25]
+        [--baseline-grid PNG] [--baseline-distance 0.25] [--rounds 5]
 """
 
 from __future__ import annotations
 
 import argparse
+import statistics
 import sys
 import time
 from pathlib import Path
@@ -97,7 +99,7 @@ def _report(name: str, inspected, pairs, seconds, *, folder, grid) -> None:
         f"{name}: {len(groups)} near-duplicate groups of {folder.name} "
         f"({len(members)} files, {len(conflicts)} label-conflict findings)"
     )
-    image_grid(rows, labels, title, cell_titles=titles).savefig(grid, dpi=60)
+    image_grid(rows, labels, title, cell_titles=titles).savefig(grid, dpi=70)
     print(f"  grid: {grid}")
 
 
@@ -107,16 +109,22 @@ def main() -> None:
     parser.add_argument("--grid", type=Path)
     parser.add_argument("--baseline-grid", type=Path)
     parser.add_argument("--baseline-distance", type=float, default=0.25)
+    parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
     params = validation_params()
     _, inspected, _ = inspect_folder(args.folder, params)
     print(f"{args.folder} ({len(inspected)} files)")
-    start = time.perf_counter()
-    baseline = _baseline_pairs(inspected, args.baseline_distance)
-    baseline_seconds = time.perf_counter() - start
-    start = time.perf_counter()
-    pairs = find_near_duplicates(inspected, params, same_photo_params())
-    seconds = time.perf_counter() - start
+    find_near_duplicates(inspected, params, same_photo_params())  # warm Keras up
+    timings = {"baseline": [], "ours": []}
+    for _ in range(args.rounds):
+        start = time.perf_counter()
+        baseline = _baseline_pairs(inspected, args.baseline_distance)
+        timings["baseline"].append(time.perf_counter() - start)
+        start = time.perf_counter()
+        pairs = find_near_duplicates(inspected, params, same_photo_params())
+        timings["ours"].append(time.perf_counter() - start)
+    baseline_seconds, seconds = (statistics.median(t) for t in timings.values())
+    ratios = [ours / base for base, ours in zip(*timings.values(), strict=True)]
     _report(
         f"thumbnails alone (distance <= {args.baseline_distance})",
         inspected,
@@ -126,6 +134,11 @@ def main() -> None:
         grid=args.baseline_grid,
     )
     _report("validation", inspected, pairs, seconds, folder=args.folder, grid=args.grid)
+    print(
+        f"near-duplicate search, validation / thumbnails alone: "
+        f"{statistics.median(ratios):.1f}x (median of {args.rounds} rounds), "
+        f"{seconds - baseline_seconds:+.2f} s"
+    )
 
 
 if __name__ == "__main__":
