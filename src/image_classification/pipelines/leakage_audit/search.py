@@ -30,6 +30,7 @@ from image_classification.core.params.leakage_audit import LeakageAuditParams
 from image_classification.core.params.same_photo import SamePhotoParams
 from image_classification.core.same_photo import (
     SIDE,
+    START_EDGE_FLOOR,
     Filtered,
     inner,
     matched,
@@ -53,10 +54,6 @@ _VIEWS_PER_CANDIDATE = 8
 _TRAINING_VIEWS_PER_CELL = 64
 _MIN_VIEWS_PER_CELL = 39
 _PROBED_CELLS = 12
-# Candidates whose edges correlate less than this at the best start are not aligned:
-# a copy's edges already agree there, most look-alikes' do not, and the alignment
-# costs ninety warps a pair (what it keeps and loses: benchmarks/README.md).
-_START_EDGE_FLOOR = 0.45
 _START_SCALES = (0.93, 1.0, 1.07)  # the ratio of two neighbouring crop sizes
 _START_SHIFTS = [(dy, dx) for dy in (-1, 0, 1) for dx in (-1, 0, 1)]
 
@@ -267,7 +264,7 @@ def twin_pairs(
     starts = np.zeros((0, 4))
     if len(pairs):
         starts, start_edges = _best_starts(Filtered.of(train), Filtered.of(queries), pairs)
-        promising = start_edges >= _START_EDGE_FLOOR
+        promising = start_edges >= START_EDGE_FLOOR
         pairs, starts = pairs[promising], starts[promising]
     kept = []
     for first in range(0, max(len(pairs), 1), batch):
