@@ -181,6 +181,8 @@ def _aligned(
     moves = np.concatenate([np.eye(4), -np.eye(4)])
     active = np.arange(len(params))
     for round_ in range(rounds):
+        if not len(active):
+            break
         trial = (params[active, None, :] + moves[None] * steps).reshape(-1, 4)
         trial[:, 0] = np.clip(trial[:, 0], *scales)
         trial[:, 1] = np.clip(trial[:, 1], -_MAX_ANGLE, _MAX_ANGLE)
