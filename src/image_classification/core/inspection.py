@@ -48,9 +48,10 @@ STATS_SIDE = 64
 # in pixels: enough that sensor noise and JPEG artefacts stop counting as differences.
 THUMBNAIL_SIDE = 32
 THUMBNAIL_SMOOTHING = 1.0
-# Largest side of the grayscale thumbnail kept for the leakage audit's detail check: at
-# 96 pixels two garments on one floor differ in their folds and seams; no image is
-# enlarged for it (a 32x32 image keeps 32).
+# Largest side of the grayscale thumbnail kept for the same-photo test's detail stage
+# (validation's near duplicates, the leakage audit's twins): at 96 pixels two garments
+# on one floor differ in their folds and seams; no image is enlarged for it (a 32x32
+# image keeps 32).
 DETAIL_SIDE = 96
 # Bytes of pixels hashed at a time.
 HASH_STRIP_BYTES = 16 * 2**20
@@ -101,8 +102,8 @@ def _luminance(image: Image.Image) -> tuple[np.ndarray, bytes]:
 
 def detail_thumbnail(image: Image.Image) -> bytes:
     """Square grayscale bytes of the image at ``DETAIL_SIDE`` a side, or at its
-    shorter side where that is less, unsmoothed: what the leakage audit compares when
-    the training pixels are too coarse to tell two photos apart."""
+    shorter side where that is less, unsmoothed: what the same-photo test compares
+    when 32 pixels are too coarse to tell two photos apart (``core.same_photo``)."""
     side = min(DETAIL_SIDE, image.width, image.height)
     gray = image.convert("L")
     if gray.size != (side, side):

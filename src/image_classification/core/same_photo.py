@@ -35,14 +35,14 @@ SIDE = 32
 # every third round the steps halve. Ranges bound what is called "the same photo".
 _STEPS = np.array([0.03, np.radians(3.0), 1.0, 1.0])
 _ROUNDS = 12
-SCALES = (0.6, 1.05)
+_SCALES = (0.6, 1.05)
 _MAX_ANGLE = np.radians(15.0)
 # A pair this far under min_aligned_score after the coarse rounds is not aligned
 # further: the fine rounds move a correlation by hundredths, not tenths.
 _PRUNING_MARGIN = 0.1
 _MARGIN = 1 / 8  # share of the side left out at each border: rotation and shift fill it
-SMOOTH = 1.0  # sigma of the blur before alignment, in SIDE pixels
-BAND = (0.7, 2.0)  # sigmas of the difference of Gaussians at SIDE
+_SMOOTH = 1.0  # sigma of the blur before alignment, in SIDE pixels
+_BAND = (0.7, 2.0)  # sigmas of the difference of Gaussians at SIDE
 # Detail: steps and rounds of the refinement (shifts in detail pixels), the band in
 # detail pixels, and the tiles compared.
 _DETAIL_STEPS = np.array([0.03, np.radians(2.0), 2.0, 2.0])
@@ -58,7 +58,7 @@ START_EDGE_FLOOR = 0.45
 _ALIGNMENT = ["scale", "angle_degrees", "shift_y", "shift_x"]
 
 
-def resized(gray: np.ndarray, side: int) -> np.ndarray:
+def _resized(gray: np.ndarray, side: int) -> np.ndarray:
     """Grayscale images ``(n, h, w)`` at ``side`` x ``side``, as float32."""
     gray = gray.astype(np.float32)
     if gray.shape[1:] == (side, side):
@@ -68,7 +68,17 @@ def resized(gray: np.ndarray, side: int) -> np.ndarray:
     )[..., 0]
 
 
-def stacked(thumbnails: Sequence[bytes]) -> np.ndarray:
+def compared_images(
+    thumbnails: Sequence[bytes],
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """Validation's grayscale thumbnails as the test compares them: at ``SIDE`` x
+    ``SIDE`` (float32), and at their own larger side for the detail stage (uint8;
+    ``None`` where none has more than ``SIDE`` pixels a side)."""
+    finest = _stacked(thumbnails)
+    return _resized(finest, SIDE), finest if finest.shape[1] > SIDE else None
+
+
+def _stacked(thumbnails: Sequence[bytes]) -> np.ndarray:
     """Square grayscale thumbnails (bytes, side the square root of their length) as
     one uint8 ``(n, side, side)`` array at the largest side among them (9 KB an image
     at 96: a float copy of 50,000 photos would take 1.8 GB), each resized (by groups
@@ -83,7 +93,7 @@ def stacked(thumbnails: Sequence[bytes]) -> np.ndarray:
             [np.frombuffer(thumbnails[row], np.uint8).reshape(own, own) for row in rows]
         )
         if own != side:
-            group = np.clip(np.rint(resized(group, side)), 0, 255)
+            group = np.clip(np.rint(_resized(group, side)), 0, 255)
         images[rows] = group
     return images
 
@@ -150,13 +160,19 @@ class Filtered(NamedTuple):
     band: np.ndarray
 
     @classmethod
-    def of(cls, gray: np.ndarray, smooth: float = SMOOTH, band=BAND) -> Filtered:
+    def of(cls, gray: np.ndarray, smooth: float = _SMOOTH, band=_BAND) -> Filtered:
         gray = gray.astype(np.float32)
-        fine, coarse = band
-        passed = gaussian_filter(gray, (0, fine, fine)) - gaussian_filter(
-            gray, (0, coarse, coarse)
-        )
-        return cls(gaussian_filter(gray, (0, smooth, smooth)), passed)
+        return cls(gaussian_filter(gray, (0, smooth, smooth)), band_passed(gray, band))
+
+
+def band_passed(gray: np.ndarray, sigmas: tuple[float, float] = _BAND) -> np.ndarray:
+    """Grayscale images less their smooth shading and their finest noise: a difference
+    of Gaussians (the edges and texture a copy keeps)."""
+    gray = gray.astype(np.float32)
+    fine, coarse = sigmas
+    return gaussian_filter(gray, (0, fine, fine)) - gaussian_filter(
+        gray, (0, coarse, coarse)
+    )
 
 
 def _aligned(
@@ -232,7 +248,7 @@ def _detail_scores(
     side = reference.shape[1]
     start = alignment.copy()
     start[:, 2:] *= side / SIDE
-    smooth = SMOOTH * side / SIDE
+    smooth = _SMOOTH * side / SIDE
     fixed = Filtered.of(reference, smooth, _DETAIL_BAND)
     moved = Filtered.of(moving, smooth, _DETAIL_BAND)
     _, params = _aligned(
@@ -273,7 +289,7 @@ def same_photo_scores(
     thresholds: SamePhotoParams,
     *,
     detail: tuple[np.ndarray, np.ndarray] | None = None,
-    scales: tuple[float, float] = SCALES,
+    scales: tuple[float, float] = _SCALES,
 ) -> pd.DataFrame:
     """Whether each pair is the same photo, and the scores that decided it.
 
@@ -317,11 +333,9 @@ def same_photo_scores(
             scales=scales,
             floor=thresholds.min_aligned_score - _PRUNING_MARGIN,
         )
-        edges[search] = _scores_at(
-            Filtered(fixed.blurred[search], fixed.band[search]),
-            Filtered(moved.blurred[search], moved.band[search]),
-            params[search],
-        )[1]
+        edges[search] = matched(
+            unit(inner(fixed.band[search])), warped(moved.band[search], params[search])
+        )
     same = _passes(aligned, edges, thresholds)
     detail_score = np.full(len(same), np.nan)
     if detail is not None and same.any():

@@ -33,7 +33,7 @@ from sklearn.decomposition import PCA
 
 from image_classification.core.params.same_photo import SamePhotoParams
 from image_classification.core.progress import progress
-from image_classification.core.same_photo import SIDE, resized, same_photo_scores, stacked
+from image_classification.core.same_photo import compared_images, same_photo_scores
 
 _COARSE_SIDE = 4
 _MIDDLE_SIDE = 8
@@ -198,12 +198,11 @@ def same_photo_test(
     """
     members, positions = np.unique(pairs, return_inverse=True)
     positions = positions.reshape(pairs.shape)
-    finest = stacked([thumbnails[member] for member in members])
-    coarse = resized(finest, SIDE)
+    coarse, finest = compared_images([thumbnails[member] for member in members])
     tested = []
     for first in range(0, max(len(pairs), 1), _PAIRS_PER_TEST):
         one, other = positions[first : first + _PAIRS_PER_TEST].T
-        detail = (finest[one], finest[other]) if finest.shape[1] > SIDE else None
+        detail = None if finest is None else (finest[one], finest[other])
         tested.append(
             same_photo_scores(
                 coarse[one],

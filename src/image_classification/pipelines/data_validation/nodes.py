@@ -238,7 +238,8 @@ def find_near_duplicates(
 
 def keep_detail_thumbnails(inspected_images: pd.DataFrame) -> pd.DataFrame:
     """The larger grayscale thumbnail of every decodable file, for the leakage audit
-    (see ``core.inspection.detail_thumbnail``).
+    to run the same-photo test across the split (see
+    ``core.inspection.detail_thumbnail``).
 
     Args:
         inspected_images: Output of ``inspect_images``.

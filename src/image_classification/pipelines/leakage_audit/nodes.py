@@ -10,7 +10,7 @@ import pandas as pd
 from image_classification.core.errors import InputError
 from image_classification.core.params.leakage_audit import LeakageAuditParams
 from image_classification.core.params.same_photo import SamePhotoParams
-from image_classification.core.same_photo import SIDE, resized, stacked
+from image_classification.core.same_photo import SIDE, compared_images
 
 from .search import twin_pairs
 
@@ -19,9 +19,11 @@ logger = logging.getLogger(__name__)
 _EVALUATED = ("validation", "test")
 
 
-def _thumbnails(detail_thumbnails: pd.DataFrame, paths: pd.Series) -> np.ndarray:
-    """The square grayscale thumbnail of each path, at one side (see
-    ``core.same_photo.stacked``)."""
+def _thumbnails(
+    detail_thumbnails: pd.DataFrame, paths: pd.Series
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """The grayscale thumbnail of each path, as the same-photo test compares them
+    (see ``core.same_photo.compared_images``)."""
     by_path = detail_thumbnails.set_index("relative_path")["detail_thumbnail"]
     missing = paths[~paths.isin(by_path.index)]
     if len(missing):
@@ -30,7 +32,7 @@ def _thumbnails(detail_thumbnails: pd.DataFrame, paths: pd.Series) -> np.ndarray
             f"{missing.iloc[0]}): detail_thumbnails and split_manifest come from "
             "different runs; load versions of one run, or run data_validation again"
         )
-    return stacked(by_path.loc[paths].tolist())
+    return compared_images(by_path.loc[paths].tolist())
 
 
 def find_cross_split_twins(
@@ -59,13 +61,12 @@ def find_cross_split_twins(
     evaluated = split_manifest[split_manifest["split"].isin(_EVALUATED)].reset_index(
         drop=True
     )
-    finest = _thumbnails(
+    coarse, finest = _thumbnails(
         detail_thumbnails, pd.concat([train["relative_path"], evaluated["relative_path"]])
     )
-    side = finest.shape[1]
-    coarse = resized(finest, SIDE)
     split_at = len(train)
-    detail = (finest[:split_at], finest[split_at:]) if side > SIDE else None
+    detail = None if finest is None else (finest[:split_at], finest[split_at:])
+    side = SIDE if finest is None else finest.shape[1]
     twins = twin_pairs(
         coarse[:split_at], coarse[split_at:], params, same_photo, detail=detail
     )

@@ -31,7 +31,7 @@ from image_classification.core.params.same_photo import SamePhotoParams
 from image_classification.core.same_photo import (
     SIDE,
     START_EDGE_FLOOR,
-    Filtered,
+    band_passed,
     inner,
     matched,
     same_photo_scores,
@@ -196,7 +196,7 @@ def _start(pairs: pd.DataFrame) -> np.ndarray:
 
 
 def _best_starts(
-    train: Filtered, queries: Filtered, pairs: pd.DataFrame
+    train: np.ndarray, queries: np.ndarray, pairs: pd.DataFrame
 ) -> tuple[np.ndarray, np.ndarray]:
     """The best of a few starts near the one the candidate search implies, and its
     band-passed correlation: the view scaled by ``_START_SCALES`` (a copy's crop
@@ -204,11 +204,16 @@ def _best_starts(
     between two indexed positions). A warp per scale, where the alignment takes
     about ninety.
 
+    Args:
+        train: The training images, band-passed (``core.same_photo.band_passed``).
+        queries: The validation and test images, the same way.
+        pairs: The candidate pairs (``candidate_pairs``).
+
     Returns:
         ``(pairs, 4)`` start warps and ``(pairs,)`` correlations.
     """
-    target = unit(inner(_facing(queries.band, pairs)))
-    moving = train.band[pairs["train"].to_numpy()]
+    target = unit(inner(_facing(queries, pairs)))
+    moving = train[pairs["train"].to_numpy()]
     implied = _start(pairs)
     best = np.full(len(pairs), -np.inf)
     starts = implied.copy()
@@ -263,7 +268,7 @@ def twin_pairs(
     pairs = candidate_pairs(train, queries, params.candidates)
     starts = np.zeros((0, 4))
     if len(pairs):
-        starts, start_edges = _best_starts(Filtered.of(train), Filtered.of(queries), pairs)
+        starts, start_edges = _best_starts(band_passed(train), band_passed(queries), pairs)
         promising = start_edges >= START_EDGE_FLOOR
         pairs, starts = pairs[promising], starts[promising]
     kept = []
@@ -279,7 +284,7 @@ def twin_pairs(
         )
         scored = pd.concat([chunk.reset_index(drop=True), scored], axis=1)
         kept.append(scored[scored["same"]])
-    twins = pd.concat(kept, ignore_index=True).drop(columns="same", errors="ignore")
+    twins = pd.concat(kept, ignore_index=True).drop(columns="same")
     return twins.sort_values(
         ["detail_score", "edge_score", "query"],
         ascending=[False, False, True],
