@@ -31,6 +31,8 @@ from tests.core.test_decoding import _bmp_4bit, _bmp_rle8, _png_16bit_rgb
 sys.path.insert(0, str(Path(__file__).parent))
 from project_setup import validation_params
 
+from tests.conftest import fixed_size
+
 SIDE = 32
 
 
@@ -102,7 +104,7 @@ def main() -> None:
             (Path(scratch) / "modes" / name).write_bytes(content)
         listing = ImageFolderDataset(path=scratch).load()
         index, pixels = inspect_images(
-            listing, ["modes"], validation_params(), [SIDE, SIDE]
+            listing, ["modes"], validation_params(), fixed_size(SIDE, SIDE)
         )
         image_pack = pack_images(index, pixels, PackingParams(shard_size=4))
     paths = image_pack.index["relative_path"]

@@ -149,10 +149,9 @@ def main() -> None:
     parser.add_argument("--folder", type=Path, required=True)
     parser.add_argument("--epochs", type=int, default=30, help="with XLA")
     parser.add_argument("--eager-epochs", type=int, default=3, help="without XLA")
+    parser.add_argument("--side", type=int, default=32, help="training image side")
     args = parser.parse_args()
-    size = tuple(
-        yaml.safe_load((PROJECT / "conf/base/parameters.yml").read_text())["image_size"]
-    )
+    size = (args.side, args.side)
     images, labels = load_folder(args.folder, size)
     train_x, val_x, train_y, val_y = train_test_split(
         images, labels, test_size=0.2, stratify=labels, random_state=0

@@ -13,11 +13,13 @@ from omegaconf import OmegaConf
 from image_classification.core.image_pack import ImagePack
 from image_classification.core.params.data_split import DataSplitParams
 from image_classification.core.params.data_validation import DataValidationParams
+from image_classification.core.params.image_sizing import ImageSizingParams
 from image_classification.core.params.packing import PackingParams
 from image_classification.core.params.same_photo import SamePhotoParams
 from image_classification.datasets import ImageFolderDataset, LabelsFileDataset
 from image_classification.pipelines.data_split.nodes import assign_splits
 from image_classification.pipelines.data_validation.nodes import (
+    choose_image_size,
     find_near_duplicates,
     flag_images,
     inspect_images,
@@ -64,9 +66,17 @@ def parse_params(text: str) -> dict[str, dict]:
     return groups
 
 
-def image_size() -> list[int]:
-    """The configured ``image_size`` (`conf/base/parameters.yml`)."""
-    return _parameters()["image_size"]
+def training_image_size(listing: pd.DataFrame, classes: list[str]) -> dict:
+    """The training image size the configured ``image_size`` and ``image_sizing``
+    (`conf/base/parameters.yml`) choose for a listing, by the pipeline's node."""
+    parameters = _parameters()
+    return choose_image_size(
+        listing,
+        classes,
+        parameters["image_size"],
+        configured("image_sizing", ImageSizingParams),
+        parameters["seed"],
+    )
 
 
 def validation_params(**overrides) -> DataValidationParams:
@@ -86,7 +96,8 @@ def inspect_folder(
     pipeline's nodes."""
     listing = ImageFolderDataset(path=str(folder)).load()
     classes = resolve_class_names(listing, NO_LABELS, params)
-    return classes, *inspect_images(listing, classes, params, image_size())
+    size = training_image_size(listing, classes)
+    return classes, *inspect_images(listing, classes, params, size)
 
 
 def validate_folder(

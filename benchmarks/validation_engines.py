@@ -30,14 +30,19 @@ from image_classification.datasets import ImageFolderDataset
 from image_classification.pipelines.data_validation.nodes import inspect_images
 
 sys.path.insert(0, str(Path(__file__).parent))
-from project_setup import image_size, validation_params
+from project_setup import training_image_size, validation_params
 
 DATASETS = Path(__file__).resolve().parents[2] / "shared" / "datasets"
 
 
 def _seconds(listing, class_names, **params) -> float:
     start = time.perf_counter()
-    inspect_images(listing, class_names, validation_params(**params), image_size())
+    inspect_images(
+        listing,
+        class_names,
+        validation_params(**params),
+        training_image_size(listing, class_names),
+    )
     return time.perf_counter() - start
 
 
@@ -51,7 +56,12 @@ def _dask_threads(listing, class_names, cores: int, store: str) -> float:
             "dask_scheduler": cluster.scheduler_address,
             "dask_pixel_store": store,
         }
-        inspect_images(listing, class_names, validation_params(**params), image_size())
+        inspect_images(
+            listing,
+            class_names,
+            validation_params(**params),
+            training_image_size(listing, class_names),
+        )
     return time.perf_counter() - start
 
 

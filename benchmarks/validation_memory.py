@@ -39,6 +39,7 @@ import yaml
 from image_classification.datasets import ImageFolderDataset
 from image_classification.pipelines.data_validation import nodes, plots
 from image_classification.core.params.data_validation import DataValidationParams
+from image_classification.core.params.image_sizing import ImageSizingParams
 from image_classification.core.params.same_photo import SamePhotoParams
 
 
@@ -71,11 +72,13 @@ if __name__ == "__main__":
     values = yaml.safe_load((conf / "parameters_data_validation.yml").read_text())
     params = DataValidationParams(**values["data_validation"] | {"classes": None})
     shared = yaml.safe_load((conf / "parameters.yml").read_text())
-    image_size, same_photo = shared["image_size"], SamePhotoParams(**shared["same_photo"])
+    sizing = ImageSizingParams(**shared["image_sizing"])
+    same_photo = SamePhotoParams(**shared["same_photo"])
     labels = pd.DataFrame(columns=["file", "label"])
     listing = ImageFolderDataset(path=folder).load()
     classes = nodes.resolve_class_names(listing, labels, params)
-    inspected, pixels = nodes.inspect_images(listing, classes, params, image_size)
+    size = nodes.choose_image_size(listing, classes, shared["image_size"], sizing, 0)
+    inspected, pixels = nodes.inspect_images(listing, classes, params, size)
     pairs = nodes.find_near_duplicates(inspected, params, same_photo)
     index, findings, _ = nodes.flag_images(inspected, pairs, labels, params)
     plots.plot_flag_examples(findings, index, params)

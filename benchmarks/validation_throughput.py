@@ -35,8 +35,8 @@ sys.path.insert(0, str(Path(__file__).parent))
 from project_setup import (
     NO_LABELS,
     configured,
-    image_size,
     same_photo_params,
+    training_image_size,
     validation_params,
 )
 
@@ -45,7 +45,12 @@ DATASETS = Path(__file__).resolve().parents[2] / "shared" / "datasets"
 
 def _seconds(listing, class_names, workers: int) -> float:
     start = time.perf_counter()
-    inspect_images(listing, class_names, validation_params(workers=workers), image_size())
+    inspect_images(
+        listing,
+        class_names,
+        validation_params(workers=workers),
+        training_image_size(listing, class_names),
+    )
     return time.perf_counter() - start
 
 
@@ -83,7 +88,9 @@ def _whole_validation(folder: Path, workers: int) -> None:
     seconds["listing"] = time.perf_counter() - start
     classes = resolve_class_names(listing, NO_LABELS, params)
     start = time.perf_counter()
-    inspected, pixels = inspect_images(listing, classes, params, image_size())
+    inspected, pixels = inspect_images(
+        listing, classes, params, training_image_size(listing, classes)
+    )
     seconds["inspection"] = time.perf_counter() - start
     start = time.perf_counter()
     pairs = find_near_duplicates(inspected, params, same_photo_params())

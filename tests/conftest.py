@@ -10,7 +10,6 @@ import fsspec.config
 import numpy as np
 import pandas as pd
 import pytest
-import yaml
 from PIL import Image
 from xdist.scheduler import LoadScopeScheduling
 
@@ -18,18 +17,20 @@ from image_classification.core.image_pack import ImagePack
 from image_classification.core.model import make_model
 from image_classification.core.params.data_split import DataSplitParams
 from image_classification.core.params.data_validation import DataValidationParams
+from image_classification.core.params.image_sizing import ImageSizingParams
 from image_classification.core.params.packing import PackingParams
 from image_classification.core.params.same_photo import SamePhotoParams
 from image_classification.datasets import ImageFolderDataset
 from image_classification.demo_images import write_image_folder
 from image_classification.pipelines.data_split.nodes import assign_splits
 from image_classification.pipelines.data_validation.nodes import (
+    choose_image_size,
     find_near_duplicates,
     flag_images,
     inspect_images,
 )
 from image_classification.pipelines.packing.nodes import pack_images
-from tests.project_copy import PROJECT_ROOT, base_config
+from tests.project_copy import base_config
 
 os.environ.setdefault("DO_NOT_TRACK", "1")
 os.environ.setdefault("KEDRO_DISABLE_TELEMETRY", "1")
@@ -87,17 +88,43 @@ def validation_params(**overrides) -> DataValidationParams:
     return DataValidationParams(**(values | overrides))
 
 
+# Every augmentation layer switched off.
+NO_AUGMENTATION = {
+    "flip": None,
+    "rotation_degrees": 0,
+    "translation_fraction": 0,
+    "crop_area_min": 1,
+    "brightness": 0,
+    "contrast": 0,
+    "saturation": 0,
+}
+
+
+def fixed_size(height: int, width: int, fit: str = "squash") -> dict:
+    """A training image size as ``choose_image_size`` gives one set in image_size."""
+    return {"height": height, "width": width, "fit": fit, "chosen_from": "set"}
+
+
+def training_image_size(listing: pd.DataFrame, class_names) -> dict:
+    """The training image size the configured parameters choose for a listing."""
+    return choose_image_size(
+        listing,
+        list(class_names),
+        base_parameters("image_size"),
+        ImageSizingParams(**base_parameters("image_sizing")),
+        seed=0,
+    )
+
+
 def decode_and_flag(
     root: Path | str, params: DataValidationParams, class_names=TINY_CLASSES, labels=None
 ) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
-    """The image index, findings and decoded pixels (at the configured
-    ``image_size``) of a folder (or a bucket URL), made by the real nodes in order."""
+    """The image index, findings and decoded pixels (at the image size the configured
+    parameters choose) of a folder (or a bucket URL), made by the real nodes in order."""
     labels = NO_LABELS if labels is None else labels
     listing = ImageFolderDataset(path=str(root)).load()
-    image_size = yaml.safe_load(
-        (PROJECT_ROOT / "conf" / "base" / "parameters.yml").read_text()
-    )["image_size"]
-    inspected, pixels = inspect_images(listing, list(class_names), params, image_size)
+    size = training_image_size(listing, class_names)
+    inspected, pixels = inspect_images(listing, list(class_names), params, size)
     pairs = find_near_duplicates(inspected, params, same_photo_params())
     index, findings, _ = flag_images(inspected, pairs, labels, params)
     return index, findings, pixels

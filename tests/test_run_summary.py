@@ -7,6 +7,13 @@ import pandas as pd
 from image_classification.run_summary import summary_lines
 
 REPORTS = {
+    "training_image_size": {
+        "height": 96,
+        "width": 96,
+        "fit": "squash",
+        "chosen_from": "from the images' median 533x400 (height x width, 500 files), "
+        "capped at image_sizing.max_side 96; set image_size to override",
+    },
     "validation_report": {
         "files": 1613,
         "ok": 1607,
@@ -26,6 +33,8 @@ REPORTS = {
         "stop_reason": "early_stopping",
         "validation_accuracy": 0.81234,
         "test_accuracy": 0.79,
+        "test_balanced_accuracy": 0.7012,
+        "test_recall_by_class": {"a": 0.9, "b": 0.5, "c": 0.7, "d": 0.8},
     },
     "leakage_report": {
         "twins_per_split": {
@@ -47,9 +56,13 @@ def test_a_whole_run_is_summed_up_in_a_few_lines():
         "Run summary",
         "  validation: 1,613 files, 1,607 usable, 6 quarantined "
         "(empty_file 5, truncated 1)",
+        "  images: trained at 96x96 (squash), from the images' median 533x400 (height "
+        "x width, 500 files), capped at image_sizing.max_side 96; set image_size to "
+        "override",
         "  split: 150 train, 15 validation, 18 test",
         "  training: best epoch 7 of 10 (early stopping); validation accuracy 0.812, "
-        "test accuracy 0.790",
+        "test accuracy 0.790, balanced accuracy 0.701 (lowest test recall: b 0.50, "
+        "c 0.70, d 0.80)",
         "  leakage: 2 of 15 validation, 3 of 18 test images have a training twin; "
         "test accuracy 1.000 on them, 0.667 on the rest",
         "  verdict: good fit: Training and validation agree.",

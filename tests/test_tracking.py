@@ -69,7 +69,7 @@ def test_the_serving_model_is_logged_with_its_signature_example_and_classes(trac
     inner = keras.Sequential(
         [keras.Input((8, 8, 3)), keras.layers.Flatten(), keras.layers.Dense(3, "softmax")]
     )
-    serving = build_serving_model(inner, ["a", "b", "c"], [8, 8])
+    serving = build_serving_model(inner, ["a", "b", "c"])
     with mlflow.start_run() as run:
         MlflowReportHooks().after_dataset_saved("serving_model", serving, node=None)
 

@@ -16,6 +16,7 @@ from kedro.io.core import get_filepath_str
 from image_classification.core.manifest import SPLITS
 
 _SUMMARIZED = {
+    "training_image_size",
     "validation_report",
     "split_report",
     "training_metrics",
@@ -23,6 +24,8 @@ _SUMMARIZED = {
     "diagnosis",
     "predictions",
 }
+# Classes the training line names as the weakest, by test recall.
+_WEAKEST_CLASSES = 3
 # Outputs a person opens next: the summary ends with the path this run saved.
 _PATHS = {"run_report": "report", "predictions": "predictions"}
 
@@ -42,16 +45,16 @@ def summary_lines(reports: dict[str, Any], paths: dict[str, str]) -> list[str]:
             f"{validation['quarantined']:,} quarantined"
             + (f" ({reasons})" if reasons else "")
         )
+    if size := reports.get("training_image_size"):
+        lines.append(
+            f"images: trained at {size['height']}x{size['width']} ({size['fit']}), "
+            f"{size['chosen_from']}"
+        )
     if split := reports.get("split_report"):
         sizes = {name: sum(split["counts"].get(name, {}).values()) for name in SPLITS}
         lines.append("split: " + ", ".join(f"{sizes[name]:,} {name}" for name in SPLITS))
     if metrics := reports.get("training_metrics"):
-        lines.append(
-            f"training: best epoch {metrics['best_epoch']} of {metrics['epochs_run']} "
-            f"({metrics['stop_reason'].replace('_', ' ')}); validation accuracy "
-            f"{metrics['validation_accuracy']:.3f}, test accuracy "
-            f"{metrics['test_accuracy']:.3f}"
-        )
+        lines.append(_training_line(metrics))
     if leakage := reports.get("leakage_report"):
         lines.append(_leakage_line(leakage))
     if diagnosis := reports.get("diagnosis"):
@@ -62,6 +65,21 @@ def summary_lines(reports: dict[str, Any], paths: dict[str, str]) -> list[str]:
     if lines:
         lines += [f"{_PATHS[name]}: {path}" for name, path in paths.items()]
     return ["Run summary", *(f"  {line}" for line in lines)] if lines else []
+
+
+def _training_line(metrics: dict) -> str:
+    """Best epoch, accuracy and balanced accuracy, and the classes found least."""
+    recalls = sorted(metrics["test_recall_by_class"].items(), key=lambda item: item[1])
+    weakest = ", ".join(
+        f"{name} {recall:.2f}" for name, recall in recalls[:_WEAKEST_CLASSES]
+    )
+    return (
+        f"training: best epoch {metrics['best_epoch']} of {metrics['epochs_run']} "
+        f"({metrics['stop_reason'].replace('_', ' ')}); validation accuracy "
+        f"{metrics['validation_accuracy']:.3f}, test accuracy "
+        f"{metrics['test_accuracy']:.3f}, balanced accuracy "
+        f"{metrics['test_balanced_accuracy']:.3f} (lowest test recall: {weakest})"
+    )
 
 
 def _leakage_line(leakage: dict) -> str:

@@ -48,7 +48,7 @@ def _images() -> list[np.ndarray]:
 
 def test_serving_model_gives_the_training_model_probabilities_at_its_size():
     model = _trained_like_model()
-    serving = build_serving_model(model, CLASS_NAMES, [16, 16])
+    serving = build_serving_model(model, CLASS_NAMES)
     image = _images()[0][None]
     expected = model.predict(image.astype("float32") / 255.0, verbose=0)
     np.testing.assert_allclose(serving.model.predict(image, verbose=0), expected, atol=1e-6)
@@ -56,7 +56,7 @@ def test_serving_model_gives_the_training_model_probabilities_at_its_size():
 
 
 def test_each_format_loads_without_project_code(tmp_path: Path):
-    serving = build_serving_model(_trained_like_model(), CLASS_NAMES, [16, 16])
+    serving = build_serving_model(_trained_like_model(), CLASS_NAMES)
     dataset = ServingModelDataset(
         filepath=str(tmp_path / "serving_model"), version=Version(None, None)
     )
@@ -91,7 +91,7 @@ def test_each_format_loads_without_project_code(tmp_path: Path):
 
 
 def test_saved_version_loads_back_and_a_partial_folder_is_no_version(tmp_path: Path):
-    serving = build_serving_model(_trained_like_model(), CLASS_NAMES, [16, 16])
+    serving = build_serving_model(_trained_like_model(), CLASS_NAMES)
     root = tmp_path / "serving_model"
     ServingModelDataset(
         filepath=str(root), version=Version(None, "2026-01-01T00.00.00.000Z")

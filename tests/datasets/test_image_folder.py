@@ -14,7 +14,7 @@ from kedro.io import DatasetError
 from image_classification.core.errors import InputError, input_error_in
 from image_classification.datasets import ImageFolderDataset
 from image_classification.pipelines.data_validation.nodes import inspect_images
-from tests.conftest import TINY_CLASSES, validation_params
+from tests.conftest import TINY_CLASSES, fixed_size, validation_params
 
 
 def test_lists_every_file_sorted_with_its_class_folder(tmp_path):
@@ -137,8 +137,8 @@ def test_a_bucket_lists_and_validates_as_the_same_folder_on_disk(
     pd.testing.assert_frame_equal(local[columns], remote[columns])
     assert remote["path"].str.startswith(f"{bucket}/images/").all()
     params = validation_params()
-    here, _ = inspect_images(local, list(TINY_CLASSES), params, [32, 32])
-    there, _ = inspect_images(remote, list(TINY_CLASSES), params, [32, 32])
+    here, _ = inspect_images(local, list(TINY_CLASSES), params, fixed_size(32, 32))
+    there, _ = inspect_images(remote, list(TINY_CLASSES), params, fixed_size(32, 32))
     pd.testing.assert_frame_equal(here.drop(columns="path"), there.drop(columns="path"))
 
 

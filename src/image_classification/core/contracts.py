@@ -49,6 +49,16 @@ class ValidationReport(_Contract):
     limits: dict[str, Any]
 
 
+class TrainingImageSize(_Contract):
+    """``training_image_size``: the size every image is trained at, how an image of
+    another shape fits it, and what the size was chosen from."""
+
+    height: int
+    width: int
+    fit: str
+    chosen_from: str
+
+
 class Imbalance(_Contract):
     largest_over_smallest: float
     threshold: float
@@ -71,9 +81,12 @@ class TrainingMetrics(_Contract):
     """``training_metrics``: the saved model on the validation and test splits."""
 
     validation_accuracy: float
+    validation_balanced_accuracy: float
     validation_crossentropy: float
     test_accuracy: float
+    test_balanced_accuracy: float
     test_crossentropy: float
+    test_recall_by_class: dict[str, float]
     best_epoch: int
     epochs_run: int
     stop_reason: str

@@ -128,16 +128,27 @@ def _png_bit_depth(content: bytes) -> int | None:
     return None
 
 
-def resized_pixels(rgb: Image.Image, image_size: Sequence[int]) -> np.ndarray:
+def resized_pixels(
+    rgb: Image.Image, image_size: Sequence[int], fit: str = "squash"
+) -> np.ndarray:
     """``rgb`` as a uint8 ``(height, width, 3)`` array of ``image_size``.
 
     Bilinear with Pillow's antialiasing (its filter widens when shrinking), the
     resampling the training pipeline has always used; an image already of that size
-    is returned as is.
+    is returned as is. ``fit`` says what happens to an image of another shape:
+    ``squash`` stretches it whole, ``crop`` keeps its centre at the size's shape,
+    ``pad`` keeps it whole and fills the sides with black. Keras' ``Resizing`` with
+    ``crop_to_aspect_ratio`` or ``pad_to_aspect_ratio`` does the same, so the serving
+    model fits images as validation did.
     """
     height, width = image_size
     if rgb.size != (width, height):
-        rgb = rgb.resize((width, height), Image.Resampling.BILINEAR)
+        if fit == "crop":
+            rgb = ImageOps.fit(rgb, (width, height), Image.Resampling.BILINEAR)
+        elif fit == "pad":
+            rgb = ImageOps.pad(rgb, (width, height), Image.Resampling.BILINEAR)
+        else:
+            rgb = rgb.resize((width, height), Image.Resampling.BILINEAR)
     return np.asarray(rgb, dtype=np.uint8)
 
 

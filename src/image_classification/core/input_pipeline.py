@@ -24,19 +24,70 @@ _HORIZONTAL = ("horizontal", "horizontal_and_vertical")
 _VERTICAL = ("vertical", "horizontal_and_vertical")
 
 
+# Random resized crops keep an aspect ratio between these (Inception's, torchvision's
+# and fastai's range): a garment stretched by a third is still that garment.
+_CROP_ASPECT = (3 / 4, 4 / 3)
+
+
 def is_augmenting(layers: AugmentationLayers) -> bool:
     """Whether any transform is switched on."""
-    return bool(layers.flip or layers.rotation_degrees or layers.translation_fraction)
+    return layers.geometric or layers.photometric
+
+
+def augmented(images: tf.Tensor, seed: tf.Tensor, layers: AugmentationLayers) -> tf.Tensor:
+    """The switched-on transforms of a batch: ``random_affine``, then
+    ``random_colour``, each from its own stream of ``seed``."""
+    if layers.geometric:
+        images = random_affine(images, seed, layers)
+    if layers.photometric:
+        colour_seed = tf.random.experimental.stateless_fold_in(seed, 1)
+        images = random_colour(images, colour_seed, layers)
+    return images
+
+
+def random_colour(
+    images: tf.Tensor, seed: tf.Tensor, layers: AugmentationLayers
+) -> tf.Tensor:
+    """Change each image's saturation, contrast and brightness by a random factor.
+
+    What Keras' ``RandomSaturation``, ``RandomContrast`` and ``RandomBrightness`` do,
+    per image, from a stateless ``seed`` (Keras' layers draw from a stateful
+    generator, which batches augmented in parallel would share in a varying order):
+    saturation scales each pixel's distance from its grey, contrast the distance from
+    the image's mean, brightness adds a constant; the result is clipped to [0, 1].
+
+    Args:
+        images: ``(batch, height, width, 3)`` floats in [0, 1].
+        seed: Two integers; the same seed gives the same changes.
+        layers: ``saturation``, ``contrast`` and ``brightness`` strengths.
+    """
+    saturation_seed, contrast_seed, brightness_seed = tf.unstack(
+        tf.random.experimental.stateless_split(seed, 3)
+    )
+    shape = tf.stack([tf.shape(images)[0], 1, 1, 1])
+
+    def factor(strength: float, factor_seed: tf.Tensor) -> tf.Tensor:
+        return tf.random.stateless_uniform(shape, factor_seed, -strength, strength)
+
+    grey = tf.reduce_mean(images, axis=-1, keepdims=True)
+    images = grey + (images - grey) * (1 + factor(layers.saturation, saturation_seed))
+    mean = tf.reduce_mean(images, axis=[1, 2, 3], keepdims=True)
+    images = mean + (images - mean) * (1 + factor(layers.contrast, contrast_seed))
+    images += factor(layers.brightness, brightness_seed)
+    return tf.clip_by_value(images, 0.0, 1.0)
 
 
 def random_affine(
     images: tf.Tensor, seed: tf.Tensor, layers: AugmentationLayers
 ) -> tf.Tensor:
-    """Flip, rotate and shift each image of a batch in one affine resampling.
+    """Crop, flip, rotate and shift each image of a batch in one affine resampling.
 
     Draws what Keras' ``RandomFlip``, ``RandomRotation(degrees / 360)`` and
     ``RandomTranslation(fraction, fraction)`` draw (a flip with probability 1/2, an
-    angle uniform in +-degrees, a shift uniform in +-fraction of the side), composes
+    angle uniform in +-degrees, a shift uniform in +-fraction of the side) and, with
+    ``crop_area_min`` below 1, a random resized crop as photo training uses it (a
+    part of the image of uniform area share in [crop_area_min, 1] and aspect ratio in
+    [3/4, 4/3], anywhere in it, stretched back to the whole), composes
     them into one matrix per image and resamples once with ``fill_mode="reflect"``
     (black borders would be a cue a model could learn). Against the three layers
     in a row this is one interpolation instead of two, and the randomness is
@@ -71,17 +122,18 @@ def random_affine(
     cos, sin = tf.cos(angle), tf.sin(angle)
     centre_x, centre_y = (width - 1) / 2, (height - 1) / 2
     from_x, from_y = centre_x + shift_x, centre_y + shift_y
-    a0, a1 = flip_x * cos, flip_x * sin
-    b0, b1 = -flip_y * sin, flip_y * cos
+    crop_x, crop_y, crop_width, crop_height = _random_crops(batch, seed, layers)
+    a0, a1 = crop_width * flip_x * cos, crop_width * flip_x * sin
+    b0, b1 = -crop_height * flip_y * sin, crop_height * flip_y * cos
     zeros = tf.zeros([batch])
     transform = tf.stack(
         [
             a0,
             a1,
-            centre_x - a0 * from_x - a1 * from_y,
+            centre_x + crop_x * width - a0 * from_x - a1 * from_y,
             b0,
             b1,
-            centre_y - b0 * from_x - b1 * from_y,
+            centre_y + crop_y * height - b0 * from_x - b1 * from_y,
             zeros,
             zeros,
         ],
@@ -90,6 +142,28 @@ def random_affine(
     return keras.ops.image.affine_transform(
         images, transform, interpolation="bilinear", fill_mode="reflect"
     )
+
+
+def _random_crops(
+    batch: tf.Tensor, seed: tf.Tensor, layers: AugmentationLayers
+) -> tuple[tf.Tensor, ...]:
+    """Centre offset (x, y) and width and height of each image's crop, as fractions of
+    its sides: no crop (0, 0, 1, 1) when ``crop_area_min`` is 1. Drawn from a stream of
+    ``seed`` of its own, so the other transforms stay as they were without crops."""
+    if layers.crop_area_min >= 1:
+        return tf.zeros([batch]), tf.zeros([batch]), tf.ones([batch]), tf.ones([batch])
+    area_seed, aspect_seed, place_seed = tf.unstack(
+        tf.random.experimental.stateless_split(
+            tf.random.experimental.stateless_fold_in(seed, 2), 3
+        )
+    )
+    area = tf.random.stateless_uniform([batch], area_seed, layers.crop_area_min, 1.0)
+    low, high = (math.log(ratio) for ratio in _CROP_ASPECT)
+    aspect = tf.exp(tf.random.stateless_uniform([batch], aspect_seed, low, high))
+    width = tf.minimum(tf.sqrt(area * aspect), 1.0)
+    height = tf.minimum(tf.sqrt(area / aspect), 1.0)
+    place = tf.random.stateless_uniform([batch, 2], place_seed, -0.5, 0.5)
+    return place[:, 0] * (1 - width), place[:, 1] * (1 - height), width, height
 
 
 def _epoch_order(count: int, shuffle: bool, seed: int) -> tf.data.Dataset:
@@ -125,7 +199,7 @@ def image_batches(
         shuffle: False keeps the order (evaluation); True draws a new random order of
             all images every epoch (training).
         seed: Seeds shuffling and augmentation.
-        augmentation: ``random_affine`` applied to each batch, or None.
+        augmentation: ``augmented`` applied to each batch, or None.
 
     Returns:
         A prefetched dataset.
@@ -148,7 +222,7 @@ def image_batches(
         seeds = tf.data.Dataset.random(seed=seed, rerandomize_each_iteration=True)
         dataset = tf.data.Dataset.zip(dataset, seeds.batch(2)).map(
             lambda batch, batch_seed: (
-                random_affine(batch[0], batch_seed, augmentation),
+                augmented(batch[0], batch_seed, augmentation),
                 batch[1],
             ),
             num_parallel_calls=AUTOTUNE,

@@ -238,9 +238,10 @@ def inspect_chunk(
     rows: Sequence[tuple[str, str, str, bool, bool]],
     max_pixels: int,
     image_size: Sequence[int],
+    fit: str = "squash",
 ) -> InspectedChunk:
     """``inspect_files`` on ``rows``, as an ``InspectedChunk``."""
-    records = inspect_files(rows, max_pixels, image_size)
+    records = inspect_files(rows, max_pixels, image_size, fit)
     pixels = np.zeros((len(records), *image_size, 3), np.uint8)
     decoded = np.zeros(len(records), bool)
     for position, record in enumerate(records):
@@ -254,6 +255,7 @@ def inspect_files(
     rows: Sequence[tuple[str, str, str, bool, bool]],
     max_pixels: int,
     image_size: Sequence[int] | None = None,
+    fit: str = "squash",
 ) -> list[dict[str, Any]]:
     """``inspect_file`` on listing rows (relative path, path, label, outside root,
     invalid name): the
@@ -263,6 +265,7 @@ def inspect_files(
     ``max_pixels`` is the one pixel limit: Pillow's own (it refuses images over twice
     its ``MAX_IMAGE_PIXELS`` while reading the header) is set from it meanwhile, so that a
     limit above Pillow's default still holds and the message names the setting.
+    ``image_size`` and ``fit``: see ``core.decoding.resized_pixels``.
     """
     pillow_limit, Image.MAX_IMAGE_PIXELS = Image.MAX_IMAGE_PIXELS, max_pixels
     records = []
@@ -271,7 +274,7 @@ def inspect_files(
             group = rows[start : start + _FETCH_GROUP]
             fetched = fetch_objects([row[1] for row in group])
             records += [
-                _inspected_file(row, max_pixels, image_size, fetched.get(row[1]))
+                _inspected_file(row, max_pixels, (image_size, fit), fetched.get(row[1]))
                 for row in group
             ]
     finally:
@@ -317,12 +320,13 @@ def inspect_file(  # noqa: PLR0917 - the listing row by position, then the limit
 def _inspected_file(
     row: tuple[str, str, str, bool, bool],
     max_pixels: int,
-    image_size: Sequence[int] | None,
+    training_size: tuple[Sequence[int] | None, str],
     fetched: bytes | Exception | None = None,
 ) -> dict[str, Any]:
     """``inspect_file`` of a listing row, with the luminance in place of the
-    statistics. ``fetched``: the object's bytes (or the error reading it) where the
-    file lies on object storage."""
+    statistics. ``training_size``: the image size and fit of the pixels kept.
+    ``fetched``: the object's bytes (or the error reading it) where the file lies on
+    object storage."""
     relative_path, path, label, outside_root, invalid_name = row
     record: dict[str, Any] = {
         "relative_path": relative_path,
@@ -413,8 +417,9 @@ def _inspected_file(
     record["converted_to_rgb"] = record["mode"] != "RGB"
     record["luminance"], record["thumbnail"] = _luminance(rgb)
     record["detail_thumbnail"] = detail_thumbnail(rgb)
+    image_size, fit = training_size
     if image_size is not None:
-        record["pixels"] = resized_pixels(rgb, image_size)
+        record["pixels"] = resized_pixels(rgb, image_size, fit)
     if record["format"] != expected_format:
         return quarantine(
             "extension_mismatch",

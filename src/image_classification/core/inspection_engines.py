@@ -39,26 +39,28 @@ def inspect_chunk_configured(
     rows: Sequence[tuple],
     max_pixels: int,
     image_size: Sequence[int],
+    fit: str,
     storage_config: dict,
 ) -> InspectedChunk:
     """``inspect_chunk`` in a worker, with this run's fsspec settings (credentials of
     the object store): a worker process does not share the caller's."""
     for protocol, options in storage_config.items():
         fsspec.config.conf[protocol] = dict(options)
-    return inspect_chunk(rows, max_pixels, image_size)
+    return inspect_chunk(rows, max_pixels, image_size, fit)
 
 
-def inspect_chunk_storing_pixels(
+def inspect_chunk_storing_pixels(  # noqa: PLR0917 - Dask submits it by position
     rows: Sequence[tuple],
     max_pixels: int,
     image_size: Sequence[int],
+    fit: str,
     storage_config: dict,
     url: str,
 ) -> InspectedChunk:
     """``inspect_chunk_configured``, the usable files' pixels written to ``url`` (one
     ``.npy``): the chunk handed back holds a ``StoredShard`` in place of the pixels,
     and ``decoded`` marks the files written."""
-    chunk = inspect_chunk_configured(rows, max_pixels, image_size, storage_config)
+    chunk = inspect_chunk_configured(rows, max_pixels, image_size, fit, storage_config)
     usable = np.array([status == OK for status in chunk.columns["status"]], bool)
     paths = tuple(np.asarray(chunk.columns["relative_path"], dtype=object)[usable])
     if paths:
@@ -75,15 +77,17 @@ def inspected_chunks(
     rows: list[tuple],
     params: DataValidationParams,
     image_size: tuple[int, int],
+    fit: str = "squash",
     show_progress: bool = True,
 ) -> Iterator[tuple[int, InspectedChunk]]:
     """``rows`` inspected chunk by chunk, as (first row, chunk) in the order they are
     done, on ``params.engine``, with a progress bar on a terminal unless the caller
-    shows its own."""
+    shows its own. The pixels kept are at ``image_size``, fitted by ``fit`` (see
+    ``core.decoding.resized_pixels``)."""
     if params.engine == "dask":
-        chunks = _on_dask(rows, params, image_size)
+        chunks = _on_dask(rows, params, image_size, fit)
     else:
-        chunks = _on_processes(rows, params, image_size)
+        chunks = _on_processes(rows, params, image_size, fit)
     if not show_progress:
         yield from chunks
         return
@@ -94,7 +98,10 @@ def inspected_chunks(
 
 
 def _on_processes(
-    rows: list[tuple], params: DataValidationParams, image_size: tuple[int, int]
+    rows: list[tuple],
+    params: DataValidationParams,
+    image_size: tuple[int, int],
+    fit: str,
 ) -> Iterator[tuple[int, InspectedChunk]]:
     """In ``workers`` processes (this one included) for a large folder, in this
     process alone for one under ``_PROCESS_MIN_FILES`` files.
@@ -110,14 +117,14 @@ def _on_processes(
     """
     workers = params.workers or os.cpu_count() or 1
     if workers == 1 or len(rows) < _PROCESS_MIN_FILES:
-        yield 0, inspect_chunk(rows, params.max_pixels, image_size)
+        yield 0, inspect_chunk(rows, params.max_pixels, image_size, fit)
         return
     size = math.ceil(len(rows) / (workers * _CHUNKS_PER_WORKER))
     starts = range(0, len(rows), size)
     storage_config = dict(fsspec.config.conf)
 
     def inspect_here(start: int) -> InspectedChunk:
-        return inspect_chunk(rows[start : start + size], params.max_pixels, image_size)
+        return inspect_chunk(rows[start : start + size], params.max_pixels, image_size, fit)
 
     # Spawned, not forked: the parent may hold TensorFlow's threads. Joined at the end,
     # even while a worker is still starting: a pool shut down without waiting left a
@@ -130,6 +137,7 @@ def _on_processes(
                 rows[start : start + size],
                 params.max_pixels,
                 image_size,
+                fit,
                 storage_config,
             )
             for start in starts
@@ -176,7 +184,10 @@ def _dask_client(params: DataValidationParams):
 
 
 def _on_dask(
-    rows: list[tuple], params: DataValidationParams, image_size: tuple[int, int]
+    rows: list[tuple],
+    params: DataValidationParams,
+    image_size: tuple[int, int],
+    fit: str,
 ) -> Iterator[tuple[int, InspectedChunk]]:
     """On the workers of a Dask cluster, chunk by chunk as they finish. A worker that
     dies takes no result with it: the scheduler gives its chunks to another worker."""
@@ -194,6 +205,7 @@ def _on_dask(
                 rows[start : start + size],
                 params.max_pixels,
                 image_size,
+                fit,
                 storage_config,
                 join(store, f"chunk-{start:010d}.npy"),
                 pure=False,

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import keras
@@ -49,25 +48,33 @@ def write_serving_folder(serving: ServingModel, folder: str) -> None:
 
 
 def build_serving_model(
-    model: keras.Model, class_names: list[str], image_size: Sequence[int]
+    model: keras.Model, class_names: list[str], fit: str = "squash"
 ) -> ServingModel:
     """Wrap the trained ``model`` so that it takes images as files decode to.
 
     TensorFlow's antialiased bilinear resize is the same filter as Pillow's bilinear
-    (a triangle widened when shrinking) that validation resizes with; on an image
-    already at ``image_size`` the serving model gives the training model's
-    probabilities, on other sizes they differ by float rounding (Pillow rounds the
-    resized pixels to uint8).
+    (a triangle widened when shrinking) that validation resizes with, and it fits an
+    image of another shape as validation did (``fit``: squashed, its centre cropped,
+    or padded with black); on an image already at the model's size the serving model
+    gives the training model's probabilities, on other sizes they differ by float
+    rounding (Pillow rounds the resized pixels to uint8).
 
     Args:
-        model: The trained classifier (the best epoch's weights, as saved).
+        model: The trained classifier (the best epoch's weights, as saved); its input
+            is the size it was trained at.
         class_names: Class of each output, in order.
-        image_size: ``(height, width)`` the model was trained at.
+        fit: ``squash``, ``crop`` or ``pad`` (``image_sizing.fit``).
     """
-    height, width = image_size
+    height, width = model.input_shape[1:3]
     image = keras.Input(shape=(None, None, 3), dtype="uint8", name="image")
     resized = keras.layers.Resizing(
-        height, width, interpolation="bilinear", antialias=True, name="resize"
+        height,
+        width,
+        interpolation="bilinear",
+        crop_to_aspect_ratio=fit == "crop",
+        pad_to_aspect_ratio=fit == "pad",
+        antialias=True,
+        name="resize",
     )(image)
     scaled = keras.layers.Rescaling(1 / 255, name="scale")(resized)
     probabilities = model(scaled)
@@ -79,3 +86,12 @@ def serving_image_size(serving: ServingModel) -> tuple[int, int]:
     """``(height, width)`` the serving model resizes to: the size it was trained at."""
     resize = serving.model.get_layer("resize").get_config()
     return resize["height"], resize["width"]
+
+
+def serving_image_fit(serving: ServingModel) -> str:
+    """How the serving model fits an image of another shape: ``squash``, ``crop`` or
+    ``pad``, as validation did for training."""
+    resize = serving.model.get_layer("resize").get_config()
+    if resize["crop_to_aspect_ratio"]:
+        return "crop"
+    return "pad" if resize["pad_to_aspect_ratio"] else "squash"

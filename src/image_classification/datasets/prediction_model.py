@@ -77,9 +77,9 @@ class PredictionModelDataset(AbstractDataset[None, PredictionModel]):
     @staticmethod
     def _champion_model(champion) -> PredictionModel:
         model = champion.model
-        serving = build_serving_model(
-            model, champion.record["class_names"], model.input_shape[1:3]
-        )
+        # Champions crowned before image_sizing.fit existed were all squashed.
+        fit = champion.record.get("fit", "squash")
+        serving = build_serving_model(model, champion.record["class_names"], fit)
         return PredictionModel(
             serving=serving, version=f"champion {champion.record['champion_id']}"
         )

@@ -14,8 +14,8 @@ from pydantic import ValidationError
 
 from image_classification.core.errors import InputError
 from image_classification.core.input_pipeline import (
+    augmented,
     image_batches,
-    random_affine,
 )
 from image_classification.core.params.augmentation import (
     AugmentationLayers,
@@ -32,7 +32,13 @@ from image_classification.pipelines.augmentation.nodes import (
 )
 from image_classification.pipelines.data_validation.nodes import inspect_images
 from image_classification.pipelines.packing.nodes import pack_images
-from tests.conftest import TINY_CLASSES, base_parameters, validation_params
+from tests.conftest import (
+    NO_AUGMENTATION,
+    TINY_CLASSES,
+    base_parameters,
+    fixed_size,
+    validation_params,
+)
 from tests.core.test_decoding import QUADRANTS, _bmp_4bit, _quadrant_rgb, _saved
 
 
@@ -166,17 +172,17 @@ def test_training_batches_are_augmented_each_epoch(tiny_pack, tiny_manifest):
 
 
 def test_without_augmentation_training_images_are_unchanged(tiny_pack, tiny_manifest):
-    off = {"flip": None, "rotation_degrees": 0, "translation_fraction": 0}
-    train, _, _ = build_datasets(tiny_pack, tiny_manifest, _params(layers=off), seed=0)
+    train, _, _ = build_datasets(
+        tiny_pack, tiny_manifest, _params(layers=NO_AUGMENTATION), seed=0
+    )
     first, _ = _all_batches(train)
     second, _ = _all_batches(train)
     np.testing.assert_allclose(np.sort(first, axis=None), np.sort(second, axis=None))
 
 
 def _affine(images: np.ndarray, seed: int, **layers) -> np.ndarray:
-    off = {"flip": None, "rotation_degrees": 0, "translation_fraction": 0}
-    transform = AugmentationLayers(**off | layers)
-    return np.asarray(random_affine(images, tf.constant([seed, 0]), transform))
+    transform = AugmentationLayers(**NO_AUGMENTATION | layers)
+    return np.asarray(augmented(images, tf.constant([seed, 0]), transform))
 
 
 def _lit_columns(count: int = 64, side: int = 9) -> np.ndarray:
@@ -234,9 +240,49 @@ def test_rotation_turns_about_the_centre_within_the_angle():
     assert len({image.tobytes() for image in turned}) > 32
 
 
+def test_random_resized_crops_zoom_into_a_part_of_at_least_the_area_share():
+    side = 33
+    ramp = np.broadcast_to(np.linspace(0, 1, side)[None, :, None], (side, side, 3))
+    images = np.repeat(ramp[None], 64, axis=0).astype(np.float32)
+    cropped = _affine(images, seed=0, crop_area_min=0.5)
+    # Each output row is a stretch of the ramp: its slope is the crop's width share,
+    # which an area of at least half and an aspect ratio of at most 4/3 bound below.
+    widths = (cropped[:, 16, -1, 0] - cropped[:, 16, 0, 0]) / 1.0
+    assert widths.min() >= np.sqrt(0.5 * 3 / 4) - 0.02
+    assert widths.max() <= 1 + 1e-5
+    assert widths.std() > 0.05  # the crops differ
+    # A crop stays inside the image: no reflected border turns the ramp back.
+    assert (np.diff(cropped[:, 16, :, 0], axis=1) >= -1e-5).all()
+
+
+def test_colour_changes_vary_per_image_and_keep_grey_images_grey():
+    grey = np.full((64, 4, 4, 3), 0.5, np.float32)
+    grey[:, :2] = 0.3
+    changed = _affine(grey, seed=0, brightness=0.2, contrast=0.3, saturation=0.4)
+    np.testing.assert_allclose(changed[..., 0], changed[..., 2], atol=1e-6)  # still grey
+    means = changed.mean(axis=(1, 2, 3))
+    assert means.min() >= 0.4 - 0.2 - 1e-6 and means.max() <= 0.4 + 0.2 + 1e-6
+    assert means.std() > 0.03
+    spreads = changed[:, 2, 0, 0] - changed[:, 0, 0, 0]
+    assert spreads.min() >= 0.2 * 0.7 - 1e-5 and spreads.max() <= 0.2 * 1.3 + 1e-5
+    colourful = np.zeros((64, 4, 4, 3), np.float32)
+    colourful[..., 0] = 0.8
+    desaturated = _affine(colourful, seed=0, saturation=0.4)
+    red_over_grey = desaturated[:, 0, 0, 0] - desaturated[:, 0, 0].mean(axis=-1)
+    assert red_over_grey.std() > 0.01  # each image its own saturation
+
+
 def test_the_same_seed_gives_the_same_transforms():
     images = _lit_columns()
-    layers = {"flip": "horizontal", "rotation_degrees": 15, "translation_fraction": 0.1}
+    layers = {
+        "flip": "horizontal",
+        "rotation_degrees": 15,
+        "translation_fraction": 0.1,
+        "crop_area_min": 0.5,
+        "brightness": 0.1,
+        "contrast": 0.2,
+        "saturation": 0.3,
+    }
     np.testing.assert_array_equal(
         _affine(images, seed=3, **layers), _affine(images, seed=3, **layers)
     )
@@ -311,12 +357,12 @@ def test_training_learns_the_pixels_validation_checked(tmp_path):
         (tmp_path / "shapes" / name).write_bytes(content)
     listing = ImageFolderDataset(path=str(tmp_path)).load()
     params = validation_params(classes=["shapes", "other"])
-    index, pixels = inspect_images(listing, ["shapes"], params, [8, 8])
+    index, pixels = inspect_images(listing, ["shapes"], params, fixed_size(8, 8))
     assert set(index["status"]) == {"ok"}
     manifest = index.assign(
         label_index=0, split=["train", "train", "validation", "test", "test"]
     )
-    off = {"flip": None, "rotation_degrees": 0, "translation_fraction": 0}
+    off = NO_AUGMENTATION
     datasets = build_datasets(
         pack_images(index, pixels, PackingParams(shard_size=2)),
         manifest,

@@ -22,7 +22,13 @@ from image_classification.pipelines.data_validation.nodes import (
     summarize_validation,
 )
 from image_classification.pipelines.data_validation.plots import plot_class_samples
-from tests.conftest import NO_LABELS, TINY_CLASSES, ordinary_image, run_validation
+from tests.conftest import (
+    NO_LABELS,
+    TINY_CLASSES,
+    fixed_size,
+    ordinary_image,
+    run_validation,
+)
 from tests.conftest import validation_params as _params
 
 
@@ -112,7 +118,7 @@ def test_an_empty_class_folder_is_quarantined_with_its_reason(tmp_path):
     params = _params(classes=None)
     classes = resolve_class_names(listing, NO_LABELS, params)
     assert classes == ["circle", "square"]
-    index, _ = inspect_images(listing, classes, params, [32, 32])
+    index, _ = inspect_images(listing, classes, params, fixed_size(32, 32))
     empty = index[index["relative_path"] == "triangle/"]
     assert list(empty["reason"]) == ["empty_class_folder"]
     assert list(empty["status"]) == ["quarantined"]
@@ -227,9 +233,11 @@ def test_workers_that_overtake_this_process_hand_on_every_chunk(tmp_path, monkey
     slow = Image.new("RGB", (8, 8), (90, 120, 30)).resize((7000, 7000))
     slow.save(root / TINY_CLASSES[2] / "zz.png")
     listing = ImageFolderDataset(path=str(root)).load()
-    here, _ = inspect_images(listing, TINY_CLASSES, _params(workers=1), [32, 32])
+    here, _ = inspect_images(listing, TINY_CLASSES, _params(workers=1), fixed_size(32, 32))
     monkeypatch.setattr(engines, "_PROCESS_MIN_FILES", 1)
-    spread, _ = inspect_images(listing, TINY_CLASSES, _params(workers=2), [32, 32])
+    spread, _ = inspect_images(
+        listing, TINY_CLASSES, _params(workers=2), fixed_size(32, 32)
+    )
     pd.testing.assert_frame_equal(here, spread)
 
 
@@ -240,12 +248,14 @@ def test_worker_processes_inspect_as_this_process_does(
     """The large-folder path (files in chunks to spawned processes, this process taking
     chunks from the end) on a small folder; and with every chunk left to the worker."""
     listing = ImageFolderDataset(path=str(tiny_folder[0])).load()
-    here, here_pixels = inspect_images(listing, TINY_CLASSES, _params(workers=1), [32, 32])
+    here, here_pixels = inspect_images(
+        listing, TINY_CLASSES, _params(workers=1), fixed_size(32, 32)
+    )
     monkeypatch.setattr(engines, "_PROCESS_MIN_FILES", 1)
     if not this_process_helps:
         monkeypatch.setattr(Future, "cancel", lambda future: False)
     spread, spread_pixels = inspect_images(
-        listing, TINY_CLASSES, _params(workers=2), [32, 32]
+        listing, TINY_CLASSES, _params(workers=2), fixed_size(32, 32)
     )
     pd.testing.assert_frame_equal(here, spread)
     assert here_pixels.keys() == spread_pixels.keys()

@@ -26,7 +26,7 @@ from image_classification.pipelines.diagnostics.nodes import (
     predict_test_split,
     summarize_leakage,
 )
-from tests.conftest import TINY_CLASSES, base_parameters, small_model
+from tests.conftest import NO_AUGMENTATION, TINY_CLASSES, base_parameters, small_model
 from tests.pipelines.diagnostics.test_verdict import OVERFIT, UNDERFIT, history_of
 
 PARAMS = DiagnosticsParams(**base_parameters("diagnostics"))
@@ -221,7 +221,7 @@ def test_diagnosis_gives_verdict_numbers_and_advice_naming_the_settings():
     assert any("fewer epochs (about 11)" in line for line in diagnosis["advice"])
     assert any("800 images now" in line for line in diagnosis["advice"])
     assert not any("Check your data" in line for line in diagnosis["advice"])
-    off_layers = {"flip": None, "rotation_degrees": 0, "translation_fraction": 0}
+    off_layers = NO_AUGMENTATION
     no_augmentation = AugmentationParams(
         **base_parameters("augmentation") | {"layers": off_layers}
     )

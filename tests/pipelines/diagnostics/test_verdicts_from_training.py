@@ -27,16 +27,14 @@ from image_classification.pipelines.diagnostics.verdict import (
     judge_fit,
 )
 from image_classification.pipelines.training.nodes import evaluate_model, train_model
-from tests.conftest import base_parameters
+from tests.conftest import NO_AUGMENTATION, base_parameters
 
 CLASSES = ["band0", "band1", "band2", "band3"]
 SIDE = 16
 SPLIT_SIZES = {"train": 120, "validation": 200, "test": 40}
 RANDOM_LABELS = 0.25
 AUGMENTED = base_parameters("augmentation") | {"batch_size": 32}
-NOT_AUGMENTED = AUGMENTED | {
-    "layers": {"flip": None, "rotation_degrees": 0, "translation_fraction": 0}
-}
+NOT_AUGMENTED = AUGMENTED | {"layers": NO_AUGMENTATION}
 
 
 def _bar_image(rng: np.random.Generator, label: int) -> np.ndarray:
@@ -86,7 +84,7 @@ def _verdict(data: tuple, augmentation: dict, training: dict, tmp: Path):
     model, history = train_model(
         train, sample, validation, manifest, CLASSES, training_params, 0
     )
-    metrics = evaluate_model(model, history, validation, test, training_params)
+    metrics = evaluate_model(model, history, validation, test, CLASSES, training_params)
     params = DiagnosticsParams(**base_parameters("diagnostics"))
     verdict, _, evidence = judge_fit(
         history, metrics["stop_reason"], SPLIT_SIZES["validation"], params

@@ -50,7 +50,7 @@ def folder(tmp_path):
 
 def test_every_file_is_classified_or_listed_with_its_reason(folder):
     model = _model()
-    serving = build_serving_model(model, CLASSES, [16, 16])
+    serving = build_serving_model(model, CLASSES)
     listing = ImageFolderDataset(path=str(folder)).load()
 
     table = predict_images(
@@ -85,7 +85,7 @@ def test_every_file_is_classified_or_listed_with_its_reason(folder):
 def test_an_empty_folder_is_one_clear_error(tmp_path):
     (tmp_path / "only_a_folder").mkdir()
     listing = ImageFolderDataset(path=str(tmp_path)).load()
-    serving = build_serving_model(_model(), CLASSES, [16, 16])
+    serving = build_serving_model(_model(), CLASSES)
     with pytest.raises(InputError, match="holds no file: check predict_dir"):
         predict_images(
             listing, PredictionModel(serving, "v1"), _params(), validation_params()
@@ -99,7 +99,7 @@ def test_no_folder_given_names_the_setting():
 
 
 def _save_serving(root, version: str, seed: int):
-    serving = build_serving_model(_model(seed), CLASSES, [16, 16])
+    serving = build_serving_model(_model(seed), CLASSES)
     ServingModelDataset(filepath=str(root), version=Version(None, version)).save(serving)
     return serving
 
@@ -148,7 +148,7 @@ def test_a_folder_in_a_bucket_is_classified_as_the_same_folder_on_disk(
     bucket, object_storage, folder
 ):
     object_storage.upload(folder, f"{bucket}/incoming")
-    serving = build_serving_model(_model(), CLASSES, [16, 16])
+    serving = build_serving_model(_model(), CLASSES)
     model = PredictionModel(serving, "v1")
 
     def table(path: str):
@@ -165,7 +165,7 @@ def test_a_folder_in_a_bucket_is_classified_as_the_same_folder_on_disk(
 def test_a_folder_larger_than_the_pixel_budget_is_classified_in_groups_alike(
     folder, monkeypatch
 ):
-    serving = build_serving_model(_model(), CLASSES, [16, 16])
+    serving = build_serving_model(_model(), CLASSES)
     model = PredictionModel(serving, "v1")
     listing = ImageFolderDataset(path=str(folder)).load()
     whole = predict_images(listing, model, _params(batch_size=1), validation_params())

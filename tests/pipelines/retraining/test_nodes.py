@@ -15,6 +15,7 @@ from image_classification.pipelines.retraining.nodes import (
 PARAMS = RetrainingParams(min_improvement=0.01, rejected_verdicts=["overfitting"])
 RUN = {"run_id": "r2"}
 CHAMPION = {"champion_id": "r1", "test_accuracy": 0.8}
+_SIZE = {"height": 32, "width": 32, "fit": "crop", "chosen_from": "set in image_size"}
 
 
 @pytest.mark.parametrize(
@@ -45,12 +46,12 @@ def test_only_the_listed_verdicts_block_a_promotion():
 def test_a_kept_champion_keeps_its_model_and_record():
     current = Champion(model=object(), record={"champion_id": "r1", "class_names": []})
     kept = {"promote": False, "run_id": "r2"}
-    champion, record = crown_champion(object(), ["a"], current, kept)
+    champion, record = crown_champion(object(), ["a"], _SIZE, current, kept)
     assert champion is current
     assert record == current.record
 
 
-def test_a_promoted_candidate_is_recorded_with_its_class_names_and_score():
+def test_a_promoted_candidate_is_recorded_with_its_classes_fit_and_score():
     model = object()
     decision = {
         "promote": True,
@@ -58,11 +59,12 @@ def test_a_promoted_candidate_is_recorded_with_its_class_names_and_score():
         "candidate_test_accuracy": 0.9,
         "candidate_verdict": "good fit",
     }
-    champion, record = crown_champion(model, ["a", "b"], None, decision)
+    champion, record = crown_champion(model, ["a", "b"], _SIZE, None, decision)
     assert champion.model is model
     assert record == {
         "champion_id": "r2",
         "test_accuracy": 0.9,
         "verdict": "good fit",
         "class_names": ["a", "b"],
+        "fit": "crop",
     }

@@ -13,6 +13,7 @@ from pydantic import ValidationError
 
 from image_classification.core.errors import InputError
 from image_classification.core.model import (
+    compile_model,
     compiled_model,
     learning_rate,
     make_model,
@@ -175,7 +176,9 @@ def test_early_stopping_fires_after_patience_epochs_without_improvement():
         train, sample, validation, manifest, ["dark", "bright"], params, 0
     )
     assert len(history) == 3
-    metrics = evaluate_model(model, history, validation, validation, params)
+    metrics = evaluate_model(
+        model, history, validation, validation, ["dark", "bright"], params
+    )
     assert metrics["stop_reason"] == "early_stopping"
     assert metrics["epochs_run"] == 3
     assert metrics["best_epoch"] == 1
@@ -228,7 +231,9 @@ def test_evaluation_reports_the_restored_best_model():
     model, history = train_model(
         train, sample, validation, manifest, ["dark", "bright"], params, 0
     )
-    metrics = evaluate_model(model, history, validation, validation, params)
+    metrics = evaluate_model(
+        model, history, validation, validation, ["dark", "bright"], params
+    )
     best = history.loc[history["val_crossentropy"].idxmin()]
     assert metrics["best_epoch"] == best["epoch"]
     assert metrics["validation_crossentropy"] == pytest.approx(
@@ -425,3 +430,24 @@ def test_mixed_precision_computes_in_float16_and_predicts_in_float32():
     plain = compiled_model(_params(), input_shape=(16, 16, 3), num_classes=2, steps=10)
     assert plain.get_layer("conv1").compute_dtype == "float32"
     assert not plain.jit_compile
+
+
+def test_balanced_accuracy_and_recalls_expose_a_model_that_ignores_a_small_class():
+    # Nine images of class 0 for one of class 1; the model always says class 0.
+    images = np.zeros((10, 4, 4, 3), np.float32)
+    labels = np.array([0] * 9 + [1])
+    dataset = tf.data.Dataset.from_tensor_slices((images, labels)).batch(4)
+    inputs = keras.Input((4, 4, 3))
+    flat = keras.layers.Flatten()(inputs)
+    outputs = keras.layers.Dense(2, activation="softmax", bias_initializer="ones")(flat)
+    model = keras.Model(inputs, outputs)
+    model.layers[-1].set_weights([np.zeros((48, 2)), np.array([2.0, 0.0])])
+    compile_model(model, 0.001, jit_compile=False)
+    history = pd.DataFrame({"epoch": [1], "val_crossentropy": [0.5]})
+    metrics = evaluate_model(
+        model, history, dataset, dataset, ["common", "rare"], _params(max_epochs=1)
+    )
+    assert metrics["test_accuracy"] == pytest.approx(0.9)
+    assert metrics["test_balanced_accuracy"] == pytest.approx(0.5)
+    assert metrics["validation_balanced_accuracy"] == pytest.approx(0.5)
+    assert metrics["test_recall_by_class"] == {"common": 1.0, "rare": 0.0}

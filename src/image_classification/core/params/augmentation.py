@@ -19,6 +19,30 @@ class AugmentationLayers(BaseModel):
     flip: Literal["horizontal", "vertical", "horizontal_and_vertical"] | None
     rotation_degrees: float = Field(ge=0, le=180, description="0: off")
     translation_fraction: float = Field(ge=0, lt=1, description="0: off")
+    crop_area_min: float = Field(
+        gt=0,
+        le=1,
+        description="random resized crop: the smallest share of an image's area kept; "
+        "1: off",
+    )
+    brightness: float = Field(ge=0, le=1, description="+-this added to pixels; 0: off")
+    contrast: float = Field(ge=0, lt=1, description="contrast times 1 +-this; 0: off")
+    saturation: float = Field(ge=0, lt=1, description="saturation times 1 +-this; 0: off")
+
+    @property
+    def geometric(self) -> bool:
+        """Whether a flip, rotation, shift or crop is switched on."""
+        return bool(
+            self.flip
+            or self.rotation_degrees
+            or self.translation_fraction
+            or self.crop_area_min < 1
+        )
+
+    @property
+    def photometric(self) -> bool:
+        """Whether a brightness, contrast or saturation change is switched on."""
+        return bool(self.brightness or self.contrast or self.saturation)
 
 
 class AugmentationParams(BaseModel):

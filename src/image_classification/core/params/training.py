@@ -51,6 +51,10 @@ class TrainingParams(BaseModel):
         description="small_cnn: subtract each image's mean colour before the first "
         "convolution"
     )
+    class_weight: Literal["balanced", "none"] = Field(
+        description="balanced: each class's mistakes weigh by its rarity in training "
+        "(scikit-learn's balanced class weights)"
+    )
     learning_rate: float = Field(gt=0, le=1)
     learning_rate_schedule: Literal["constant", "cosine", "plateau"] = Field(
         description="cosine decays the rate to zero over max_epochs; plateau multiplies "

@@ -11,9 +11,9 @@ from sklearn.utils import resample
 from image_classification.core.errors import InputError
 from image_classification.core.image_pack import ImagePack
 from image_classification.core.input_pipeline import (
+    augmented,
     image_batches,
     is_augmenting,
-    random_affine,
 )
 from image_classification.core.manifest import SPLITS
 from image_classification.core.params.augmentation import AugmentationParams
@@ -160,7 +160,7 @@ def preview_augmentation(
     originals = image_pack.select(picked)[np.arange(len(picked))]
     originals = tf.constant(originals, tf.float32) / 255.0
     variants = [
-        random_affine(originals, tf.constant([seed, k]), params.layers)
+        augmented(originals, tf.constant([seed, k]), params.layers)
         if is_augmenting(params.layers)
         else originals
         for k in range(params.preview_variants)

@@ -10,9 +10,11 @@ import pandas as pd
 from image_classification.core.errors import InputError
 from image_classification.core.groups import group_ids
 from image_classification.core.image_pack import StoredShard
+from image_classification.core.image_size import chosen_image_size, sampled_sizes
 from image_classification.core.inspection import OK, QUARANTINED, THUMBNAIL_SIDE
 from image_classification.core.inspection_engines import inspected_chunks
 from image_classification.core.params.data_validation import DataValidationParams
+from image_classification.core.params.image_sizing import ImageSizingParams
 from image_classification.core.params.same_photo import SamePhotoParams
 
 from .duplicates import near_duplicate_pairs, same_photo_test
@@ -25,8 +27,6 @@ from .flags import (
 )
 
 logger = logging.getLogger(__name__)
-# Training image sides: below 8 the three pooling blocks leave nothing.
-_MIN_SIDE, _MAX_SIDE = 8, 1024
 
 
 def resolve_class_names(
@@ -91,41 +91,68 @@ def _class_folders(raw_images: pd.DataFrame, params: DataValidationParams) -> li
     return list(params.classes)
 
 
+def choose_image_size(
+    raw_images: pd.DataFrame,
+    class_names: list[str],
+    image_size: str | list[int],
+    params: ImageSizingParams,
+    seed: int,
+) -> dict:
+    """The size every image is trained at: ``image_size``, or with ``auto`` the
+    images' median short side up to ``max_side`` (``core.image_size``).
+
+    Args:
+        raw_images: Listing of the image folder; the files of ``class_names`` are
+            measured.
+        class_names: Output of ``resolve_class_names``.
+        image_size: ``auto`` or ``[height, width]``.
+        params: ``max_side``, ``sample_files`` and ``fit``.
+        seed: Which files are sampled.
+
+    Returns:
+        ``height``, ``width``, ``fit`` and ``chosen_from``.
+    """
+    sizes = np.empty((0, 2), int)
+    if image_size == "auto":
+        files = raw_images[raw_images["label"].isin(class_names)]
+        sizes = sampled_sizes(list(files["path"]), params.sample_files, seed)
+    chosen = chosen_image_size(image_size, sizes, params)
+    logger.info(
+        "Training images: %dx%d (%s), %s",
+        chosen["height"],
+        chosen["width"],
+        chosen["fit"],
+        chosen["chosen_from"],
+    )
+    return chosen
+
+
 def inspect_images(
     raw_images: pd.DataFrame,
     class_names: list[str],
     params: DataValidationParams,
-    image_size: list[int],
+    training_image_size: dict,
 ) -> tuple[pd.DataFrame, dict[str, np.ndarray] | list[StoredShard]]:
     """Decode every file once, in parallel, and record what it is and whether it is usable.
 
     Exact duplicates (same decoded pixels) filed under different classes are all
     quarantined: no label can be trusted. Duplicates within a class stay; the split
     keeps them on one side. The same decode gives the pixels training learns from,
-    resized to ``image_size``, for ``packing`` to write.
+    fitted to the training image size, for ``packing`` to write.
 
     Args:
         raw_images: Listing of the image folder.
         class_names: Output of ``resolve_class_names`` (ties the node to that check).
         params: ``workers`` sets the number of decoding processes, ``max_pixels`` the
             decompression-bomb limit.
-        image_size: ``(height, width)`` every image is trained at, 8 to 1024 each.
+        training_image_size: Output of ``choose_image_size``.
 
     Returns:
         One row per file with checks, content statistics, a grayscale thumbnail,
         ``status`` and ``reason``; and the pixels of each decoded file by relative path,
         or, on Dask, the shards the workers wrote of the files usable after inspection.
-
-    Raises:
-        InputError: ``image_size`` is not two sides of 8 to 1024 pixels.
     """
-    if len(image_size) != 2 or not all(
-        isinstance(side, int) and _MIN_SIDE <= side <= _MAX_SIDE for side in image_size
-    ):
-        raise InputError(
-            f"image_size must be [height, width], each {_MIN_SIDE} to {_MAX_SIDE} "
-            f"pixels, got {image_size}"
-        )
+    image_size = (training_image_size["height"], training_image_size["width"])
     rows = list(
         raw_images[
             ["relative_path", "path", "label", "outside_root", "invalid_name"]
@@ -136,7 +163,8 @@ def inspect_images(
     # (Untouched pages cost nothing: on Dask the workers keep the pixels.)
     block = np.zeros((len(rows), *image_size, 3), np.uint8)
     chunks, stored = {}, {}
-    for start, chunk in inspected_chunks(rows, params, tuple(image_size)):
+    fit = training_image_size["fit"]
+    for start, chunk in inspected_chunks(rows, params, image_size, fit):
         if isinstance(chunk.pixels, StoredShard):
             stored[start] = chunk.pixels
         else:

@@ -3,6 +3,7 @@
 from kedro.pipeline import Node, Pipeline
 
 from .nodes import (
+    choose_image_size,
     find_near_duplicates,
     flag_images,
     inspect_images,
@@ -24,12 +25,24 @@ def create_pipeline(**kwargs) -> Pipeline:
                 name="resolve_class_names_node",
             ),
             Node(
+                func=choose_image_size,
+                inputs=[
+                    "raw_images",
+                    "class_names",
+                    "params:image_size",
+                    "params:image_sizing",
+                    "params:seed",
+                ],
+                outputs="training_image_size",
+                name="choose_image_size_node",
+            ),
+            Node(
                 func=inspect_images,
                 inputs=[
                     "raw_images",
                     "class_names",
                     "params:data_validation",
-                    "params:image_size",
+                    "training_image_size",
                 ],
                 outputs=["inspected_images", "decoded_pixels"],
                 name="inspect_images_node",

@@ -22,6 +22,13 @@ from .verdict import (
     VALIDATION_TOO_SMALL,
 )
 
+# A class whose test recall is this far below the balanced accuracy is named as weak,
+# at most this many of them: the gap is beyond what a test split of a few dozen images
+# per class moves by chance (a recall measured on 40 images has a standard error of up
+# to 0.08).
+_WEAK_RECALL_GAP = 0.1
+_WEAKEST_NAMED = 3
+
 
 def explain(
     verdict: Verdict, reason: str | None, evidence: dict, params: DiagnosticsParams
@@ -233,6 +240,38 @@ def advise(
             f"(now {training.max_epochs}).",
         )
     return advice
+
+
+def class_advice(
+    training_metrics: dict, split_report: dict, training: TrainingParams
+) -> list[str]:
+    """The classes the model finds least, with their image counts, when their test
+    recall falls well below the mean recall (the balanced accuracy)."""
+    balanced = training_metrics["test_balanced_accuracy"]
+    weak = sorted(
+        (recall, name)
+        for name, recall in training_metrics["test_recall_by_class"].items()
+        if recall < balanced - _WEAK_RECALL_GAP
+    )[:_WEAKEST_NAMED]
+    if not weak:
+        return []
+    counts = split_report["counts"]
+    named = "; ".join(
+        f"{name}: recall {recall:.2f} of {counts['test'].get(name, 0)} test images, "
+        f"{counts['train'].get(name, 0)} training images"
+        for recall, name in weak
+    )
+    weights = (
+        "training.class_weight is balanced already"
+        if training.class_weight == "balanced"
+        else "training.class_weight: balanced makes each class's mistakes count by "
+        "its rarity"
+    )
+    return [
+        f"Weakest classes ({named}), against a balanced accuracy of {balanced:.2f}: "
+        f"more images of them help most; {weights}. See per_class_metrics and "
+        "confusion_matrix.png for what they are taken for."
+    ]
 
 
 def data_advice(validation_report: dict) -> list[str]:

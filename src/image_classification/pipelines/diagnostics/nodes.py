@@ -14,7 +14,7 @@ from image_classification.core.params.diagnostics import DiagnosticsParams
 from image_classification.core.params.training import TrainingParams
 from image_classification.figures import twin_pairs_figure
 
-from .advice import advise, data_advice, explain, leakage_advice
+from .advice import advise, class_advice, data_advice, explain, leakage_advice
 from .plots import (
     confident_mistakes_figure,
     confusion_matrix_figure,
@@ -200,9 +200,15 @@ def diagnose_fit(  # noqa: PLR0917 - Kedro passes node inputs by position
         "inconclusive_reason": reason,
         "summary": explain(verdict, reason, evidence, params),
         "evidence": evidence
-        | {key: training_metrics[key] for key in ("test_accuracy", "stop_reason")},
+        | {
+            key: training_metrics[key]
+            for key in ("test_accuracy", "test_balanced_accuracy", "stop_reason")
+        },
         "thresholds": params.model_dump(exclude={"batch_size", "confident_mistakes"}),
-        "advice": advice + data_advice(validation_report) + leakage_advice(leakage_report),
+        "advice": advice
+        + class_advice(training_metrics, split_report, training)
+        + data_advice(validation_report)
+        + leakage_advice(leakage_report),
         "leakage": leakage_report,
     }
 

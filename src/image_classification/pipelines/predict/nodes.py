@@ -13,7 +13,7 @@ from image_classification.core.inspection_engines import inspected_chunks
 from image_classification.core.params.data_validation import DataValidationParams
 from image_classification.core.params.predict import PredictParams
 from image_classification.core.progress import progress
-from image_classification.core.serving import serving_image_size
+from image_classification.core.serving import serving_image_fit, serving_image_size
 from image_classification.datasets.prediction_model import PredictionModel
 
 logger = logging.getLogger(__name__)
@@ -69,12 +69,14 @@ def predict_images(
     ]
     serving = prediction_model.serving
     local = validation.model_copy(update={"engine": "processes"})
-    size = serving_image_size(serving)
+    size, fit = serving_image_size(serving), serving_image_fit(serving)
     group = max(params.batch_size, _PIXEL_BYTES // (size[0] * size[1] * 3))
     tables = {}
     with progress(total=len(rows), description="classifying files", unit="file") as bar:
         for first in range(0, len(rows), group):
-            chunks = inspected_chunks(rows[first : first + group], local, size, False)
+            chunks = inspected_chunks(
+                rows[first : first + group], local, size, fit, show_progress=False
+            )
             for start, chunk in chunks:
                 tables[first + start] = _classified(
                     chunk.columns, chunk.pixels, serving.model, params

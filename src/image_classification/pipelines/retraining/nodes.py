@@ -114,13 +114,15 @@ def decide_promotion(
 def crown_champion(
     model,
     class_names: list[str],
+    training_image_size: dict,
     current_champion: Champion | None,
     promotion_decision: dict,
 ) -> tuple[Champion, dict]:
     """The champion after this run: the candidate if promoted, else the one in use.
 
-    A new champion's record keeps its class names: a prediction run names the classes
-    of the model it uses, not of whatever the newest run validated.
+    A new champion's record keeps its class names and how its images were fitted to
+    its size: a prediction run names the classes of the model it uses, and fits
+    images as that model was trained, not as the newest run validated.
 
     Returns:
         The champion to save, and its record, which the run table takes from here
@@ -132,6 +134,7 @@ def crown_champion(
             "test_accuracy": promotion_decision["candidate_test_accuracy"],
             "verdict": promotion_decision["candidate_verdict"],
             "class_names": list(class_names),
+            "fit": training_image_size["fit"],
         }
         return Champion(model=model, record=record), record
     return current_champion, current_champion.record

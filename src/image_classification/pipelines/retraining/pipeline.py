@@ -59,7 +59,13 @@ def create_pipeline(**kwargs) -> Pipeline:
             ),
             Node(
                 func=crown_champion,
-                inputs=["model", "class_names", "current_champion", "promotion_decision"],
+                inputs=[
+                    "model",
+                    "class_names",
+                    "training_image_size",
+                    "current_champion",
+                    "promotion_decision",
+                ],
                 outputs=["champion", "champion_record"],
                 name="crown_champion_node",
             ),

@@ -2,9 +2,7 @@
 
 from kedro.pipeline import Node, Pipeline
 
-from image_classification.core.serving import build_serving_model
-
-from .nodes import evaluate_model, train_model
+from .nodes import evaluate_model, serve_model, train_model
 
 
 def create_pipeline(**kwargs) -> Pipeline:
@@ -31,14 +29,15 @@ def create_pipeline(**kwargs) -> Pipeline:
                     "training_history",
                     "validation_dataset",
                     "test_dataset",
+                    "class_names",
                     "params:training",
                 ],
                 outputs="training_metrics",
                 name="evaluate_model_node",
             ),
             Node(
-                func=build_serving_model,
-                inputs=["model", "class_names", "params:image_size"],
+                func=serve_model,
+                inputs=["model", "class_names", "training_image_size"],
                 outputs="serving_model",
                 name="build_serving_model_node",
             ),
