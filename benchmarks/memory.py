@@ -1,12 +1,14 @@
 """Peak memory of a training run on 10k vs 50k images.
 
-For each size, that many synthetic 32x32 JPEGs are validated, split and packed as the
-pipeline does and the pack saved; a fresh process (peak RSS is per process) loads it,
-builds the input pipelines with the configured `augmentation` parameters and trains the
-configured model for one epoch (``--epochs``). The seed recipe's float32 array of 50k
-images alone is 600 MB; ours reads its batches from uint8 shards (150 MB at 50k) on disk.
+For each size, that many synthetic JPEGs of ``--side`` pixels (32 by default) are
+validated, split and packed as the pipeline does (``image_size`` auto trains them at
+that side, up to 96) and the pack saved; a fresh process (peak RSS is per process)
+loads it, builds the input pipelines with the configured `augmentation` parameters
+and trains the model configured for that size for one epoch (``--epochs``). The seed
+recipe's float32 array of 50k 32x32 images alone is 600 MB; ours reads its batches
+from uint8 shards (150 MB at 50k and 32x32, 1.4 GB at 96x96) on disk.
 
-    python benchmarks/memory.py [--sizes 10000 50000] [--epochs 1] [--quick]
+    python benchmarks/memory.py [--sizes 10000 50000] [--epochs 1] [--side 96] [--quick]
 """
 
 from __future__ import annotations
@@ -61,6 +63,7 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=1)
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--quick", action="store_true", help="2k vs 10k images")
+    parser.add_argument("--side", type=int, default=32, help="of the generated images")
     args = parser.parse_args()
     if args.child:
         child(args.child, args.epochs)
@@ -69,7 +72,9 @@ def main() -> None:
     peaks = []
     for size in sizes:
         with tempfile.TemporaryDirectory() as scratch:
-            folder = synthetic_folder(Path(scratch) / "images", size)
+            folder = synthetic_folder(
+                Path(scratch) / "images", size, size=(args.side, args.side)
+            )
             classes, index, _, pixels = validate_folder(folder, validation_params())
             pack, manifest = split_and_pack(index, classes, pixels)
             ImagePackDataset(filepath=f"{scratch}/pack").save(pack)
@@ -84,7 +89,10 @@ def main() -> None:
             ).stdout
         report = json.loads(output.splitlines()[-1])
         peaks.append(report["peak_rss_mb"])
-        print(f"{size:6d} images, {args.epochs} epoch(s): {PeakMemory.describe(report)}")
+        print(
+            f"{size:6d} images of {args.side}x{args.side}, {args.epochs} epoch(s): "
+            f"{PeakMemory.describe(report)}"
+        )
     print(f"growth {sizes[0]} -> {sizes[1]} images: {peaks[1] / peaks[0]:.2f}x")
     print(f"peak at {sizes[1]}: {peaks[1] / 1024:.2f} GB (target <= 1.0 GB at 50k)")
 

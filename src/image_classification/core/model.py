@@ -3,12 +3,16 @@ or a pretrained keras.applications backbone under a new head."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import keras
 
 from image_classification.core.errors import InputError
 from image_classification.core.params.training import TrainingParams
+
+# The image side ``conv_filters`` are made for (see ``filters_for_size``).
+_BASE_SIDE = 32
 
 
 def make_model(
@@ -68,6 +72,26 @@ def make_model(
         name="class",
     )(x)
     return keras.Model(inputs, outputs, name="small_cnn")
+
+
+def filters_for_size(
+    conv_filters: Sequence[int], side: int, deepen_with_image: bool
+) -> list[int]:
+    """The conv blocks for images of ``side`` pixels (the shorter side).
+
+    ``conv_filters`` are the blocks for 32-pixel images, whose three poolings leave a
+    4x4 map. With ``deepen_with_image`` a larger image gets one more block per
+    doubling of its side (rounded: 48 pixels get one, 96 two), each with twice the filters of the one before,
+    so that the last map stays about 4x4: the dense layer's inputs then grow with the
+    filters rather than with the pixels, and the deeper blocks see whole garments
+    rather than 8-pixel patches. A 64-pixel image kept at three blocks leaves an 8x8
+    map, four times the dense weights to memorize with.
+    """
+    filters = list(conv_filters)
+    if deepen_with_image and side > _BASE_SIDE:
+        extra = round(math.log2(side / _BASE_SIDE))
+        filters += [filters[-1] * 2**block for block in range(1, extra + 1)]
+    return filters
 
 
 def make_backbone_model(
@@ -213,7 +237,9 @@ def _model_of(
     return make_model(
         input_shape=input_shape,
         num_classes=num_classes,
-        conv_filters=params.conv_filters,
+        conv_filters=filters_for_size(
+            params.conv_filters, min(input_shape[:2]), params.deepen_with_image
+        ),
         kernel_size=params.kernel_size,
         dense_units=params.dense_units,
         dropout=params.dropout,

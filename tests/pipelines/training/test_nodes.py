@@ -25,7 +25,11 @@ from image_classification.pipelines.training.checkpoints import (
     checkpoint_directory,
     training_callbacks,
 )
-from image_classification.pipelines.training.nodes import evaluate_model, train_model
+from image_classification.pipelines.training.nodes import (
+    class_weights,
+    evaluate_model,
+    train_model,
+)
 from image_classification.pipelines.training.train_evaluation import sample_metrics
 from tests.conftest import base_parameters
 
@@ -142,6 +146,24 @@ def test_cosine_schedule_refuses_a_dataset_of_unknown_length():
             num_classes=2,
             steps=-2,
         )
+
+
+@pytest.mark.parametrize(
+    ("side", "deepen", "blocks", "last_map"),
+    [(32, True, 3, 4), (64, True, 4, 4), (96, True, 5, 3), (64, False, 3, 8)],
+)
+def test_larger_images_get_deeper_models_whose_last_map_stays_small(
+    side, deepen, blocks, last_map
+):
+    params = _params(conv_filters=[4, 8, 16], dense_units=8, deepen_with_image=deepen)
+    model = compiled_model(params, input_shape=(side, side, 3), num_classes=3, steps=1)
+    convs = [layer for layer in model.layers if isinstance(layer, keras.layers.Conv2D)]
+    assert [conv.filters for conv in convs] == [4, 8, 16, 32, 64][:blocks]
+    assert model.get_layer("flatten").input.shape[1:] == (
+        last_map,
+        last_map,
+        16 * 2 ** (blocks - 3),
+    )
 
 
 def test_zero_l2_adds_no_regularizer():
@@ -430,6 +452,17 @@ def test_mixed_precision_computes_in_float16_and_predicts_in_float32():
     plain = compiled_model(_params(), input_shape=(16, 16, 3), num_classes=2, steps=10)
     assert plain.get_layer("conv1").compute_dtype == "float32"
     assert not plain.jit_compile
+
+
+def test_balanced_class_weights_make_each_class_count_alike():
+    manifest = _toy_manifest(40)
+    manifest["label_index"] = [0] * 30 + [1] * 10
+    manifest.loc[0, "split"] = "test"  # only training images count
+    weights = class_weights(manifest, num_classes=3, class_weight="balanced")
+    assert weights[0] * 29 == pytest.approx(weights[1] * 10)
+    assert weights[0] * 29 + weights[1] * 10 == pytest.approx(39)
+    assert weights[2] == 1.0  # no training images: nothing to weigh
+    assert class_weights(manifest, num_classes=3, class_weight="none") is None
 
 
 def test_balanced_accuracy_and_recalls_expose_a_model_that_ignores_a_small_class():

@@ -42,6 +42,10 @@ class TrainingParams(BaseModel):
     conv_filters: list[_Filters] = Field(
         min_length=1, max_length=6, description="one entry per conv block"
     )
+    deepen_with_image: bool = Field(
+        description="small_cnn: one more conv block per doubling of the image side "
+        "beyond 32 pixels"
+    )
     kernel_size: int = Field(ge=1, le=7)
     dense_units: int = Field(ge=1, le=4096)
     dropout: float = Field(ge=0, lt=1)
