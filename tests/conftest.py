@@ -97,6 +97,7 @@ NO_AUGMENTATION = {
     "brightness": 0,
     "contrast": 0,
     "saturation": 0,
+    "photo_min_side": 0,
 }
 
 

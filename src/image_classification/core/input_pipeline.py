@@ -35,8 +35,10 @@ def is_augmenting(layers: AugmentationLayers) -> bool:
 
 
 def augmented(images: tf.Tensor, seed: tf.Tensor, layers: AugmentationLayers) -> tf.Tensor:
-    """The switched-on transforms of a batch: ``random_affine``, then
-    ``random_colour``, each from its own stream of ``seed``."""
+    """The switched-on transforms of a batch at its image size (crops and colour
+    changes for photos only, see ``AugmentationLayers.at_side``): ``random_affine``,
+    then ``random_colour``, each from its own stream of ``seed``."""
+    layers = layers.at_side(min(images.shape[1:3]))
     if layers.geometric:
         images = random_affine(images, seed, layers)
     if layers.photometric:
@@ -217,7 +219,8 @@ def image_batches(
         .batch(batch_size)
         .map(gather, num_parallel_calls=AUTOTUNE)
     )
-    if augmentation is not None and is_augmenting(augmentation):
+    side = min(images.shape[1:3])
+    if augmentation is not None and is_augmenting(augmentation.at_side(side)):
         # One seed per batch, a new sequence each epoch, the same sequences each run.
         seeds = tf.data.Dataset.random(seed=seed, rerandomize_each_iteration=True)
         dataset = tf.data.Dataset.zip(dataset, seeds.batch(2)).map(

@@ -81,11 +81,12 @@ def filters_for_size(
 
     ``conv_filters`` are the blocks for 32-pixel images, whose three poolings leave a
     4x4 map. With ``deepen_with_image`` a larger image gets one more block per
-    doubling of its side (rounded: 48 pixels get one, 96 two), each with twice the filters of the one before,
-    so that the last map stays about 4x4: the dense layer's inputs then grow with the
-    filters rather than with the pixels, and the deeper blocks see whole garments
-    rather than 8-pixel patches. A 64-pixel image kept at three blocks leaves an 8x8
-    map, four times the dense weights to memorize with.
+    doubling of its side (rounded: 48 pixels get one, 96 two), each with twice the
+    filters of the one before, so that the last map stays about 4x4: the dense
+    layer's inputs then grow with the filters rather than with the pixels, and the
+    deeper blocks see whole garments rather than 8-pixel patches. A 64-pixel image
+    kept at three blocks leaves an 8x8 map: four times the dense weights to memorize
+    with.
     """
     filters = list(conv_filters)
     if deepen_with_image and side > _BASE_SIDE:

@@ -255,6 +255,15 @@ def test_random_resized_crops_zoom_into_a_part_of_at_least_the_area_share():
     assert (np.diff(cropped[:, 16, :, 0], axis=1) >= -1e-5).all()
 
 
+def test_thumbnails_below_the_photo_side_are_neither_cropped_nor_recoloured():
+    images = np.random.default_rng(0).uniform(size=(8, 33, 33, 3)).astype(np.float32)
+    photo_only = {"crop_area_min": 0.5, "brightness": 0.2, "saturation": 0.4}
+    kept = _affine(images, seed=0, photo_min_side=48, **photo_only)
+    np.testing.assert_allclose(kept, images, atol=1e-6)
+    changed = _affine(images, seed=0, photo_min_side=33, **photo_only)
+    assert np.abs(changed - images).mean() > 0.05
+
+
 def test_colour_changes_vary_per_image_and_keep_grey_images_grey():
     grey = np.full((64, 4, 4, 3), 0.5, np.float32)
     grey[:, :2] = 0.3

@@ -28,6 +28,19 @@ class AugmentationLayers(BaseModel):
     brightness: float = Field(ge=0, le=1, description="+-this added to pixels; 0: off")
     contrast: float = Field(ge=0, lt=1, description="contrast times 1 +-this; 0: off")
     saturation: float = Field(ge=0, lt=1, description="saturation times 1 +-this; 0: off")
+    photo_min_side: int = Field(
+        ge=0,
+        description="crops and colour changes apply to images trained at this side or more",
+    )
+
+    def at_side(self, side: int) -> AugmentationLayers:
+        """The transforms for images of ``side`` pixels (the shorter side): crops and
+        colour changes switched off below ``photo_min_side``."""
+        if side >= self.photo_min_side:
+            return self
+        return self.model_copy(
+            update={"crop_area_min": 1, "brightness": 0, "contrast": 0, "saturation": 0}
+        )
 
     @property
     def geometric(self) -> bool:

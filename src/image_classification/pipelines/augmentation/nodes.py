@@ -161,7 +161,7 @@ def preview_augmentation(
     originals = tf.constant(originals, tf.float32) / 255.0
     variants = [
         augmented(originals, tf.constant([seed, k]), params.layers)
-        if is_augmenting(params.layers)
+        if is_augmenting(params.layers.at_side(min(originals.shape[1:3])))
         else originals
         for k in range(params.preview_variants)
     ]
