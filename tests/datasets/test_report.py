@@ -77,6 +77,7 @@ def test_every_report_the_stages_hand_each_other_has_a_contract():
     assert contracts == {
         "validation_report": "ValidationReport",
         "split_report": "SplitReport",
+        "training_image_size": "TrainingImageSize",
         "training_metrics": "TrainingMetrics",
         "leakage_report": "LeakageReport",
         "diagnosis": "Diagnosis",

@@ -122,7 +122,11 @@ def test_packing_holds_the_pixels_of_every_manifest_image(catalog):
     manifest = catalog.load("split_manifest")
     images = pack.select(manifest)
     assert len(images) == len(manifest)
-    assert images[[0]].shape[1:] == (*base_parameters("image_size"), 3)
+    size = catalog.load("training_image_size")
+    # image_size auto: the tiny folder's images are 32x32, trained as they are.
+    assert base_parameters("image_size") == "auto"
+    assert size["chosen_from"].startswith("from the images' median 32x32")
+    assert images[[0]].shape[1:] == (size["height"], size["width"], 3) == (32, 32, 3)
 
 
 def test_leakage_audit_hands_the_diagnostics_a_table_and_a_figure(catalog):

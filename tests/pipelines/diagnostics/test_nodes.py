@@ -32,9 +32,12 @@ from tests.pipelines.diagnostics.test_verdict import OVERFIT, UNDERFIT, history_
 PARAMS = DiagnosticsParams(**base_parameters("diagnostics"))
 TRAINING = TrainingParams(**base_parameters("training"))
 AUGMENTATION = AugmentationParams(**base_parameters("augmentation"))
+CLASSES = "abcdefghij"
 METRICS = {
     "validation_accuracy": 0.6,
     "test_accuracy": 0.5,
+    "test_balanced_accuracy": 0.5,
+    "test_recall_by_class": dict.fromkeys(CLASSES, 0.5),
     "best_epoch": 11,
     "epochs_run": 30,
     "stop_reason": "max_epochs",
@@ -46,11 +49,11 @@ CLEAN_REPORT = {
     "quarantined_by_reason": {},
     "findings_by_check": {},
 }
-CLASSES = "abcdefghij"
 SPLITS = {
     "counts": {
         "train": dict.fromkeys(CLASSES, 80),
         "validation": dict.fromkeys(CLASSES, 50),
+        "test": dict.fromkeys(CLASSES, 50),
     }
 }
 MIXED = {"ratio": 1.02}  # batch_class_mix of a random order
@@ -276,6 +279,24 @@ def test_underfitting_advice_asks_for_capacity_and_less_regularization():
     assert "Regularize less" in advice
     assert "Train longer" in advice
     assert "Regularize more" not in advice
+
+
+def test_the_weakest_classes_are_named_with_their_image_counts():
+    recalls = dict.fromkeys(CLASSES, 0.9) | {"c": 0.4, "f": 0.55, "h": 0.75, "j": 0.8}
+    metrics = METRICS | {
+        "test_accuracy": 0.85,
+        "test_balanced_accuracy": 0.8,
+        "test_recall_by_class": recalls,
+    }
+    diagnosis = _diagnose(metrics=metrics)
+    assert diagnosis["evidence"]["test_balanced_accuracy"] == 0.8
+    (line,) = [line for line in diagnosis["advice"] if line.startswith("Weakest classes")]
+    # Below the balanced accuracy by more than 0.1, lowest first; h and j are not.
+    assert "(c: recall 0.40 of 50 test images, 80 training images; f: recall 0.55" in line
+    assert "h:" not in line and "j:" not in line
+    assert "training.class_weight: balanced" in line
+    even = METRICS | {"test_recall_by_class": dict.fromkeys(CLASSES, 0.45)}
+    assert not any("Weakest" in line for line in _diagnose(metrics=even)["advice"])
 
 
 def test_validation_findings_add_check_your_data_advice_with_counts():

@@ -16,7 +16,7 @@ from image_classification.core.params.diagnostics import DiagnosticsParams
 from image_classification.core.params.retraining import RetrainingParams
 from image_classification.datasets import ChampionDataset
 from image_classification.pipelines.retraining import create_pipeline
-from tests.conftest import TINY_CLASSES, base_parameters, small_model
+from tests.conftest import TINY_CLASSES, base_parameters, fixed_size, small_model
 
 PROMOTION_STAGE = create_pipeline().only_nodes_with_namespaces(["retraining"])
 
@@ -45,6 +45,7 @@ def retrain(tmp_path, tiny_pack, tiny_manifest):
                     small_model(side, len(TINY_CLASSES), weight_seed), copy_mode="assign"
                 ),
                 "class_names": MemoryDataset(list(TINY_CLASSES)),
+                "training_image_size": MemoryDataset(fixed_size(32, 32)),
                 "image_pack": MemoryDataset(tiny_pack, copy_mode="assign"),
                 "split_manifest": MemoryDataset(tiny_manifest),
                 "training_metrics": MemoryDataset({"test_accuracy": test_accuracy}),
