@@ -76,6 +76,10 @@ def image_classification_retraining():
     def retraining_start_retraining_run_node_retraining_score_champion_node_retraining_decide_promotion_node():
         _run_kedro_nodes(["retraining.start_retraining_run_node", "retraining.score_champion_node", "retraining.decide_promotion_node"])
 
+    @task(task_id="data-validation-choose-image-size-node")
+    def data_validation_choose_image_size_node():
+        _run_kedro_nodes(["data_validation.choose_image_size_node"])
+
     @task(task_id="data-validation-inspect-images-node-data-validation-find-near-duplicates-node-data-validation-keep-detail-thumbnails-node-packing-pack-images-node-data-validation-flag-images-node")
     def data_validation_inspect_images_node_data_validation_find_near_duplicates_node_data_validation_keep_detail_thumbnails_node_packing_pack_images_node_data_validation_flag_images_node():
         _run_kedro_nodes(["data_validation.inspect_images_node", "data_validation.find_near_duplicates_node", "data_validation.keep_detail_thumbnails_node", "packing.pack_images_node", "data_validation.flag_images_node"])
@@ -163,6 +167,7 @@ def image_classification_retraining():
     tasks = {
         "data-validation-resolve-class-names-node": data_validation_resolve_class_names_node(),
         "retraining-start-retraining-run-node-retraining-score-champion-node-retraining-decide-promotion-node": retraining_start_retraining_run_node_retraining_score_champion_node_retraining_decide_promotion_node(),
+        "data-validation-choose-image-size-node": data_validation_choose_image_size_node(),
         "data-validation-inspect-images-node-data-validation-find-near-duplicates-node-data-validation-keep-detail-thumbnails-node-packing-pack-images-node-data-validation-flag-images-node": data_validation_inspect_images_node_data_validation_find_near_duplicates_node_data_validation_keep_detail_thumbnails_node_packing_pack_images_node_data_validation_flag_images_node(),
         "data-validation-plot-flag-examples-node": data_validation_plot_flag_examples_node(),
         "data-validation-summarize-validation-node-data-validation-select-clean-images-node": data_validation_summarize_validation_node_data_validation_select_clean_images_node(),
@@ -189,7 +194,9 @@ def image_classification_retraining():
     tasks["data-split-assign-splits-node"] >> tasks["retraining-start-retraining-run-node-retraining-score-champion-node-retraining-decide-promotion-node"]
     tasks["augmentation-build-datasets-node-augmentation-build-train-sample-dataset-node-augmentation-measure-batch-class-mix-node-training-train-model-node-training-evaluate-model-node"] >> tasks["retraining-start-retraining-run-node-retraining-score-champion-node-retraining-decide-promotion-node"]
     tasks["diagnostics-diagnose-fit-node"] >> tasks["retraining-start-retraining-run-node-retraining-score-champion-node-retraining-decide-promotion-node"]
+    tasks["data-validation-resolve-class-names-node"] >> tasks["data-validation-choose-image-size-node"]
     tasks["data-validation-resolve-class-names-node"] >> tasks["data-validation-inspect-images-node-data-validation-find-near-duplicates-node-data-validation-keep-detail-thumbnails-node-packing-pack-images-node-data-validation-flag-images-node"]
+    tasks["data-validation-choose-image-size-node"] >> tasks["data-validation-inspect-images-node-data-validation-find-near-duplicates-node-data-validation-keep-detail-thumbnails-node-packing-pack-images-node-data-validation-flag-images-node"]
     tasks["data-validation-inspect-images-node-data-validation-find-near-duplicates-node-data-validation-keep-detail-thumbnails-node-packing-pack-images-node-data-validation-flag-images-node"] >> tasks["data-validation-plot-flag-examples-node"]
     tasks["data-validation-resolve-class-names-node"] >> tasks["data-validation-summarize-validation-node-data-validation-select-clean-images-node"]
     tasks["data-validation-inspect-images-node-data-validation-find-near-duplicates-node-data-validation-keep-detail-thumbnails-node-packing-pack-images-node-data-validation-flag-images-node"] >> tasks["data-validation-summarize-validation-node-data-validation-select-clean-images-node"]
@@ -213,6 +220,7 @@ def image_classification_retraining():
     tasks["data-split-assign-splits-node"] >> tasks["diagnostics-predict-test-split-node"]
     tasks["augmentation-build-datasets-node-augmentation-build-train-sample-dataset-node-augmentation-measure-batch-class-mix-node-training-train-model-node-training-evaluate-model-node"] >> tasks["diagnostics-predict-test-split-node"]
     tasks["data-validation-resolve-class-names-node"] >> tasks["training-build-serving-model-node"]
+    tasks["data-validation-choose-image-size-node"] >> tasks["training-build-serving-model-node"]
     tasks["augmentation-build-datasets-node-augmentation-build-train-sample-dataset-node-augmentation-measure-batch-class-mix-node-training-train-model-node-training-evaluate-model-node"] >> tasks["training-build-serving-model-node"]
     tasks["data-validation-resolve-class-names-node"] >> tasks["diagnostics-per-class-metrics-node"]
     tasks["diagnostics-predict-test-split-node"] >> tasks["diagnostics-per-class-metrics-node"]
@@ -242,6 +250,7 @@ def image_classification_retraining():
     tasks["augmentation-build-datasets-node-augmentation-build-train-sample-dataset-node-augmentation-measure-batch-class-mix-node-training-train-model-node-training-evaluate-model-node"] >> tasks["diagnostics-plot-learning-curves-node"]
     tasks["diagnostics-diagnose-fit-node"] >> tasks["diagnostics-plot-learning-curves-node"]
     tasks["data-validation-resolve-class-names-node"] >> tasks["retraining-crown-champion-node-retraining-record-retraining-run-node"]
+    tasks["data-validation-choose-image-size-node"] >> tasks["retraining-crown-champion-node-retraining-record-retraining-run-node"]
     tasks["data-split-assign-splits-node"] >> tasks["retraining-crown-champion-node-retraining-record-retraining-run-node"]
     tasks["augmentation-build-datasets-node-augmentation-build-train-sample-dataset-node-augmentation-measure-batch-class-mix-node-training-train-model-node-training-evaluate-model-node"] >> tasks["retraining-crown-champion-node-retraining-record-retraining-run-node"]
     tasks["retraining-start-retraining-run-node-retraining-score-champion-node-retraining-decide-promotion-node"] >> tasks["retraining-crown-champion-node-retraining-record-retraining-run-node"]
