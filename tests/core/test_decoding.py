@@ -6,6 +6,7 @@ import io
 import struct
 import zlib
 
+import keras
 import numpy as np
 import pytest
 import tensorflow as tf
@@ -241,6 +242,18 @@ def test_resizing_keeps_an_image_of_its_size_and_resamples_as_tensorflow_did():
         ours = resized_pixels(image, (32, 32)).astype(int)
         tensorflow = tf.image.resize(np.asarray(image), (32, 32), antialias=True)
         assert np.abs(ours - np.rint(tensorflow.numpy())).max() <= 1
+
+
+def test_fit_crops_the_centre_or_pads_with_black_as_keras_resizing_does():
+    rng = np.random.default_rng(0)
+    wide = rng.integers(0, 256, (16, 40, 3), np.uint8)
+    cropped = resized_pixels(Image.fromarray(wide), (16, 16), "crop")
+    np.testing.assert_array_equal(cropped, wide[:, 12:28])
+    padded = resized_pixels(Image.fromarray(wide), (40, 40), "pad")
+    assert (padded[:12] == 0).all() and (padded[28:] == 0).all()
+    np.testing.assert_array_equal(padded[12:28], wide)
+    keras_crop = keras.layers.Resizing(16, 16, crop_to_aspect_ratio=True, antialias=True)
+    np.testing.assert_allclose(keras_crop(wide[None].astype("float32"))[0], cropped, atol=1)
 
 
 def test_decode_file_reads_a_path_and_resizes(tmp_path):

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 from kedro.io.core import Version
 
-from image_classification.core.serving import build_serving_model
+from image_classification.core.serving import build_serving_model, serving_image_fit
 from image_classification.datasets import ServingModelDataset
 from tests.conftest import small_model
 
@@ -53,6 +53,28 @@ def test_serving_model_gives_the_training_model_probabilities_at_its_size():
     expected = model.predict(image.astype("float32") / 255.0, verbose=0)
     np.testing.assert_allclose(serving.model.predict(image, verbose=0), expected, atol=1e-6)
     assert serving.class_names == CLASS_NAMES
+
+
+def test_a_serving_model_fits_other_shapes_as_validation_did():
+    """A 16x40 image: cropped to its centre 16x16, or padded to 40x40 and shrunk, as
+    ``resized_pixels`` does with ``fit`` crop and pad; predict reads the fit back."""
+    model = _trained_like_model()
+    wide = np.random.default_rng(1).integers(0, 256, (1, 16, 40, 3), dtype=np.uint8)
+    cropped = build_serving_model(model, CLASS_NAMES, fit="crop")
+    assert serving_image_fit(cropped) == "crop"
+    centre = wide[:, :, 12:28].astype("float32") / 255.0
+    np.testing.assert_allclose(
+        cropped.model.predict(wide, verbose=0),
+        model.predict(centre, verbose=0),
+        atol=1e-5,
+    )
+    padded = build_serving_model(model, CLASS_NAMES, fit="pad")
+    assert serving_image_fit(padded) == "pad"
+    squashed = build_serving_model(model, CLASS_NAMES)
+    assert serving_image_fit(squashed) == "squash"
+    assert not np.allclose(
+        padded.model.predict(wide, verbose=0), squashed.model.predict(wide, verbose=0)
+    )
 
 
 def test_each_format_loads_without_project_code(tmp_path: Path):
