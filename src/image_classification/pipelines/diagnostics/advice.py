@@ -112,8 +112,10 @@ def _overfitting_advice(
         )
     if is_augmenting(layers):
         advice.append(
-            f"Augment more: rotation {layers.rotation_degrees:g}° and translation "
-            f"{layers.translation_fraction:g} now (augmentation.layers)."
+            f"Augment more: rotation {layers.rotation_degrees:g}°, translation "
+            f"{layers.translation_fraction:g} and, on photos of at least "
+            f"{layers.photo_min_side} pixels, crops down to {layers.crop_area_min:g} of "
+            "the area now (augmentation.layers)."
         )
     else:
         advice.append(
@@ -126,8 +128,13 @@ def _overfitting_advice(
     )
     if training.backbone == "small_cnn":
         advice.append(
-            f"Use a simpler model: training.conv_filters {list(training.conv_filters)}, "
-            f"training.dense_units {training.dense_units}."
+            f"Use a simpler model: training.conv_filters {list(training.conv_filters)}"
+            + (
+                ", a block more per doubling of the side beyond 32 pixels"
+                if training.deepen_with_image
+                else ""
+            )
+            + f", training.dense_units {training.dense_units}."
         )
     else:
         advice.append(
