@@ -288,13 +288,21 @@ def test_the_weakest_classes_are_named_with_their_image_counts():
         "test_balanced_accuracy": 0.8,
         "test_recall_by_class": recalls,
     }
-    diagnosis = _diagnose(metrics=metrics)
+    unweighted = TRAINING.model_copy(update={"class_weight": "none"})
+    diagnosis = _diagnose(metrics=metrics, training=unweighted)
     assert diagnosis["evidence"]["test_balanced_accuracy"] == 0.8
     (line,) = [line for line in diagnosis["advice"] if line.startswith("Weakest classes")]
     # Below the balanced accuracy by more than 0.1, lowest first; h and j are not.
     assert "(c: recall 0.40 of 50 test images, 80 training images; f: recall 0.55" in line
     assert "h:" not in line and "j:" not in line
-    assert "training.class_weight: balanced" in line
+    assert "training.class_weight: balanced makes" in line
+    weighted = TRAINING.model_copy(update={"class_weight": "balanced"})
+    (line,) = [
+        line
+        for line in _diagnose(metrics=metrics, training=weighted)["advice"]
+        if line.startswith("Weakest classes")
+    ]
+    assert "training.class_weight is balanced already" in line
     even = METRICS | {"test_recall_by_class": dict.fromkeys(CLASSES, 0.45)}
     assert not any("Weakest" in line for line in _diagnose(metrics=even)["advice"])
 
