@@ -38,6 +38,7 @@ def test_demo_run_ends_with_a_summary_naming_the_report(demo_run):
     summary = result.stdout[result.stdout.rindex("Run summary") :].splitlines()
     assert [line.split(":")[0].strip() for line in summary[1:]] == [
         "validation",
+        "images",
         "split",
         "training",
         "leakage",
