@@ -85,11 +85,40 @@ def test_links_that_leave_the_folder_are_marked(tmp_path):
     (root / "cats" / "inside_link.jpg").symlink_to(root / "cats" / "real.jpg")
     (root / "cats" / "outside_link.jpg").symlink_to(outside)
     listing = ImageFolderDataset(path=str(root)).load().set_index("relative_path")
+    # The link inside is the same file as real.jpg: listed once, from its real path.
     assert listing["outside_root"].to_dict() == {
-        "cats/inside_link.jpg": False,
         "cats/outside_link.jpg": True,
         "cats/real.jpg": False,
     }
+
+
+@pytest.mark.parametrize("link_name", ["0_link", "z_link"])
+def test_a_link_to_a_class_folder_never_takes_its_images(tmp_path, link_name, caplog):
+    cafe = tmp_path / "caf\u00e9"
+    cafe.mkdir()
+    for index in range(30):
+        (cafe / f"{index:02d}.jpg").write_bytes(b"x")
+    (tmp_path / "dogs").mkdir()
+    (tmp_path / "dogs" / "a.jpg").write_bytes(b"x")
+    (tmp_path / "dogs" / "twin.jpg").symlink_to(cafe / "00.jpg")
+    (tmp_path / link_name).symlink_to(cafe)
+    listing = ImageFolderDataset(path=str(tmp_path)).load()
+    assert listing["label"].value_counts().to_dict() == {"caf\u00e9": 30, "dogs": 1}
+    assert not listing["relative_path"].str.endswith("/").any()  # no empty folder
+    assert f"{link_name} is a link to caf\u00e9" in caplog.text
+
+
+def test_two_links_to_one_folder_outside_are_refused(tmp_path):
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "a.jpg").write_bytes(b"x")
+    root = tmp_path / "images"
+    root.mkdir()
+    (root / "cats").symlink_to(elsewhere)
+    (root / "kittens").symlink_to(elsewhere)
+    with pytest.raises(DatasetError) as raised:
+        ImageFolderDataset(path=str(root), allowed_link_targets=[str(elsewhere)]).load()
+    assert re.search(r"cats and kittens both lead to .*one class only", str(raised.value))
 
 
 def test_linked_class_folders_are_followed_and_marked_when_they_leave(tmp_path):

@@ -8,6 +8,7 @@ so this dataset only lists; decoding is the validation node's job.
 
 from __future__ import annotations
 
+import logging
 import os
 import unicodedata
 from pathlib import Path
@@ -22,6 +23,8 @@ from image_classification.core.storage import filesystem, is_local, storage_erro
 
 from .table_preview import table_preview
 
+logger = logging.getLogger(__name__)
+
 LISTING_COLUMNS = ["relative_path", "path", "label", "outside_root", "invalid_name"]
 
 
@@ -29,15 +32,16 @@ class ImageFolderDataset(AbstractDataset[pd.DataFrame, pd.DataFrame]):
     """Lists every file under ``path``, hidden ones included, sorted by relative path.
 
     The label is the name of the top-level folder a file is in, or ``""`` for files
-    lying directly in the root. Linked folders are followed (each real folder listed
-    once); ``outside_root`` marks files that resolve, through a link, outside the
-    folder and outside every folder of ``allowed_link_targets``: validation refuses
-    them. Names are compared as Unicode NFC (macOS writes names decomposed), and a name
-    that is not valid UTF-8 is shown with ``\\x`` escapes and marked ``invalid_name``
-    (it cannot be stored in the index as it is; validation quarantines the file). A
-    top-level folder without any file is listed as ``<folder>/`` so that validation
-    can report it rather than skip it in silence. Saving is refused: raw data is never
-    modified.
+    lying directly in the root. Linked folders are followed, and a file is listed
+    once, from its path inside the folder: a link to a class folder never becomes a
+    class of its own (``_folder_rows``). ``outside_root`` marks files that resolve,
+    through a link, outside the folder and outside every folder of
+    ``allowed_link_targets``: validation refuses them. Names are compared as Unicode
+    NFC (macOS writes names decomposed), and a name that is not valid UTF-8 is shown
+    with ``\\x`` escapes and marked ``invalid_name`` (it cannot be stored in the index
+    as it is; validation quarantines the file). A top-level folder without any file is
+    listed as ``<folder>/`` so that validation can report it rather than skip it in
+    silence. Saving is refused: raw data is never modified.
 
     ``setting`` names the parameter that sets ``path``, for the messages.
     ``path`` may be a URL (``s3://bucket/images``): the objects under it are listed
@@ -71,34 +75,7 @@ class ImageFolderDataset(AbstractDataset[pd.DataFrame, pd.DataFrame]):
             raise InputError(
                 f"image folder {self._root} does not exist or is not a folder: {fix}"
             )
-        allowed = [os.path.realpath(self._root), *self._allowed]
-        rows, listed = [], set()
-        # os.walk reads each folder once and knows from the listing which entries are
-        # folders: no call per file (pathlib's rglob and resolve made two). Only a file
-        # that is a link, or lies in a linked folder, needs its real path checked.
-        for folder, subfolders, files in os.walk(self._root, followlinks=True):
-            real_folder = os.path.realpath(folder)
-            if real_folder in listed:  # a link back to a folder listed already
-                subfolders.clear()
-                continue
-            listed.add(real_folder)
-            subfolders.sort()
-            relative_folder = os.path.relpath(folder, self._root)
-            parts = [] if relative_folder == "." else relative_folder.split(os.sep)
-            for name in files:
-                path = os.path.join(folder, name)
-                real = (
-                    os.path.realpath(path)
-                    if os.path.islink(path)
-                    else os.path.join(real_folder, name)
-                )
-                rows.append(_row([*parts, name], path, not _within(real, allowed)))
-        labels = {row[2] for row in rows}
-        for folder in sorted(p for p in self._root.iterdir() if p.is_dir()):
-            row = _row([folder.name, ""], str(folder), outside=False)
-            if row[2] not in labels:
-                rows.append(row)
-        return _listing(rows)
+        return _listing(_folder_rows(self._root, self._allowed))
 
     def save(self, data: pd.DataFrame) -> None:
         raise DatasetError(f"{self._root} is raw data and is never written to")
@@ -147,6 +124,80 @@ def _object_rows(url: str, fix: str) -> list[tuple]:
         ):
             rows.append(_row([folder, ""], fs.unstrip_protocol(entry["name"]), False))
     return rows
+
+
+def _folder_rows(root: Path, allowed_targets: list[str]) -> list[tuple]:
+    """Rows for every file under a local folder, each file once, labelled from the
+    path that lies in the folder itself.
+
+    A link that leads back into the folder is an alias of something listed anyway
+    (``0_link -> cafe`` beside ``cafe/``), so it is skipped, whatever the names sort
+    as: its files keep their own folder's class and the link is never a class. Two
+    links to one folder outside are refused: which class would its files be?
+    os.walk reads each folder once and knows from the listing which entries are
+    folders: no call per file. Only a link, or a file in a linked folder, needs its
+    real path checked.
+    """
+    real_root = os.path.realpath(root)
+    allowed = [real_root, *allowed_targets]
+    rows, reached_by = [], {}
+    for folder, subfolders, files in os.walk(root, followlinks=True):
+        relative_folder = os.path.relpath(folder, root)
+        real_folder = os.path.realpath(folder)
+        if relative_folder != "." and _is_alias(folder, real_root):
+            subfolders.clear()
+            continue
+        if real_folder in reached_by:  # a cycle, or two links to one folder outside
+            first = reached_by[real_folder]
+            if _label_of(first) != _label_of(relative_folder):
+                raise InputError(
+                    f"{first} and {relative_folder} both lead to {real_folder}: one "
+                    "folder can hold one class only; remove one of the links"
+                )
+            subfolders.clear()
+            continue
+        reached_by[real_folder] = relative_folder
+        subfolders.sort()
+        parts = [] if relative_folder == "." else relative_folder.split(os.sep)
+        for name in files:
+            path = os.path.join(folder, name)
+            if os.path.islink(path) and _is_alias(path, real_root):
+                continue
+            real = os.path.join(real_folder, name)
+            if os.path.islink(path):
+                real = os.path.realpath(path)
+            rows.append(_row([*parts, name], path, not _within(real, allowed)))
+    labels = {row[2] for row in rows}
+    for folder in sorted(p for p in root.iterdir() if p.is_dir()):
+        if _is_alias(str(folder), real_root):
+            target = os.path.relpath(os.path.realpath(folder), real_root)
+            logger.warning(
+                "%s is a link to %s inside the image folder: its files are listed "
+                "once, under %s, and %s is not a class",
+                folder.name,
+                target,
+                target,
+                folder.name,
+            )
+            continue
+        row = _row([folder.name, ""], str(folder), outside=False)
+        if row[2] not in labels:
+            rows.append(row)
+    return rows
+
+
+def _label_of(relative_folder: str) -> str:
+    return "" if relative_folder == "." else relative_folder.split(os.sep, maxsplit=1)[0]
+
+
+def _is_alias(path: str, real_root: str) -> bool:
+    """A link to an existing file or folder inside the image folder: what it leads to
+    is listed under its own path."""
+    return (
+        os.path.islink(path)
+        and os.path.exists(path)
+        and _within(os.path.realpath(path), [real_root])
+    )
 
 
 def _within(path: str, folders: list[str]) -> bool:
