@@ -101,12 +101,44 @@ def test_each_fault_in_the_folder_is_one_line(tmp_path, fault, expected):
     assert expected in line
 
 
-def test_bad_parameter_on_the_command_line_is_named(tmp_path):
+@pytest.mark.parametrize(
+    ("params", "expected"),
+    [
+        (
+            "training.dropout=1.5",
+            "Error: training.dropout is 1.5, but must be less than 1: set it in "
+            "conf/base/parameters*.yml or with --params training.dropout=VALUE",
+        ),
+        ("trainng.max_epochs=2", "Error: trainng is not a parameter of this project"),
+        ("nonexistent_key=3", "Error: nonexistent_key is not a parameter of this"),
+    ],
+)
+def test_bad_parameter_on_the_command_line_is_named(tmp_path, params, expected):
     project = make_project_copy(tmp_path)
-    result = run_kedro(project, "run", "--params", "training.dropout=1.5")
-    line = error_line(result)
-    assert line.startswith("Error: Parameter validation failed: Parameter 'training'")
-    assert "dropout Input should be less than 1 [type=less_than, input_value=1.5" in line
-    # No work was done: nothing written but MLflow's record of a failed run.
-    written = [p for p in (project / "data").rglob("*") if p.is_file()]
-    assert all("09_tracking" in path.parts for path in written), written
+    line = error_line(run_kedro(project, "run", "--params", params))
+    assert line.startswith(expected)
+    assert not (project / "data").exists()  # refused before anything was written
+
+
+def test_a_bad_parameter_in_a_file_is_refused_before_any_output(tmp_path):
+    project = make_project_copy(tmp_path, local_parameters={"image_size": [0, 0]})
+    line = error_line(run_kedro(project, "run"))
+    assert line.startswith("Error: image_size is [0, 0], but must be auto or [height")
+    assert not (project / "data").exists()  # class_names.json used to come first
+
+
+@pytest.mark.parametrize(
+    ("option", "expected"),
+    [
+        (
+            ["--load-versions", "prediction_model=2026-11-26T17.50.28.454Z"],
+            "Error: --load-versions prediction_model=2026-11-26T17.50.28.454Z: write "
+            "each as DATASET:VERSION, with a colon",
+        ),
+        (["--params", "image_size=[64,64]"], "--params splits at commas"),
+    ],
+)
+def test_a_malformed_option_is_one_line_not_a_usage_page(tmp_path, option, expected):
+    project = make_project_copy(tmp_path)
+    line = error_line(run_kedro(project, "run", *option))
+    assert expected in line

@@ -5,6 +5,7 @@ line instead of a traceback."""
 from __future__ import annotations
 
 import copy
+import logging
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -48,15 +49,56 @@ def cli() -> None:
 @contextmanager
 def input_errors_in_one_line(show_traceback: bool) -> Iterator[None]:
     """An ``InputError`` anywhere in the chain of what the command raised becomes one
-    line on stderr and exit status 1; anything else propagates with its traceback."""
+    line on stderr and exit status 1; anything else propagates with its traceback.
+
+    Kedro logs a failed node and how to resume the run before the error reaches
+    here; for the user's fault those notes would bury the one line, so they are held
+    back and shown only when the fault is not the user's.
+    """
+    notes = _FailureNotes()
+    handlers = logging.getLogger().handlers
+    for handler in handlers:
+        handler.addFilter(notes)
     try:
         yield
     except Exception as error:
         cause = input_error_in(error) or _parameter_error(error)
         if cause is None or show_traceback:
+            notes.release(handlers)
             raise
         click.secho(f"Error: {cause} (--traceback shows where)", err=True, fg="red")
         sys.exit(EXIT_INPUT_ERROR)
+    finally:
+        for handler in handlers:
+            handler.removeFilter(notes)
+    notes.release(handlers)
+
+
+class _FailureNotes(logging.Filter):
+    """Holds what Kedro logs about a failed run: the node's error, the nodes not run,
+    parameters it refused."""
+
+    LOGGERS = ("kedro.runner", "kedro.pipeline.node", "kedro.validation")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.records: list[logging.LogRecord] = []
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno < logging.WARNING or not record.name.startswith(self.LOGGERS):
+            return True
+        if record not in self.records:  # each handler asks
+            self.records.append(record)
+        return False
+
+    def release(self, handlers: list[logging.Handler]) -> None:
+        for handler in handlers:
+            handler.removeFilter(self)
+        for record in self.records:
+            for handler in handlers:
+                if record.levelno >= handler.level:
+                    handler.handle(record)
+        self.records.clear()
 
 
 def _parameter_error(error: Exception) -> str | None:
@@ -86,9 +128,46 @@ def show_info_log() -> None:
     configure_logging(config)
 
 
+def option_faults_in_one_line(option: click.Parameter) -> click.Parameter:
+    """Kedro's option with its parsing faults as one ``Error:`` line.
+
+    Kedro's parser of ``--load-versions`` raises an error that prints "NoneType:
+    None" (it formats an exception that is no longer being handled), and click's usage
+    errors add three lines of usage around the one that matters.
+    """
+    parse = option.callback
+    if parse is None:
+        return option
+
+    def parsed(context: click.Context, parameter: click.Parameter, value):
+        try:
+            return parse(context, parameter, value)
+        except click.ClickException as error:
+            message = error.format_message()
+            if parameter.name == "load_versions":
+                message = (
+                    "write each as DATASET:VERSION, with a colon, e.g. "
+                    "prediction_model:2026-11-26T17.50.28.454Z"
+                )
+            elif parameter.name == "params":
+                message += (
+                    " (--params splits at commas: put a list in a parameters file "
+                    "of conf/local instead)"
+                )
+            raise click.ClickException(f"{option.opts[0]} {value}: {message}") from None
+
+    changed = copy.copy(option)
+    changed.callback = parsed
+    return changed
+
+
 @cli.command(
     name="run",
-    params=[*kedro_run.params, TRACEBACK_OPTION, VERBOSE_OPTION],
+    params=[
+        *map(option_faults_in_one_line, kedro_run.params),
+        TRACEBACK_OPTION,
+        VERBOSE_OPTION,
+    ],
     help=kedro_run.help,
     short_help=kedro_run.short_help,
 )

@@ -6,10 +6,24 @@ import fsspec.config
 from kedro.config import MissingConfigException
 from kedro.framework.hooks import hook_impl
 
+from image_classification.core.params.project import checked_parameters
 from image_classification.core.params.training import TrainingParams
 
 # The entry of conf/local/credentials.yml with the object store's storage options.
 STORAGE_CREDENTIALS = "object_storage"
+
+
+class ParameterCheckHooks:
+    """Refuse a misspelled or out-of-range parameter before the run writes anything.
+
+    Kedro checks a typed parameter when the catalog is built, and only for the nodes
+    of the run; a key that no node reads is ignored. Checking every parameter here,
+    when the context is made, refuses ``trainng.max_epochs=2`` too, in one line.
+    """
+
+    @hook_impl(tryfirst=True)  # before kedro-mlflow opens its tracking store
+    def after_context_created(self, context) -> None:
+        checked_parameters(context.config_loader["parameters"])
 
 
 class SeedHooks:

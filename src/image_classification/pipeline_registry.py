@@ -5,6 +5,8 @@ from __future__ import annotations
 from kedro.framework.project import find_pipelines
 from kedro.pipeline import Pipeline
 
+from image_classification.core.tensorflow_import import import_tensorflow_quietly
+
 # The stages in the order data flows through them; `__default__` runs them all.
 STAGES = (
     "data_validation",
@@ -28,6 +30,7 @@ def register_pipelines() -> dict[str, Pipeline]:
     Returns:
         A mapping from pipeline names to ``Pipeline`` objects.
     """
+    import_tensorflow_quietly()  # the stages import it; its notes are not for users
     pipelines = find_pipelines(raise_errors=True)
     if set(STAGES) <= set(pipelines):
         pipelines["__default__"] = sum(pipelines[name] for name in STAGES)

@@ -6,14 +6,24 @@ from pathlib import Path
 from kedro.config import OmegaConfigLoader
 from kedro.utils import find_kedro_project
 
-from image_classification.hooks import SeedHooks, StorageCredentialsHooks
+from image_classification.hooks import (
+    ParameterCheckHooks,
+    SeedHooks,
+    StorageCredentialsHooks,
+)
 from image_classification.run_summary import RunSummaryHooks
 from image_classification.tracking import MlflowReportHooks
 
 # MLflow sends usage data unless told not to (it reads DO_NOT_TRACK only as "true").
 os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
 
-HOOKS = (StorageCredentialsHooks(), SeedHooks(), MlflowReportHooks(), RunSummaryHooks())
+HOOKS = (
+    ParameterCheckHooks(),
+    StorageCredentialsHooks(),
+    SeedHooks(),
+    MlflowReportHooks(),
+    RunSummaryHooks(),
+)
 
 
 def _project_path() -> str:

@@ -14,14 +14,18 @@ from collections.abc import Sequence
 
 import numpy as np
 from PIL import Image
+from pydantic import ValidationError
 
 from image_classification.core.decoding import open_image
 from image_classification.core.errors import InputError
-from image_classification.core.params.image_sizing import ImageSizingParams
+from image_classification.core.params.image_sizing import (
+    IMAGE_SIZE,
+    MAX_SIDE,
+    MIN_SIDE,
+    ImageSizingParams,
+)
 from image_classification.core.storage import fetch_objects, is_local
 
-# Training image sides: below 8 the three pooling blocks leave nothing.
-MIN_SIDE, MAX_SIDE = 8, 1024
 _EXIF_ORIENTATION = 0x0112
 # EXIF orientations that turn the stored image by 90 degrees.
 _TRANSPOSED = {5, 6, 7, 8}
@@ -103,26 +107,16 @@ def chosen_image_size(
             "fit": params.fit,
             "chosen_from": chosen_from,
         }
-    if not _is_size(configured):
+    try:
+        height, width = IMAGE_SIZE.validate_python(configured)
+    except ValidationError:
         raise InputError(
             f"image_size must be auto or [height, width], each {MIN_SIDE} to "
             f"{MAX_SIDE} pixels, got {configured}"
-        )
-    height, width = configured
+        ) from None
     return {
         "height": height,
         "width": width,
         "fit": params.fit,
         "chosen_from": "set in image_size",
     }
-
-
-def _is_size(configured: object) -> bool:
-    return (
-        isinstance(configured, Sequence)
-        and not isinstance(configured, str)
-        and len(configured) == 2
-        and all(
-            isinstance(side, int) and MIN_SIDE <= side <= MAX_SIDE for side in configured
-        )
-    )

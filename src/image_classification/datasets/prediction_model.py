@@ -1,5 +1,5 @@
 """The model a prediction run uses: the champion, else the newest serving model, or
-the serving model version named with ``--load-versions prediction_model=VERSION``."""
+the serving model version named with ``--load-versions prediction_model:VERSION``."""
 
 from __future__ import annotations
 
@@ -70,7 +70,7 @@ class PredictionModelDataset(AbstractDataset[None, PredictionModel]):
             raise InputError(
                 f"no serving model {named}under {self._serving_model_path}: train one "
                 "first (kedro run), or name an existing version with --load-versions "
-                "prediction_model=VERSION"
+                "prediction_model:VERSION"
             ) from error
         return PredictionModel(serving=model, version=str(version))
 

@@ -94,7 +94,7 @@ def _class_folders(raw_images: pd.DataFrame, params: DataValidationParams) -> li
 def choose_image_size(
     raw_images: pd.DataFrame,
     class_names: list[str],
-    image_size: str | list[int],
+    image_size: object,
     params: ImageSizingParams,
     seed: int,
 ) -> dict:
@@ -105,7 +105,8 @@ def choose_image_size(
         raw_images: Listing of the image folder; the files of ``class_names`` are
             measured.
         class_names: Output of ``resolve_class_names``.
-        image_size: ``auto`` or ``[height, width]``.
+        image_size: ``auto`` or ``[height, width]``, checked before the run
+            (``ProjectParams``); not typed here: Kedro cannot check a union.
         params: ``max_side``, ``sample_files`` and ``fit``.
         seed: Which files are sampled.
 
