@@ -33,9 +33,13 @@ def tracking(tmp_path, monkeypatch) -> MlflowClient:
     mlflow.set_tracking_uri(None)
 
 
-def _champion(champion_id: str) -> Champion:
-    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(2)])
-    return Champion(model=model, record={"champion_id": champion_id})
+def _champion(champion_id: str, fit: str = "crop") -> Champion:
+    """A trained model as training leaves it: floats in [0, 1] at its own size."""
+    model = keras.Sequential(
+        [keras.Input((8, 8, 3)), keras.layers.Flatten(), keras.layers.Dense(2, "softmax")]
+    )
+    record = {"champion_id": champion_id, "class_names": ["cat", "dog"], "fit": fit}
+    return Champion(model=model, record=record)
 
 
 def _save_in_its_own_session(dataset_name: str, data) -> None:
@@ -97,3 +101,21 @@ def test_the_serving_model_is_logged_with_its_signature_example_and_classes(trac
     assert mlflow.artifacts.load_dict(
         f"runs:/{run.info.run_id}/serving_model/class_names.json"
     ) == ["a", "b", "c"]
+
+
+def test_the_registry_champion_serves_raw_images_of_any_size(tracking):
+    champion = _champion("run-1")
+    _save_in_its_own_session("champion", champion)
+    loaded = mlflow.pyfunc.load_model(f"models:/{REGISTERED_MODEL}@{CHAMPION_ALIAS}")
+    (image,) = loaded.metadata.get_input_schema().inputs
+    assert (image.type, image.shape) == (np.dtype("uint8"), (-1, -1, -1, 3))
+    photos = np.random.default_rng(0).integers(0, 256, (2, 30, 20, 3), dtype=np.uint8)
+    probabilities = np.asarray(loaded.predict(photos))
+    assert probabilities.shape == (2, 2)
+    # The same as the champion's own serving model: resized and cropped as trained.
+    expected = champion.serving_model().model.predict(photos, verbose=0)
+    np.testing.assert_allclose(probabilities, expected, rtol=1e-5, atol=1e-6)
+    version = _alias(tracking)
+    assert mlflow.artifacts.load_dict(
+        f"runs:/{version.run_id}/champion_model/class_names.json"
+    ) == ["cat", "dog"]

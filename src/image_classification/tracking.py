@@ -128,22 +128,31 @@ def registered_champion_id(client: MlflowClient) -> str | None:
 
 def register_champion(champion: Champion) -> None:
     """Register the champion just saved and point the ``champion`` alias at it, unless
-    the alias names it already (a run that kept its champion, or a task run again)."""
+    the alias names it already (a run that kept its champion, or a task run again).
+
+    What is registered is the serving model, with its signature: whoever loads
+    ``models:/image_classification@champion`` hands it images as files decode to,
+    not floats at the training size."""
     client = MlflowClient()
     champion_id = champion.record["champion_id"]
     if registered_champion_id(client) == champion_id:
         return
-    info = mlflow.keras.log_model(
-        champion.model, name="model", registered_model_name=REGISTERED_MODEL
+    info = log_serving_model(
+        champion.serving_model(),
+        name="champion_model",
+        registered_model_name=REGISTERED_MODEL,
     )
     version = info.registered_model_version
     client.set_model_version_tag(REGISTERED_MODEL, version, CHAMPION_ID_TAG, champion_id)
     client.set_registered_model_alias(REGISTERED_MODEL, CHAMPION_ALIAS, version)
 
 
-def log_serving_model(serving) -> None:
+def log_serving_model(
+    serving, name: str = "serving_model", registered_model_name: str | None = None
+):
     """Log the serving model with its signature (uint8 images of any size in, one
-    probability per class out), an input example and its class names."""
+    probability per class out), an input example and its class names; registered
+    under ``registered_model_name`` when given. Returns MLflow's ``ModelInfo``."""
     import numpy as np  # noqa: PLC0415
     from mlflow.models import ModelSignature  # noqa: PLC0415
     from mlflow.types import Schema, TensorSpec  # noqa: PLC0415
@@ -163,9 +172,10 @@ def log_serving_model(serving) -> None:
     was_interactive = keras.utils.is_interactive_logging_enabled()
     keras.utils.disable_interactive_logging()
     try:
-        mlflow.tensorflow.log_model(
+        info = mlflow.tensorflow.log_model(
             serving.model,
-            name="serving_model",
+            name=name,
+            registered_model_name=registered_model_name,
             signature=signature,
             input_example=example,
             # Named, not inferred: inferring them loads the model again in a new
@@ -178,4 +188,5 @@ def log_serving_model(serving) -> None:
     finally:
         if was_interactive:
             keras.utils.enable_interactive_logging()
-    mlflow.log_dict(serving.class_names, "serving_model/class_names.json")
+    mlflow.log_dict(serving.class_names, f"{name}/class_names.json")
+    return info

@@ -33,6 +33,8 @@ from image_classification.core.storage import (
 if TYPE_CHECKING:
     import keras
 
+    from image_classification.core.serving import ServingModel
+
 _POINTER = "champion.json"
 _MODEL = "classifier.keras"
 
@@ -43,6 +45,15 @@ class Champion:
 
     model: keras.Model = field(repr=False)
     record: dict
+
+    def serving_model(self) -> ServingModel:
+        """The champion as it serves: raw uint8 images of any size in, fitted to its
+        training size as it was trained (champions crowned before
+        ``image_sizing.fit`` existed were all squashed)."""
+        from image_classification.core.serving import build_serving_model  # noqa: PLC0415
+
+        fit = self.record.get("fit", "squash")
+        return build_serving_model(self.model, self.record["class_names"], fit)
 
 
 def read_champion_pointer(root: str) -> dict | None:

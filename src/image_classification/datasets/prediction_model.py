@@ -11,7 +11,7 @@ from kedro.io import AbstractDataset, DatasetError
 from kedro.io.core import Version
 
 from image_classification.core.errors import InputError
-from image_classification.core.serving import ServingModel, build_serving_model
+from image_classification.core.serving import ServingModel
 
 from .champion import ChampionDataset
 from .serving_model import ServingModelDataset
@@ -76,12 +76,9 @@ class PredictionModelDataset(AbstractDataset[None, PredictionModel]):
 
     @staticmethod
     def _champion_model(champion) -> PredictionModel:
-        model = champion.model
-        # Champions crowned before image_sizing.fit existed were all squashed.
-        fit = champion.record.get("fit", "squash")
-        serving = build_serving_model(model, champion.record["class_names"], fit)
         return PredictionModel(
-            serving=serving, version=f"champion {champion.record['champion_id']}"
+            serving=champion.serving_model(),
+            version=f"champion {champion.record['champion_id']}",
         )
 
     def save(self, data: None) -> None:
