@@ -90,13 +90,31 @@ def test_non_rgb_modes_are_kept_and_marked_for_conversion(tmp_path, mode):
         ("broken_header.jpg", _without_dimensions(_noisy("JPEG")), "unreadable"),
         ("letter.jpg", b"BMW service notes\n", "not_an_image"),
         ("notes.txt", b"hello", "unsupported_extension"),
-        ("scan.tiff", _encoded("RGB", "TIFF"), "unsupported_extension"),
+        ("cut.webp", _noisy("WEBP")[:2000], "truncated"),
+        ("webp_named.jpg", _encoded("RGB", "WEBP"), "extension_mismatch"),
     ],
 )
 def test_bad_files_are_quarantined_with_their_reason(tmp_path, name, content, reason):
     record = _inspect(tmp_path, name, content)
     assert (record["status"], record["reason"]) == (QUARANTINED, reason)
     assert record["detail"]
+
+
+@pytest.mark.parametrize(
+    ("name", "fmt"),
+    [("phone.webp", "WEBP"), ("scan.tif", "TIFF"), ("scan.TIFF", "TIFF")],
+)
+def test_webp_and_tiff_are_images_like_any_other(tmp_path, name, fmt):
+    record = _inspect(tmp_path, name, _noisy(fmt, size=(40, 30)))
+    assert record["status"] == OK, record.get("detail")
+    assert (record["format"], record["width"], record["height"]) == (fmt, 40, 30)
+
+
+def test_a_heic_photo_is_quarantined_with_how_to_convert_it(tmp_path):
+    record = _inspect(tmp_path, "IMG_0001.HEIC", b"\x00\x00\x00\x18ftypheic")
+    assert (record["status"], record["reason"]) == (QUARANTINED, "unsupported_extension")
+    assert "iPhone's HEIC photo" in record["detail"]
+    assert "convert it to JPEG" in record["detail"]
 
 
 def test_a_damaged_image_gets_the_same_detail_on_every_run(tmp_path):

@@ -31,6 +31,15 @@ FORMAT_BY_EXTENSION = {
     ".png": "PNG",
     ".bmp": "BMP",
     ".gif": "GIF",
+    ".webp": "WEBP",
+    ".tif": "TIFF",
+    ".tiff": "TIFF",
+}
+# Formats phones and cameras write that Pillow does not decode, with what to do.
+UNDECODED_FORMATS = {
+    ".heic": "an iPhone's HEIC photo",
+    ".heif": "a HEIF photo",
+    ".avif": "an AVIF image",
 }
 # Signatures at the start of a file, to tell a cut or damaged image from other content.
 _SIGNATURES = {
@@ -38,6 +47,8 @@ _SIGNATURES = {
     b"\x89PNG\r\n\x1a\n": "PNG",
     b"GIF87a": "GIF",
     b"GIF89a": "GIF",
+    b"II*\x00": "TIFF",
+    b"MM\x00*": "TIFF",
 }
 OK = "ok"
 QUARANTINED = "quarantined"
@@ -175,17 +186,35 @@ def pixel_hash(rgb: Image.Image) -> str:
     return digest.hexdigest()
 
 
+def _unsupported(extension: str) -> str:
+    known = ", ".join(FORMAT_BY_EXTENSION)
+    if extension in UNDECODED_FORMATS:
+        return (
+            f"'{extension}' is {UNDECODED_FORMATS[extension]}, which this pipeline "
+            f"does not decode: convert it to JPEG (macOS Preview or `sips -s format "
+            f"jpeg`, `heif-convert`, or the phone's 'Most Compatible' camera format)"
+        )
+    return f"'{extension}' is not one of {known}"
+
+
 def _begins_as(content: bytes) -> str | None:
     """The image format whose signature ``content`` starts with, if any; a BMP by "BM"
     and its four reserved zero bytes (the two letters alone often begin text)."""
     if content[:2] == b"BM":
         return "BMP" if content[6:10] == bytes(4) else None
+    if content[:4] == b"RIFF" and content[8:12] == b"WEBP":
+        return "WEBP"
     return next((fmt for sig, fmt in _SIGNATURES.items() if content.startswith(sig)), None)
 
 
 def _ends_early(image_format: str, content: bytes) -> bool:
     """A JPEG without its end-of-image marker, a PNG without its IEND chunk, a GIF
-    without its trailer, a BMP shorter than its header says."""
+    without its trailer, a BMP or WebP shorter than its header says (a TIFF's
+    directory may lie anywhere: Pillow's own error tells)."""
+    if image_format == "TIFF":
+        return False
+    if image_format == "WEBP":
+        return int.from_bytes(content[4:8], "little") + 8 > len(content)
     if image_format == "JPEG":
         return b"\xff\xd9" not in content
     if image_format == "PNG":
@@ -372,8 +401,7 @@ def _inspected_file(
     extension = os.path.splitext(parts[-1])[1].lower()
     expected_format = FORMAT_BY_EXTENSION.get(extension)
     if expected_format is None:
-        known = ", ".join(FORMAT_BY_EXTENSION)
-        return quarantine("unsupported_extension", f"'{extension}' is not one of {known}")
+        return quarantine("unsupported_extension", _unsupported(extension))
     try:
         if isinstance(fetched, OSError):
             raise fetched
