@@ -7,7 +7,9 @@
 #      configuration (`--env cloud`); they share nothing but a bucket (an S3-compatible
 #      server on 127.0.0.1) and an MLflow tracking server whose artifacts go there.
 # Each time the champion, the run table and the MLflow registry's `champion` alias must
-# name the promoted model.
+# name the promoted model. On the one machine the DAG then runs for a second date with
+# nothing changed: it must skip training (as `kedro retrain` says "up to date") and
+# leave the run table as it was.
 #
 #   airflow/check.sh VENV [SERVERS]
 #   VENV: an environment built from airflow/requirements.lock; SERVERS: one with
@@ -81,6 +83,18 @@ cp -r data/01_raw/demo "$project/data/01_raw/"
 IMAGE_CLASSIFICATION_PROJECT=$project run_dag 2026-11-01
 champion=$(check_outputs "$project/data" "sqlite:///$project/data/09_tracking/mlflow.db")
 echo "airflow/check.sh: $DAG_ID runs to the end on one machine (champion $champion)"
+run_rows() { ls "$project"/data/08_reporting/retraining_runs.csv/*/retraining_runs.csv | wc -l; }
+rows=$(run_rows)
+started=$SECONDS
+IMAGE_CLASSIFICATION_PROJECT=$project run_dag 2026-11-03
+grep -q "up to date: the raw images, parameters and code are those" \
+  "$scratch/dags-test-2026-11-03.log" && [ "$(run_rows)" = "$rows" ] || {
+  echo "airflow/check.sh: the DAG retrained although nothing changed" >&2
+  tail -30 "$scratch/dags-test-2026-11-03.log" >&2
+  exit 1
+}
+echo "airflow/check.sh: run again with nothing changed, it skipped training" \
+  "($((SECONDS - started)) s)"
 
 # 2. Separate workers.
 free_port() { "$SERVERS/bin/python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }

@@ -20,6 +20,7 @@ from kedro.framework.project import configure_project
 from image_classification.pipeline_registry import register_pipelines
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOK = PROJECT_ROOT / "notebooks" / "explore_a_run.ipynb"
 KEDRO = str(Path(sys.executable).with_name("kedro"))
 
 # Small and fast: the integration tests check the wiring, not the accuracy.
@@ -109,3 +110,23 @@ def error_line(result: subprocess.CompletedProcess) -> str:
     assert len(console) <= 3, "\n".join(console)
     assert result.stderr.strip().splitlines()[-1].startswith("Error: ")
     return result.stderr.strip().splitlines()[-1]
+
+
+def executed_notebook(project: Path):
+    """The newcomer's notebook run in ``project/notebooks``, as `kedro jupyter` opens
+    it (``KEDRO_ENV`` picks the environment); raises CellExecutionError, with the cell
+    and its traceback, if any cell fails."""
+    import nbclient  # noqa: PLC0415
+    import nbformat  # noqa: PLC0415
+
+    folder = project / "notebooks"
+    folder.mkdir(exist_ok=True)
+    shutil.copy(NOTEBOOK, folder)
+    notebook = nbformat.read(folder / NOTEBOOK.name, as_version=4)
+    nbclient.NotebookClient(
+        notebook,
+        timeout=600,
+        kernel_name="python3",
+        resources={"metadata": {"path": folder}},
+    ).execute()
+    return notebook

@@ -17,6 +17,7 @@ from tests.project_copy import (
     FAST_TRAINING,
     PROJECT_ROOT,
     error_line,
+    executed_notebook,
     make_project_copy,
     run_kedro,
     versioned_outputs,
@@ -64,6 +65,19 @@ def test_the_demo_runs_end_to_end_on_the_bucket(cloud):
     diagnosis = fs.glob(f"{root}/data/08_reporting/diagnosis.json/*/diagnosis.json")
     assert json.loads(fs.cat_file(diagnosis[0]))["verdict"]
     # Nothing was written beside the project: every output is in the bucket.
+    assert not (cloud["project"] / "data").exists()
+
+
+def test_the_notebook_reads_the_run_from_the_bucket(cloud, monkeypatch):
+    monkeypatch.setenv("KEDRO_ENV", "cloud")
+    notebook = executed_notebook(cloud["project"])
+    printed = "".join(
+        output.get("text", "")
+        for cell in notebook.cells
+        if cell.cell_type == "code"
+        for output in cell.outputs
+    )
+    assert "1 saved model(s)" in printed
     assert not (cloud["project"] / "data").exists()
 
 

@@ -18,7 +18,7 @@ from mlflow.tracking import MlflowClient
 from PIL import Image
 
 from image_classification.datasets import ChampionDataset
-from tests.project_copy import KEDRO, make_project_copy, run_kedro
+from tests.project_copy import KEDRO, error_line, make_project_copy, run_kedro
 
 # Noisy images with a bright bar in the top, middle or bottom band: learnt in a few
 # epochs, so that a batch of swapped labels shows in the test accuracy.
@@ -141,6 +141,18 @@ def test_nothing_new_is_up_to_date_without_training(schedule):
     assert "Epoch" not in result.stdout + result.stderr
     assert len(_runs(schedule["project"])) == 3  # no run was recorded
     assert schedule["up_to_date_seconds"] < 30
+
+
+def test_retrain_takes_params_into_its_fingerprint(schedule, tmp_path):
+    """The same value on the command line as in the file is the same run: up to
+    date; a misspelt one is refused in one line, as by `kedro run`."""
+    project = tmp_path / "project"
+    shutil.copytree(schedule["project"], project, symlinks=True)
+    same = run_kedro(project, "retrain", "--params", "training.max_epochs=12")
+    assert same.returncode == 0, same.stdout[-2000:] + same.stderr[-2000:]
+    assert "up to date" in same.stdout
+    misspelt = error_line(run_kedro(project, "retrain", "--params", "trainng.patience=2"))
+    assert misspelt.startswith("Error: trainng is not a parameter of this project")
 
 
 def test_a_champion_pointer_edited_to_leave_its_folder_stops_the_job(schedule, tmp_path):

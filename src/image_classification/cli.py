@@ -20,15 +20,15 @@ from kedro.utils import find_kedro_project
 from kedro.validation.exceptions import ParameterValidationError
 
 from .core.errors import input_error_in
-from .core.storage import is_local, join
+from .core.storage import join
 from .datasets.champion import read_champion_pointer
 from .retraining_job import (
     LOCK_FILE,
-    STATE_FILE,
     LockHeld,
-    inputs_fingerprint,
+    in_project,
     read_state,
     retraining_lock,
+    session_inputs,
     write_state,
 )
 
@@ -179,12 +179,16 @@ def run(traceback: bool, verbose: bool, **options) -> None:
         kedro_run.callback(**options)
 
 
-@cli.command()
+@cli.command(
+    params=[option_faults_in_one_line(o) for o in kedro_run.params if o.name == "params"]
+)
 @click.option("--force", is_flag=True, help="Retrain even when nothing changed.")
 @click.option("--wait", is_flag=True, help="Wait for a running retraining to finish.")
 @click.option("--env", "-e", default=None, help="Kedro configuration environment.")
 @click.option("--traceback", is_flag=True, help=TRACEBACK_OPTION.help)
-def retrain(force: bool, wait: bool, env: str | None, traceback: bool) -> None:
+def retrain(
+    force: bool, wait: bool, env: str | None, traceback: bool, params: dict
+) -> None:
     """Validate, split, train and diagnose, then promote the new model only if it
     beats the champion (the `retraining` pipeline).
 
@@ -193,29 +197,24 @@ def retrain(force: bool, wait: bool, env: str | None, traceback: bool) -> None:
     holds the lock, unless --wait.
     """
     with input_errors_in_one_line(traceback):
-        _retrain(force, wait, env)
+        _retrain(force, wait, env, params)
 
 
-def _retrain(force: bool, wait: bool, env: str | None) -> None:
+def _retrain(force: bool, wait: bool, env: str | None, params: dict) -> None:
     project = find_kedro_project(Path.cwd()) or Path.cwd()
     bootstrap_project(project)
     try:
-        with KedroSession.create(project_path=project, env=env) as session:
+        with KedroSession.create(
+            project_path=project, env=env, runtime_params=params
+        ) as session:
             context = session.load_context()
-            paths = context.config_loader["globals"]
-            data_root = _in_project(project, paths["data_root"])
+            data_root = in_project(project, context.config_loader["globals"]["data_root"])
             with retraining_lock(join(data_root, LOCK_FILE), wait=wait):
                 # A bad champion pointer stops the job even when nothing changed.
                 champion = context.config_loader["catalog"]["current_champion"]
-                read_champion_pointer(_in_project(project, champion["path"]))
-                fingerprint = inputs_fingerprint(
-                    _in_project(project, paths["raw_image_dir"]),
-                    _in_project(project, paths["labels_file"])
-                    if paths["labels_file"]
-                    else None,
-                    context.params,
-                )
-                state = read_state(join(data_root, STATE_FILE))
+                read_champion_pointer(in_project(project, champion["path"]))
+                fingerprint, state_file = session_inputs(project, context)
+                state = read_state(state_file)
                 if not force and state and state["fingerprint"] == fingerprint:
                     click.echo(
                         "up to date: the raw images, parameters and code are those of "
@@ -225,14 +224,9 @@ def _retrain(force: bool, wait: bool, env: str | None) -> None:
                     return
                 session.run(pipeline_name="retraining")
                 decision = context.catalog.load("promotion_decision")
-                write_state(join(data_root, STATE_FILE), fingerprint)
+                write_state(state_file, fingerprint)
             verdict = "promoted" if decision["promote"] else "kept the champion"
             click.echo(f"retraining {decision['run_id']}: {verdict}: {decision['reason']}")
     except LockHeld as error:
         click.echo(f"{error}: exiting; --wait waits for it instead", err=True)
         sys.exit(EXIT_LOCKED)
-
-
-def _in_project(project: Path, path: str) -> str:
-    """A configured path as the catalog reads it: relative ones from the project."""
-    return str(project / path) if is_local(path) else path

@@ -17,6 +17,7 @@ import contextlib
 import fcntl
 import hashlib
 import json
+import logging
 import os
 import socket
 import time
@@ -26,7 +27,9 @@ from pathlib import Path
 
 import image_classification
 
-from .core.storage import filesystem, is_local, storage_errors, write_whole
+from .core.storage import filesystem, is_local, join, storage_errors, write_whole
+
+logger = logging.getLogger(__name__)
 
 LOCK_FILE = "06_models/retraining.lock"
 STATE_FILE = "06_models/retraining_state.json"
@@ -89,6 +92,46 @@ def inputs_fingerprint(
         "parameters": hashlib.sha256(settings).hexdigest(),
         "code": code_fingerprint(),
     }
+
+
+def session_inputs(project: Path, context) -> tuple[dict[str, str], str]:
+    """The fingerprint of what a Kedro session would train on (the image folder and
+    labels file the catalog reads, ``--params`` included, and the parameters), and
+    where the last completed run's fingerprint is kept. `kedro retrain` and the
+    Airflow DAG both decide from this, so they agree on what is up to date."""
+    catalog = context.config_loader["catalog"]
+    labels_file = catalog["image_labels"]["labels_csv"]
+    fingerprint = inputs_fingerprint(
+        in_project(project, catalog["raw_images"]["path"]),
+        in_project(project, labels_file) if labels_file else None,
+        context.params,
+    )
+    data_root = in_project(project, context.config_loader["globals"]["data_root"])
+    return fingerprint, join(data_root, STATE_FILE)
+
+
+def inputs_to_retrain(project: Path, env: str | None) -> dict | None:
+    """For a scheduler: the inputs' fingerprint and where to record it once the run
+    completes, or None when they are those of the last completed run (whether `kedro
+    retrain` or a scheduled run completed it)."""
+    from kedro.framework.session import KedroSession  # noqa: PLC0415
+
+    with KedroSession.create(project_path=project, env=env) as session:
+        fingerprint, state_file = session_inputs(project, session.load_context())
+    state = read_state(state_file)
+    if state and state["fingerprint"] == fingerprint:
+        logger.warning(
+            "up to date: the raw images, parameters and code are those of the run "
+            "completed at %s; nothing to do",
+            state["completed_at"],
+        )
+        return None
+    return {"fingerprint": fingerprint, "state_file": state_file}
+
+
+def in_project(project: Path, path: str) -> str:
+    """A configured path as the catalog reads it: relative ones from the project."""
+    return str(project / path) if is_local(path) else path
 
 
 def read_state(path: str) -> dict | None:

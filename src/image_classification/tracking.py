@@ -52,7 +52,9 @@ def flat_parameters(parameters: dict, prefix: str = "") -> dict[str, str]:
     return flat
 
 
-def _epoch_metrics(history: pd.DataFrame) -> list[Metric]:
+def _epoch_metrics(history: pd.DataFrame, logged_steps: set[int]) -> list[Metric]:
+    """The history's metrics of the epochs not in ``logged_steps``."""
+    history = history[~history["epoch"].isin(logged_steps)]
     numeric = history.drop(columns="epoch").select_dtypes("number")
     return [
         Metric(key=column, value=float(value), timestamp=0, step=int(epoch))
@@ -94,7 +96,11 @@ class MlflowReportHooks:
 
     def _log_results(self, run_id: str, dataset_name: str, data) -> None:
         if dataset_name == "training_history":
-            MlflowClient().log_batch(run_id, metrics=_epoch_metrics(data))
+            # Training logged each epoch as it ended (LiveMetrics): add the others.
+            client = MlflowClient()
+            logged = {m.step for m in client.get_metric_history(run_id, "val_crossentropy")}
+            if missing := _epoch_metrics(data, logged):
+                client.log_batch(run_id, metrics=missing)
         elif dataset_name == "training_metrics":
             mlflow.log_metrics(
                 {

@@ -3,14 +3,9 @@ the repository holds it without outputs."""
 
 from __future__ import annotations
 
-import shutil
-
-import nbclient
 import nbformat
 
-from tests.project_copy import PROJECT_ROOT
-
-NOTEBOOK = PROJECT_ROOT / "notebooks" / "explore_a_run.ipynb"
+from tests.project_copy import NOTEBOOK, executed_notebook
 
 
 def _outputs(notebook, kind: str) -> list:
@@ -33,17 +28,8 @@ def test_notebook_is_committed_without_outputs():
 def test_notebook_runs_on_the_demo_project(demo_run):
     project, result = demo_run
     assert result.returncode == 0, result.stderr[-3000:]
+    notebook = executed_notebook(project)
     folder = project / "notebooks"
-    folder.mkdir(exist_ok=True)
-    shutil.copy(NOTEBOOK, folder)
-    notebook = nbformat.read(folder / NOTEBOOK.name, as_version=4)
-    # Raises CellExecutionError, with the cell and its traceback, if any cell fails.
-    nbclient.NotebookClient(
-        notebook,
-        timeout=600,
-        kernel_name="python3",
-        resources={"metadata": {"path": folder}},
-    ).execute()
 
     printed = "".join(output.get("text", "") for output in _outputs(notebook, "stream"))
     assert "verdict: " in printed

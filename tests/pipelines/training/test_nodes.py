@@ -5,10 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import keras
+import mlflow
 import numpy as np
 import pandas as pd
 import pytest
 import tensorflow as tf
+from mlflow.tracking import MlflowClient
 from pydantic import ValidationError
 
 from image_classification.core.errors import InputError
@@ -31,6 +33,7 @@ from image_classification.pipelines.training.nodes import (
     train_model,
 )
 from image_classification.pipelines.training.train_evaluation import sample_metrics
+from image_classification.tracking import MlflowReportHooks
 from tests.conftest import base_parameters
 
 SMALL = {"conv_filters": [4, 8], "dense_units": 8, "max_epochs": 3, "verbose": 0}
@@ -188,6 +191,28 @@ def test_training_returns_a_model_and_a_history_with_plain_crossentropy():
     # val_loss carries the L2 penalty; the cross-entropy early stopping watches does not.
     assert (history["val_loss"] > history["val_crossentropy"]).all()
     assert model.output_shape == (None, 2)
+
+
+def test_each_epoch_reaches_mlflow_while_training_and_the_history_adds_no_twin(
+    tmp_path,
+):
+    mlflow.set_tracking_uri(f"sqlite:///{tmp_path}/mlflow.db")
+    try:
+        with mlflow.start_run() as run:
+            _, history = train_model(*_toy_datasets(), ["a", "b"], _params(), seed=0)
+            client = MlflowClient()
+            # Logged by the epochs themselves: no hook has seen the history yet.
+            logged = client.get_metric_history(run.info.run_id, "val_accuracy")
+            assert [m.step for m in logged] == [1, 2, 3]
+            assert [m.value for m in logged] == pytest.approx(list(history["val_accuracy"]))
+            MlflowReportHooks().after_dataset_saved("training_history", history, None)
+            again = client.get_metric_history(run.info.run_id, "val_accuracy")
+            assert len(again) == 3
+            assert (
+                len(client.get_metric_history(run.info.run_id, "train_eval_accuracy")) == 3
+            )
+    finally:
+        mlflow.set_tracking_uri(None)
 
 
 def test_early_stopping_fires_after_patience_epochs_without_improvement():

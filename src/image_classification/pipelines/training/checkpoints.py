@@ -47,6 +47,7 @@ from image_classification.core.storage import (
     write_whole as write_object_whole,
 )
 
+from .live_metrics import LiveMetrics
 from .train_evaluation import TrainSampleEvaluation
 
 _HISTORY = "history.csv"
@@ -224,7 +225,8 @@ def training_callbacks(
     batches_per_epoch: int,
 ) -> list:
     """Early stopping on the plain validation cross-entropy, with resumable checkpoints,
-    and the honest training metrics logged beside the validation ones.
+    and the honest training metrics logged beside the validation ones (in MLflow too,
+    as each epoch ends, within an MLflow run).
 
     With the ``plateau`` schedule the learning rate is multiplied by ``plateau_factor``
     when the validation cross-entropy has not improved for ``plateau_patience_batches``
@@ -244,6 +246,7 @@ def training_callbacks(
         EpochTimer(),
         *_reduce_on_plateau(params, batches_per_epoch),
         EpochLog(history, earlier),
+        LiveMetrics(),
         BestWeights(directory / _BEST_WEIGHTS, best_so_far),
         keras.callbacks.EarlyStopping(
             monitor="val_crossentropy", mode="min", patience=params.patience
