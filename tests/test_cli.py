@@ -48,6 +48,28 @@ def test_own_image_folder_through_the_documented_option(tmp_path):
     assert Image.open(next((images / "cats" / "2024").iterdir())).size == (56, 40)
 
 
+def test_a_backbone_from_a_weights_file_through_the_documented_option(tmp_path):
+    """Weights from a local file, as the README shows; never downloaded in tests."""
+    import keras  # noqa: PLC0415
+
+    project = make_project_copy(tmp_path / "project")
+    images = _user_style_folder(tmp_path / "my photos")
+    weights = tmp_path / "mobilenet.weights.h5"
+    keras.applications.MobileNetV3Small(
+        include_top=False, weights=None, input_shape=(40, 40, 3), pooling="avg"
+    ).save_weights(str(weights))
+    result = run_kedro(
+        project,
+        "run",
+        "--params",
+        f"raw_image_dir={images},data_validation.classes=null,"
+        f"training.backbone=MobileNetV3Small,training.backbone_weights={weights},"
+        "training.max_epochs=1,training.frozen_epochs=1,training.verbose=0",
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert latest_json(project, "training_metrics")["epochs_run"] == 1
+
+
 def test_a_missing_image_folder_is_one_line_with_the_fix(tmp_path):
     project = make_project_copy(tmp_path / "project")
     missing = f"raw_image_dir={tmp_path / 'nope'}"

@@ -40,7 +40,14 @@ def _version_counts(project) -> dict[str, int]:
 @pytest.fixture(scope="module")
 def project(tmp_path_factory):
     """A project copy after one full run."""
-    parameters = FAST_TRAINING | {"data_validation": {"classes": list(TINY_CLASSES)}}
+    parameters = FAST_TRAINING | {
+        "data_validation": {"classes": list(TINY_CLASSES)},
+        "label_audit": {
+            "folds": 2,
+            "epochs": 2,
+            "model": {"conv_filters": [4, 8], "dense_units": 8},
+        },
+    }
     root = make_project_copy(tmp_path_factory.mktemp("partial"), parameters)
     images = root / "data" / "01_raw" / "images"
     write_image_folder(images, classes=TINY_CLASSES, images_per_class=20, seed=5)
@@ -66,3 +73,21 @@ def test_a_tag_runs_its_part_only(project, tag, written, untouched):
     changed = {name for name in after if after[name] != before[name]}
     assert written <= changed
     assert not changed & untouched
+
+
+@pytest.mark.parametrize(
+    ("pipeline", "written"),
+    [
+        ("leakage_audit", {"cross_split_twins", "twin_search_scope"}),
+        ("label_audit", {"label_suspects", "label_suspects_grid"}),
+    ],
+)
+def test_a_pipeline_run_alone_after_a_full_run_writes_its_outputs(
+    project, pipeline, written
+):
+    """`kedro run --pipeline leakage_audit` or `label_audit`, as the README says."""
+    outputs = versioned_outputs(pipeline)
+    before = {name: len(saved_versions(project, outputs[name])) for name in written}
+    _run(project, pipeline_names=[pipeline])
+    for name in written:
+        assert len(saved_versions(project, outputs[name])) == before[name] + 1, name

@@ -7,6 +7,10 @@ airflow/dags/), so the DAG file can be copied into Airflow's dags folder. The pr
 package must be installed in Airflow's environment. Every task is a Kedro run of its
 own, and so an MLflow run of its own.
 
+The first task compares the inputs' fingerprint (images, labels file, parameters,
+code) with that of the last completed run, as `kedro retrain` does, and skips every
+other task when they are the same; the last task records it once the run completed.
+
 $IMAGE_CLASSIFICATION_ENV names the Kedro environment (`cloud`: everything in a bucket
 and an MLflow server, so that the tasks can run on different workers). With
 $IMAGE_CLASSIFICATION_FRESH_WORKDIR=1 each task runs in a new folder holding only the
@@ -25,6 +29,8 @@ from airflow.sdk import dag, task
 from kedro.framework.project import configure_project
 from kedro.framework.session import KedroSession
 
+from image_classification.retraining_job import inputs_to_retrain, write_state
+
 env = os.environ.get("IMAGE_CLASSIFICATION_ENV", "local")
 pipeline_name = "retraining"
 package_name = "image_classification"
@@ -33,7 +39,9 @@ project_path = Path(
 )
 
 
-def _run_kedro_nodes(node_names):
+def _in_project(work):
+    """``work(project)`` in the project, or in a new folder holding only its
+    configuration."""
     configure_project(package_name)
     if os.environ.get("IMAGE_CLASSIFICATION_FRESH_WORKDIR") == "1":
         with tempfile.TemporaryDirectory(prefix="task-") as workdir:
@@ -42,15 +50,18 @@ def _run_kedro_nodes(node_names):
             for name in ("pyproject.toml", ".telemetry"):
                 if (project_path / name).exists():
                     shutil.copy(project_path / name, workdir)
-            _run_in(Path(workdir), node_names)
-    else:
-        _run_in(project_path, node_names)
+            os.chdir(workdir)  # the catalog's paths are relative to the project
+            return work(Path(workdir))
+    os.chdir(project_path)
+    return work(project_path)
 
 
-def _run_in(project, node_names):
-    os.chdir(project)  # the catalog's paths are relative to the project
-    with KedroSession.create(project_path=project, env=env) as session:
-        session.run(pipeline_names=[pipeline_name], node_names=node_names)
+def _run_kedro_nodes(node_names):
+    def run(project):
+        with KedroSession.create(project_path=project, env=env) as session:
+            session.run(pipeline_names=[pipeline_name], node_names=node_names)
+
+    _in_project(run)
 
 
 @dag(
@@ -67,6 +78,13 @@ def _run_in(project, node_names):
     ),
 )
 def image_classification_retraining():
+    @task.short_circuit(task_id="inputs-changed")
+    def inputs_changed():
+        return _in_project(lambda project: inputs_to_retrain(project, env)) or False
+
+    @task(task_id="record-completed-run")
+    def record_completed_run(inputs):
+        write_state(inputs["state_file"], inputs["fingerprint"])
 
     @task(task_id="data-validation-resolve-class-names-node")
     def data_validation_resolve_class_names_node():
@@ -255,6 +273,10 @@ def image_classification_retraining():
     tasks["augmentation-build-datasets-node-augmentation-build-train-sample-dataset-node-augmentation-measure-batch-class-mix-node-training-train-model-node-training-evaluate-model-node"] >> tasks["retraining-crown-champion-node-retraining-record-retraining-run-node"]
     tasks["retraining-start-retraining-run-node-retraining-score-champion-node-retraining-decide-promotion-node"] >> tasks["retraining-crown-champion-node-retraining-record-retraining-run-node"]
     tasks["retraining-crown-champion-node-retraining-record-retraining-run-node"] >> tasks["retraining-summarize-retraining-runs-node"]
+    inputs = inputs_changed()
+    completed = record_completed_run(inputs)
+    for stage in tasks.values():
+        inputs >> stage >> completed
 
 
 image_classification_retraining()

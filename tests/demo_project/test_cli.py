@@ -4,9 +4,11 @@ run itself, kedro-viz's build, a past run's diagnostics, and prediction with its
 from __future__ import annotations
 
 import json
+import shlex
 import shutil
 from pathlib import Path
 
+from image_classification.pipeline_registry import register_pipelines
 from tests.project_copy import (
     PROJECT_ROOT,
     error_line,
@@ -15,6 +17,7 @@ from tests.project_copy import (
     saved_versions,
     versioned_outputs,
 )
+from tests.test_readme import README, readme_commands
 
 STAGES = ("data_validation", "data_split", "augmentation", "training", "diagnostics")
 
@@ -120,20 +123,19 @@ def test_viz_build_with_previews_shows_every_stage_and_output(demo_run):
 
 
 def test_diagnostics_of_a_past_run_rebuild_from_load_versions(demo_run):
+    """The README's command, with the first run's version."""
     project, _ = demo_run
-    inputs = ("model", "training_history", "training_metrics", "split_manifest")
-    inputs += ("class_names", "validation_report")
     version = saved_versions(project, versioned_outputs()["model"])[0].parent.name
-    load_versions = ",".join(f"{name}:{version}" for name in inputs)
-    result = run_kedro(
-        project,
-        "run",
-        "--pipelines",
-        "diagnostics",
-        "--load-versions",
-        load_versions,
-        "--verbose",
+    (command,) = [
+        c for c in readme_commands(README.read_text()) if "--pipeline diagnostics" in c
+    ]
+    words = shlex.split(command.replace("$V", version))
+    loaded = dict(item.split(":", 1) for item in words[-1].split(","))
+    versioned_inputs = (
+        set(versioned_outputs()) & register_pipelines()["diagnostics"].inputs()
     )
+    assert set(loaded) == versioned_inputs  # none read as the newest instead
+    result = run_kedro(project, *words[1:], "--verbose")
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert "Pipeline execution completed successfully" in result.stdout
     first, again = saved_versions(project, versioned_outputs()["diagnosis"])
@@ -161,6 +163,26 @@ def test_predict_classifies_a_folder_and_sums_it_up(demo_run, tmp_path):
     lines = table.read_text().splitlines()
     assert lines[0].startswith("relative_path,path,status,model_version,class_1,")
     assert len(lines) == files + 1
+
+
+def test_predict_with_a_named_model_version(demo_run, tmp_path):
+    """`--load-versions prediction_model:VERSION`, as the README writes it."""
+    project, _ = demo_run
+    incoming = tmp_path / "incoming"
+    shutil.copytree(project / "data" / "01_raw" / "demo" / "ring", incoming)
+    version = saved_versions(project, versioned_outputs()["serving_model"])[0].parent.name
+    result = run_kedro(
+        project,
+        "run",
+        "--pipelines",
+        "predict",
+        "--params",
+        f"predict_dir={incoming}",
+        "--load-versions",
+        f"prediction_model:{version}",
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert f"classified with model {version}" in result.stdout
 
 
 def test_predict_without_a_folder_is_one_line_naming_the_setting(demo_run):
