@@ -108,3 +108,20 @@ def test_a_prediction_run_says_what_was_classified_and_where_the_table_is():
         "(truncated 1, unsupported_extension 1)",
         "  predictions: p.csv",
     ]
+
+
+def test_a_retraining_run_says_what_drifted_since_the_champion():
+    drift = {
+        "verdict": "drift",
+        "reference": "2026-12-01T03.00.00.000000Z",
+        "drifted": ["brightness_high (PSI 0.61; all classes)", "class wolf appeared"],
+        "files": {"added": {"count": 1200}, "removed": {"count": 3}},
+    }
+    assert summary_lines({"data_drift": drift}, {})[1] == (
+        "  data drift: drift since champion 2026-12-01T03.00.00.000000Z (1,200 files "
+        "added, 3 removed): brightness_high (PSI 0.61; all classes); class wolf appeared"
+    )
+    first = {"verdict": "no reference"}
+    assert summary_lines({"data_drift": first}, {})[1] == (
+        "  data drift: no champion's data to compare with yet"
+    )

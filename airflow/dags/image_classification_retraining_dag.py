@@ -134,9 +134,17 @@ def image_classification_retraining():
     def leakage_audit_find_cross_split_twins_node():
         _run_kedro_nodes(["leakage_audit.find_cross_split_twins_node"])
 
+    @task(task_id="retraining-profile-training-data-node")
+    def retraining_profile_training_data_node():
+        _run_kedro_nodes(["retraining.profile_training_data_node"])
+
     @task(task_id="leakage-audit-plot-twin-pairs-node")
     def leakage_audit_plot_twin_pairs_node():
         _run_kedro_nodes(["leakage_audit.plot_twin_pairs_node"])
+
+    @task(task_id="retraining-report-data-drift-node")
+    def retraining_report_data_drift_node():
+        _run_kedro_nodes(["retraining.report_data_drift_node"])
 
     @task(task_id="diagnostics-predict-test-split-node")
     def diagnostics_predict_test_split_node():
@@ -195,7 +203,9 @@ def image_classification_retraining():
         "augmentation-preview-augmentation-node": augmentation_preview_augmentation_node(),
         "data-split-report-split-node": data_split_report_split_node(),
         "leakage-audit-find-cross-split-twins-node": leakage_audit_find_cross_split_twins_node(),
+        "retraining-profile-training-data-node": retraining_profile_training_data_node(),
         "leakage-audit-plot-twin-pairs-node": leakage_audit_plot_twin_pairs_node(),
+        "retraining-report-data-drift-node": retraining_report_data_drift_node(),
         "diagnostics-predict-test-split-node": diagnostics_predict_test_split_node(),
         "training-build-serving-model-node": training_build_serving_model_node(),
         "diagnostics-per-class-metrics-node": diagnostics_per_class_metrics_node(),
@@ -232,8 +242,11 @@ def image_classification_retraining():
     tasks["data-split-assign-splits-node"] >> tasks["data-split-report-split-node"]
     tasks["data-validation-inspect-images-node-data-validation-find-near-duplicates-node-data-validation-keep-detail-thumbnails-node-packing-pack-images-node-data-validation-flag-images-node"] >> tasks["leakage-audit-find-cross-split-twins-node"]
     tasks["data-split-assign-splits-node"] >> tasks["leakage-audit-find-cross-split-twins-node"]
+    tasks["data-validation-inspect-images-node-data-validation-find-near-duplicates-node-data-validation-keep-detail-thumbnails-node-packing-pack-images-node-data-validation-flag-images-node"] >> tasks["retraining-profile-training-data-node"]
+    tasks["data-split-assign-splits-node"] >> tasks["retraining-profile-training-data-node"]
     tasks["data-validation-inspect-images-node-data-validation-find-near-duplicates-node-data-validation-keep-detail-thumbnails-node-packing-pack-images-node-data-validation-flag-images-node"] >> tasks["leakage-audit-plot-twin-pairs-node"]
     tasks["leakage-audit-find-cross-split-twins-node"] >> tasks["leakage-audit-plot-twin-pairs-node"]
+    tasks["retraining-profile-training-data-node"] >> tasks["retraining-report-data-drift-node"]
     tasks["data-validation-inspect-images-node-data-validation-find-near-duplicates-node-data-validation-keep-detail-thumbnails-node-packing-pack-images-node-data-validation-flag-images-node"] >> tasks["diagnostics-predict-test-split-node"]
     tasks["data-split-assign-splits-node"] >> tasks["diagnostics-predict-test-split-node"]
     tasks["augmentation-build-datasets-node-augmentation-build-train-sample-dataset-node-augmentation-measure-batch-class-mix-node-training-train-model-node-training-evaluate-model-node"] >> tasks["diagnostics-predict-test-split-node"]
@@ -270,6 +283,8 @@ def image_classification_retraining():
     tasks["data-validation-resolve-class-names-node"] >> tasks["retraining-crown-champion-node-retraining-record-retraining-run-node"]
     tasks["data-validation-choose-image-size-node"] >> tasks["retraining-crown-champion-node-retraining-record-retraining-run-node"]
     tasks["data-split-assign-splits-node"] >> tasks["retraining-crown-champion-node-retraining-record-retraining-run-node"]
+    tasks["retraining-profile-training-data-node"] >> tasks["retraining-crown-champion-node-retraining-record-retraining-run-node"]
+    tasks["retraining-report-data-drift-node"] >> tasks["retraining-crown-champion-node-retraining-record-retraining-run-node"]
     tasks["augmentation-build-datasets-node-augmentation-build-train-sample-dataset-node-augmentation-measure-batch-class-mix-node-training-train-model-node-training-evaluate-model-node"] >> tasks["retraining-crown-champion-node-retraining-record-retraining-run-node"]
     tasks["retraining-start-retraining-run-node-retraining-score-champion-node-retraining-decide-promotion-node"] >> tasks["retraining-crown-champion-node-retraining-record-retraining-run-node"]
     tasks["retraining-crown-champion-node-retraining-record-retraining-run-node"] >> tasks["retraining-summarize-retraining-runs-node"]

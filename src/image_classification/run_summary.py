@@ -23,6 +23,7 @@ _SUMMARIZED = {
     "leakage_report",
     "diagnosis",
     "predictions",
+    "data_drift",
 }
 # Classes the training line names as the weakest, by test recall.
 _WEAKEST_CLASSES = 3
@@ -59,6 +60,8 @@ def summary_lines(reports: dict[str, Any], paths: dict[str, str]) -> list[str]:
         lines.append(_leakage_line(leakage))
     if diagnosis := reports.get("diagnosis"):
         lines.append(f"verdict: {diagnosis['verdict']}: {diagnosis['summary']}")
+    if drift := reports.get("data_drift"):
+        lines.append(_drift_line(drift))
     predictions = reports.get("predictions")
     if predictions is not None:
         lines.append(_prediction_line(predictions))
@@ -80,6 +83,19 @@ def _training_line(metrics: dict) -> str:
         f"{metrics['test_accuracy']:.3f}, balanced accuracy "
         f"{metrics['test_balanced_accuracy']:.3f} (lowest test recall: {weakest})"
     )
+
+
+def _drift_line(drift: dict) -> str:
+    """What changed since the champion's data, and what drifted."""
+    if drift["verdict"] == "no reference":
+        return "data drift: no champion's data to compare with yet"
+    files = drift["files"]
+    line = (
+        f"data drift: {drift['verdict']} since champion {drift['reference']} "
+        f"({files['added']['count']:,} files added, {files['removed']['count']:,} "
+        "removed)"
+    )
+    return line + (": " + "; ".join(drift["drifted"]) if drift["drifted"] else "")
 
 
 def _leakage_line(leakage: dict) -> str:

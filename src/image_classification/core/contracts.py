@@ -10,7 +10,7 @@ data.
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
@@ -134,3 +134,16 @@ class PromotionDecision(_Contract):
     candidate_verdict: Verdict
     champion_test_accuracy: float | None
     previous_champion_id: str | None
+
+
+class DataDrift(_Contract):
+    """``data_drift``: today's data against the data the champion was trained on."""
+
+    verdict: Literal["ok", "drift", "no reference"]
+    reference: str | None  # the champion whose profile was compared
+    drifted: list[str]
+    files: dict[str, dict]
+    near_duplicates_of_old: dict
+    classes: dict
+    statistics: dict[str, dict]
+    thresholds: dict

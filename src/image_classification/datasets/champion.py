@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import pandas as pd
 from kedro.io import AbstractDataset
 
 from image_classification.core.errors import InputError
@@ -37,14 +38,18 @@ if TYPE_CHECKING:
 
 _POINTER = "champion.json"
 _MODEL = "classifier.keras"
+_PROFILE = "data_profile.parquet"
 
 
 @dataclass(frozen=True)
 class Champion:
-    """A model and what is known of it: ``record`` holds at least ``champion_id``."""
+    """A model and what is known of it: ``record`` holds at least ``champion_id``;
+    ``profile`` the data it was trained on (``core.data_profile``), None for a
+    champion crowned before profiles were kept."""
 
     model: keras.Model = field(repr=False)
     record: dict
+    profile: pd.DataFrame | None = field(default=None, repr=False)
 
     def serving_model(self) -> ServingModel:
         """The champion as it serves: raw uint8 images of any size in, fitted to its
@@ -128,7 +133,16 @@ class ChampionDataset(AbstractDataset[Champion, Champion | None]):
                     f"the file, or point {join(self._root, _POINTER)} at another "
                     "champion folder"
                 ) from error
-        return Champion(model=model, record=record)
+        return Champion(model=model, record=record, profile=self._profile(record))
+
+    def _profile(self, record: dict) -> pd.DataFrame | None:
+        path = join(self._root, record["champion_id"], _PROFILE)
+        fs, key = filesystem(path)
+        with storage_errors(path):
+            if not fs.exists(key):
+                return None
+            with fs.open(key, "rb") as file:
+                return pd.read_parquet(file)
 
     def save(self, data: Champion) -> None:
         current = read_champion_pointer(self._root)
@@ -147,6 +161,8 @@ class ChampionDataset(AbstractDataset[Champion, Champion | None]):
             return
         with staged_folder(str(folder)) as staged:
             data.model.save(os.path.join(staged, _MODEL))
+            if data.profile is not None:
+                data.profile.to_parquet(os.path.join(staged, _PROFILE))
 
     def _upload_model(self, data: Champion) -> None:
         """One object under the champion's own name: it appears whole or not at all."""
@@ -157,6 +173,9 @@ class ChampionDataset(AbstractDataset[Champion, Champion | None]):
                 return
             local = os.path.join(scratch, _MODEL)
             data.model.save(local)
+            if data.profile is not None:  # before the model: the folder is whole then
+                profile = join(self._root, data.record["champion_id"], _PROFILE)
+                fs.pipe_file(filesystem(profile)[1], data.profile.to_parquet())
             fs.put_file(local, key)
 
     def _describe(self) -> dict[str, Any]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 
 from image_classification.core.contracts import PromotionDecision
@@ -11,8 +12,9 @@ from image_classification.pipelines.retraining.nodes import (
     crown_champion,
     decide_promotion,
 )
+from tests.conftest import base_parameters
 
-PARAMS = RetrainingParams(min_improvement=0.01, rejected_verdicts=["overfitting"])
+PARAMS = RetrainingParams(**base_parameters("retraining") | {"min_improvement": 0.01})
 RUN = {"run_id": "r2"}
 CHAMPION = {"champion_id": "r1", "test_accuracy": 0.8}
 _SIZE = {"height": 32, "width": 32, "fit": "crop", "chosen_from": "set in image_size"}
@@ -46,7 +48,7 @@ def test_only_the_listed_verdicts_block_a_promotion():
 def test_a_kept_champion_keeps_its_model_and_record():
     current = Champion(model=object(), record={"champion_id": "r1", "class_names": []})
     kept = {"promote": False, "run_id": "r2"}
-    champion, record = crown_champion(object(), ["a"], _SIZE, current, kept)
+    champion, record = crown_champion(object(), ["a"], _SIZE, pd.DataFrame(), current, kept)
     assert champion is current
     assert record == current.record
 
@@ -59,8 +61,10 @@ def test_a_promoted_candidate_is_recorded_with_its_classes_fit_and_score():
         "candidate_test_accuracy": 0.9,
         "candidate_verdict": "good fit",
     }
-    champion, record = crown_champion(model, ["a", "b"], _SIZE, None, decision)
+    profile = pd.DataFrame({"relative_path": ["a/1.png"]})
+    champion, record = crown_champion(model, ["a", "b"], _SIZE, profile, None, decision)
     assert champion.model is model
+    assert champion.profile is profile
     assert record == {
         "champion_id": "r2",
         "test_accuracy": 0.9,

@@ -16,18 +16,27 @@ from image_classification.core.params.diagnostics import DiagnosticsParams
 from image_classification.core.params.retraining import RetrainingParams
 from image_classification.datasets import ChampionDataset
 from image_classification.pipelines.retraining import create_pipeline
+from image_classification.pipelines.retraining.nodes import drift_in_words
 from tests.conftest import TINY_CLASSES, base_parameters, fixed_size, small_model
 
 PROMOTION_STAGE = create_pipeline().only_nodes_with_namespaces(["retraining"])
 
 
 @pytest.fixture
-def retrain(tmp_path, tiny_pack, tiny_manifest):
+def retrain(tmp_path, tiny_pack, tiny_manifest, tiny_validated):
     """Run the promotion stage once: a candidate with the given test accuracy and
-    verdict against whatever champion the earlier runs left in ``tmp_path``."""
+    verdict against whatever champion the earlier runs left in ``tmp_path``; each
+    run's data drift report is kept in ``run.drift_reports``."""
     side = tiny_pack.images.shape[1]
+    tiny_index = tiny_validated[0]
 
-    def run(test_accuracy: float, verdict: str, weight_seed: int, **retraining):
+    def run(
+        test_accuracy: float,
+        verdict: str,
+        weight_seed: int,
+        image_index=tiny_index,
+        **retraining,
+    ):
         champions = str(tmp_path / "champion")
         catalog = DataCatalog(
             {
@@ -48,6 +57,8 @@ def retrain(tmp_path, tiny_pack, tiny_manifest):
                 "training_image_size": MemoryDataset(fixed_size(32, 32)),
                 "image_pack": MemoryDataset(tiny_pack, copy_mode="assign"),
                 "split_manifest": MemoryDataset(tiny_manifest),
+                "image_index": MemoryDataset(image_index),
+                "data_drift": JSONDataset(filepath=str(tmp_path / "data_drift.json")),
                 "training_metrics": MemoryDataset({"test_accuracy": test_accuracy}),
                 "diagnosis": MemoryDataset({"verdict": verdict}),
                 "params:diagnostics": MemoryDataset(
@@ -59,8 +70,10 @@ def retrain(tmp_path, tiny_pack, tiny_manifest):
             }
         )
         outputs = SequentialRunner().run(PROMOTION_STAGE, catalog)
+        run.drift_reports.append(catalog.load("data_drift"))
         return catalog.load("promotion_decision"), outputs["retraining_runs"].load()
 
+    run.drift_reports = []
     return run
 
 
@@ -116,3 +129,29 @@ def test_a_rejected_verdict_does_not_block_the_first_run(retrain, tmp_path):
     assert first["promote"] is True
     assert _pointer(tmp_path)["verdict"] == "overfitting"
     assert list(runs["champion_test_accuracy"].isna()) == [True]
+
+
+def test_the_data_is_compared_with_the_champions_and_drift_is_named(
+    retrain, tmp_path, tiny_validated
+):
+    first, _ = retrain(0.5, "good fit", weight_seed=1)
+    assert retrain.drift_reports[0]["verdict"] == "no reference"
+    assert (tmp_path / "champion" / first["run_id"] / "data_profile.parquet").is_file()
+
+    retrain(0.0, "good fit", weight_seed=2)  # the same data again: no drift
+    same = retrain.drift_reports[1]
+    assert (same["verdict"], same["reference"]) == ("ok", first["run_id"])
+    assert same["files"]["added"]["count"] == 0
+
+    darker = tiny_validated[0].copy()
+    darker["brightness_high"] *= 0.5
+    darker["brightness_low"] *= 0.5
+    retrain(0.0, "good fit", weight_seed=2, image_index=darker)
+    drifted = retrain.drift_reports[2]
+    assert drifted["verdict"] == "drift"
+    assert drifted["statistics"]["brightness_high"]["verdict"] == "drift"
+    assert drifted["statistics"]["width"]["verdict"] == "ok"
+    assert any(item.startswith("brightness_high") for item in drifted["drifted"])
+    _, runs = retrain(0.0, "good fit", weight_seed=2)
+    assert list(runs["data_drift"])[:3] == ["no reference", "ok", drift_in_words(drifted)]
+    assert runs.loc[2, "data_drift"].startswith("drift: brightness_")

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 import pandas as pd
 from matplotlib.figure import Figure
 
+from image_classification.core.data_profile import data_profile, drift_report
 from image_classification.core.evaluation import predicted_test_split
 from image_classification.core.image_pack import ImagePack
 from image_classification.core.manifest import data_fingerprint
@@ -22,6 +23,7 @@ RUN_COLUMNS = [
     "run_id",
     "data_fingerprint",
     "images",
+    "data_drift",
     "candidate_test_accuracy",
     "champion_test_accuracy",
     "candidate_verdict",
@@ -37,6 +39,30 @@ def start_retraining_run() -> dict:
     The one node that reads the clock: the run table says when each run happened.
     """
     return {"run_id": datetime.now(UTC).strftime("%Y-%m-%dT%H.%M.%S.%fZ")}
+
+
+def profile_training_data(
+    image_index: pd.DataFrame, split_manifest: pd.DataFrame
+) -> pd.DataFrame:
+    """The profile of this run's data (``core.data_profile``), kept beside the model
+    if it is crowned, for the next runs to compare with."""
+    return data_profile(image_index, split_manifest)
+
+
+def report_data_drift(
+    current_champion: Champion | None, profile: pd.DataFrame, params: RetrainingParams
+) -> dict:
+    """Today's data against the champion's: files added, removed and relabelled,
+    classes, each statistic's shift, new copies of old images; ``no reference``
+    before the first champion, or for one crowned before profiles were kept."""
+    if current_champion is None or current_champion.profile is None:
+        report = drift_report(profile, profile, params.drift)
+        return report | {"verdict": "no reference", "reference": None, "drifted": []}
+    report = drift_report(current_champion.profile, profile, params.drift)
+    reference = current_champion.record["champion_id"]
+    for item in report["drifted"]:
+        logger.warning("data drift since champion %s: %s", reference, item)
+    return report | {"reference": reference}
 
 
 def score_champion(
@@ -111,10 +137,11 @@ def decide_promotion(
     }
 
 
-def crown_champion(
+def crown_champion(  # noqa: PLR0917 - Kedro passes node inputs by position
     model,
     class_names: list[str],
     training_image_size: dict,
+    profile: pd.DataFrame,
     current_champion: Champion | None,
     promotion_decision: dict,
 ) -> tuple[Champion, dict]:
@@ -122,7 +149,8 @@ def crown_champion(
 
     A new champion's record keeps its class names and how its images were fitted to
     its size: a prediction run names the classes of the model it uses, and fits
-    images as that model was trained, not as the newest run validated.
+    images as that model was trained, not as the newest run validated. The profile
+    of its data goes with it, for the next runs' drift reports.
 
     Returns:
         The champion to save, and its record, which the run table takes from here
@@ -136,12 +164,15 @@ def crown_champion(
             "class_names": list(class_names),
             "fit": training_image_size["fit"],
         }
-        return Champion(model=model, record=record), record
+        return Champion(model=model, record=record, profile=profile), record
     return current_champion, current_champion.record
 
 
 def record_retraining_run(
-    promotion_decision: dict, champion_record: dict, split_manifest: pd.DataFrame
+    promotion_decision: dict,
+    champion_record: dict,
+    split_manifest: pd.DataFrame,
+    data_drift: dict,
 ) -> dict[str, dict]:
     """This run's row of the run table, as a new partition named by the run; written
     after the champion was saved, so the row never names a champion not in place."""
@@ -149,6 +180,7 @@ def record_retraining_run(
         "run_id": promotion_decision["run_id"],
         "data_fingerprint": data_fingerprint(split_manifest),
         "images": len(split_manifest),
+        "data_drift": drift_in_words(data_drift),
         "candidate_test_accuracy": promotion_decision["candidate_test_accuracy"],
         "champion_test_accuracy": promotion_decision["champion_test_accuracy"],
         "candidate_verdict": promotion_decision["candidate_verdict"],
@@ -157,6 +189,13 @@ def record_retraining_run(
         "champion_id": champion_record["champion_id"],
     }
     return {row["run_id"]: row}
+
+
+def drift_in_words(data_drift: dict) -> str:
+    """``ok``, ``no reference``, or ``drift: `` and what drifted."""
+    if data_drift["verdict"] != "drift":
+        return data_drift["verdict"]
+    return "drift: " + "; ".join(data_drift["drifted"])
 
 
 def summarize_retraining_runs(

@@ -9,7 +9,9 @@ from image_classification.pipeline_registry import STAGES
 from .nodes import (
     crown_champion,
     decide_promotion,
+    profile_training_data,
     record_retraining_run,
+    report_data_drift,
     score_champion,
     start_retraining_run,
     summarize_retraining_runs,
@@ -33,6 +35,18 @@ def create_pipeline(**kwargs) -> Pipeline:
                 inputs=None,
                 outputs="retraining_run",
                 name="start_retraining_run_node",
+            ),
+            Node(
+                func=profile_training_data,
+                inputs=["image_index", "split_manifest"],
+                outputs="data_profile",
+                name="profile_training_data_node",
+            ),
+            Node(
+                func=report_data_drift,
+                inputs=["current_champion", "data_profile", "params:retraining"],
+                outputs="data_drift",
+                name="report_data_drift_node",
             ),
             Node(
                 func=score_champion,
@@ -63,6 +77,7 @@ def create_pipeline(**kwargs) -> Pipeline:
                     "model",
                     "class_names",
                     "training_image_size",
+                    "data_profile",
                     "current_champion",
                     "promotion_decision",
                 ],
@@ -71,7 +86,12 @@ def create_pipeline(**kwargs) -> Pipeline:
             ),
             Node(
                 func=record_retraining_run,
-                inputs=["promotion_decision", "champion_record", "split_manifest"],
+                inputs=[
+                    "promotion_decision",
+                    "champion_record",
+                    "split_manifest",
+                    "data_drift",
+                ],
                 outputs="retraining_run_log",
                 name="record_retraining_run_node",
             ),

@@ -1,0 +1,116 @@
+"""Drift between two profiles: each kind is named, and fresh images of the same kind
+are not."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from image_classification.core.data_profile import (
+    PROFILE_COLUMNS,
+    data_profile,
+    drift_report,
+    stability_index,
+)
+from image_classification.core.params.retraining import DriftParams
+
+PARAMS = DriftParams(
+    max_stability_index=0.25, min_class_images=30, max_class_share_change=0.05
+)
+CLASSES = ("cat", "dog", "fox")
+
+
+def _profile(seed: int, per_class: int = 200, prefix: str = "a") -> pd.DataFrame:
+    """Files of three classes with statistics drawn from fixed distributions."""
+    rng = np.random.default_rng(seed)
+    count = per_class * len(CLASSES)
+    return pd.DataFrame(
+        {
+            "relative_path": [f"{CLASSES[i % 3]}/{prefix}{i}.png" for i in range(count)],
+            "label": [CLASSES[i % 3] for i in range(count)],
+            "split": rng.choice(["train", "validation", "test"], count),
+            "duplicate_group": [f"{prefix}{i}" for i in range(count)],
+            "content_hash": [f"{prefix}-{seed}-{i}" for i in range(count)],
+            "width": np.full(count, 32),
+            "height": np.full(count, 32),
+            "brightness_low": rng.normal(20, 5, count),
+            "brightness_high": rng.normal(220, 10, count),
+            "entropy": rng.normal(7, 0.3, count),
+            "sharpness": rng.lognormal(5, 0.5, count),
+        }
+    )[PROFILE_COLUMNS]
+
+
+def test_the_profile_keeps_each_split_file_with_its_statistics():
+    old = _profile(0)
+    index = old.drop(columns=["label", "split", "duplicate_group"]).assign(extra=1)
+    manifest = old[["relative_path", "label", "split", "duplicate_group"]].iloc[::-1]
+    expected = old.sort_values("relative_path", ignore_index=True)
+    pd.testing.assert_frame_equal(data_profile(index, manifest), expected)
+
+
+def test_stability_index_is_zero_for_the_same_data_and_grows_with_the_shift():
+    values = np.random.default_rng(1).normal(0, 1, 5000)
+    assert stability_index(values, values) == pytest.approx(0)
+    shifts = [stability_index(values, values + shift) for shift in (0.1, 0.5, 1.0)]
+    assert shifts == sorted(shifts)
+    assert shifts[0] < PARAMS.max_stability_index < shifts[2]
+
+
+def test_fresh_images_of_the_same_kind_are_no_drift():
+    old, new = _profile(0), pd.concat([_profile(0), _profile(1, prefix="b")])
+    report = drift_report(old, new, PARAMS)
+    assert report["verdict"] == "ok", report["drifted"]
+    assert report["files"]["added"]["count"] == 600
+    assert report["files"]["relabelled"]["count"] == 0
+
+
+def test_darker_new_images_are_named_by_the_statistic():
+    new = _profile(1, prefix="b")
+    new["brightness_high"] *= 0.7
+    new["brightness_low"] *= 0.7
+    report = drift_report(_profile(0), new, PARAMS)
+    assert report["verdict"] == "drift"
+    assert report["statistics"]["brightness_high"]["verdict"] == "drift"
+    assert report["statistics"]["brightness_high"]["drifted_classes"] == list(CLASSES)
+    assert report["statistics"]["entropy"]["verdict"] == "ok"
+
+
+def test_blurry_small_images_of_one_class_name_that_class():
+    new = _profile(1, prefix="b")
+    foxes = new["label"] == "fox"
+    new.loc[foxes, "sharpness"] /= 10
+    report = drift_report(_profile(0), new, PARAMS)
+    assert report["statistics"]["sharpness"]["drifted_classes"] == ["fox"]
+
+
+def test_relabelled_files_and_classes_that_come_and_go_are_named():
+    old = _profile(0)
+    new = old.copy()
+    swapped = new["label"] == "dog"
+    new.loc[swapped, "label"] = "wolf"
+    report = drift_report(old, new, PARAMS)
+    assert report["files"]["relabelled"]["count"] == 200
+    assert report["classes"]["appeared"] == ["wolf"]
+    assert report["classes"]["vanished"] == ["dog"]
+    assert "200 relabelled" in report["drifted"]
+
+
+def test_a_changed_class_mix_is_named():
+    old = _profile(0)
+    new = pd.concat([old, _profile(1, prefix="b").query("label == 'cat'")])
+    report = drift_report(old, new, PARAMS)
+    assert report["classes"]["share_change"]["cat"] == pytest.approx(
+        1 / 2 - 1 / 3, abs=1e-3
+    )
+    assert any(item.startswith("cat share +") for item in report["drifted"])
+
+
+def test_new_copies_of_old_images_are_counted():
+    old = _profile(0)
+    copies = old.head(5).assign(
+        relative_path=lambda frame: frame["relative_path"] + "_copy"
+    )
+    report = drift_report(old, pd.concat([old, copies]), PARAMS)
+    assert report["near_duplicates_of_old"]["count"] == 5
