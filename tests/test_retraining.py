@@ -33,8 +33,9 @@ PARAMETERS = {
         "verbose": 0,
     },
     "augmentation": {"batch_size": 16},
-    # The decision must rest on the scores: no verdict blocks a promotion here.
-    "retraining": {"rejected_verdicts": []},
+    # The decision must rest on the scores: no verdict blocks a promotion here. A
+    # batch of 30 images a class leaves a dozen new test images to judge the champion.
+    "retraining": {"rejected_verdicts": [], "min_new_test_images": 5},
 }
 KEPT = dict(zip(CLASSES, CLASSES, strict=True))
 SWAPPED = dict(zip(CLASSES, CLASSES[1:] + CLASSES[:1], strict=True))
@@ -133,6 +134,8 @@ def test_a_candidate_trained_on_swapped_labels_is_rejected(schedule):
     # The swapped labels cannot make it better; not better by the margin is enough.
     assert swapped["candidate_test_accuracy"] <= swapped["champion_test_accuracy"]
     assert schedule["champions"][2] == schedule["champions"][1]
+    # The champion meets the swapped batch among its test images: the decision says so.
+    assert "the data has moved" in swapped["reason"]
 
 
 def test_nothing_new_is_up_to_date_without_training(schedule):
@@ -243,3 +246,13 @@ def test_runs_are_tracked_in_mlflow_and_the_champion_is_registered(schedule):
     assert {"run_report.html", "learning_curves.png", "diagnosis.json"} <= artifacts
     champion = client.get_model_version_by_alias("image_classification", "champion")
     assert champion.run_id == first.info.run_id
+    assert first.data.tags["data_drift"] == "no reference"
+    swapped = finished[2]
+    artifacts = {artifact.path for artifact in client.list_artifacts(swapped.info.run_id)}
+    expected = {"data_drift.json", "retraining_report.html", "data_drift_figure.png"}
+    assert expected <= artifacts
+    metrics = swapped.data.metrics
+    assert metrics["champion_new_test_accuracy"] < metrics["champion_other_test_accuracy"]
+    # New since the first run's champion: the good batch and the swapped one.
+    assert metrics["champion_new_test_images"] >= 5
+    assert metrics["champion_other_test_images"] >= 5

@@ -116,10 +116,12 @@ def test_a_retraining_run_says_what_drifted_since_the_champion():
         "reference": "2026-12-01T03.00.00.000000Z",
         "drifted": ["brightness_high (PSI 0.61; all classes)", "class wolf appeared"],
         "files": {"added": {"count": 1200}, "removed": {"count": 3}},
+        "arrived": 1210,
     }
     assert summary_lines({"data_drift": drift}, {})[1] == (
         "  data drift: drift since champion 2026-12-01T03.00.00.000000Z (1,200 files "
-        "added, 3 removed): brightness_high (PSI 0.61; all classes); class wolf appeared"
+        "added, 3 removed, 1,210 new images): brightness_high (PSI 0.61; all classes); "
+        "class wolf appeared"
     )
     first = {"verdict": "no reference"}
     assert summary_lines({"data_drift": first}, {})[1] == (

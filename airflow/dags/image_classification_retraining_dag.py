@@ -150,6 +150,10 @@ def image_classification_retraining():
     def diagnostics_predict_test_split_node():
         _run_kedro_nodes(["diagnostics.predict_test_split_node"])
 
+    @task(task_id="retraining-tabulate-data-drift-node")
+    def retraining_tabulate_data_drift_node():
+        _run_kedro_nodes(["retraining.tabulate_data_drift_node"])
+
     @task(task_id="training-build-serving-model-node")
     def training_build_serving_model_node():
         _run_kedro_nodes(["training.build_serving_model_node"])
@@ -182,6 +186,10 @@ def image_classification_retraining():
     def diagnostics_plot_learning_curves_node():
         _run_kedro_nodes(["diagnostics.plot_learning_curves_node"])
 
+    @task(task_id="retraining-build-retraining-report-node")
+    def retraining_build_retraining_report_node():
+        _run_kedro_nodes(["retraining.build_retraining_report_node"])
+
     @task(task_id="retraining-crown-champion-node-retraining-record-retraining-run-node")
     def retraining_crown_champion_node_retraining_record_retraining_run_node():
         _run_kedro_nodes(["retraining.crown_champion_node", "retraining.record_retraining_run_node"])
@@ -207,6 +215,7 @@ def image_classification_retraining():
         "leakage-audit-plot-twin-pairs-node": leakage_audit_plot_twin_pairs_node(),
         "retraining-report-data-drift-node": retraining_report_data_drift_node(),
         "diagnostics-predict-test-split-node": diagnostics_predict_test_split_node(),
+        "retraining-tabulate-data-drift-node": retraining_tabulate_data_drift_node(),
         "training-build-serving-model-node": training_build_serving_model_node(),
         "diagnostics-per-class-metrics-node": diagnostics_per_class_metrics_node(),
         "diagnostics-plot-confident-mistakes-node": diagnostics_plot_confident_mistakes_node(),
@@ -215,11 +224,13 @@ def image_classification_retraining():
         "diagnostics-plot-confusion-matrix-node": diagnostics_plot_confusion_matrix_node(),
         "diagnostics-build-report-node": diagnostics_build_report_node(),
         "diagnostics-plot-learning-curves-node": diagnostics_plot_learning_curves_node(),
+        "retraining-build-retraining-report-node": retraining_build_retraining_report_node(),
         "retraining-crown-champion-node-retraining-record-retraining-run-node": retraining_crown_champion_node_retraining_record_retraining_run_node(),
         "retraining-summarize-retraining-runs-node": retraining_summarize_retraining_runs_node(),
     }
     tasks["data-validation-inspect-images-node-data-validation-find-near-duplicates-node-data-validation-keep-detail-thumbnails-node-packing-pack-images-node-data-validation-flag-images-node"] >> tasks["retraining-start-retraining-run-node-retraining-score-champion-node-retraining-decide-promotion-node"]
     tasks["data-split-assign-splits-node"] >> tasks["retraining-start-retraining-run-node-retraining-score-champion-node-retraining-decide-promotion-node"]
+    tasks["retraining-profile-training-data-node"] >> tasks["retraining-start-retraining-run-node-retraining-score-champion-node-retraining-decide-promotion-node"]
     tasks["augmentation-build-datasets-node-augmentation-build-train-sample-dataset-node-augmentation-measure-batch-class-mix-node-training-train-model-node-training-evaluate-model-node"] >> tasks["retraining-start-retraining-run-node-retraining-score-champion-node-retraining-decide-promotion-node"]
     tasks["diagnostics-diagnose-fit-node"] >> tasks["retraining-start-retraining-run-node-retraining-score-champion-node-retraining-decide-promotion-node"]
     tasks["data-validation-resolve-class-names-node"] >> tasks["data-validation-choose-image-size-node"]
@@ -250,6 +261,7 @@ def image_classification_retraining():
     tasks["data-validation-inspect-images-node-data-validation-find-near-duplicates-node-data-validation-keep-detail-thumbnails-node-packing-pack-images-node-data-validation-flag-images-node"] >> tasks["diagnostics-predict-test-split-node"]
     tasks["data-split-assign-splits-node"] >> tasks["diagnostics-predict-test-split-node"]
     tasks["augmentation-build-datasets-node-augmentation-build-train-sample-dataset-node-augmentation-measure-batch-class-mix-node-training-train-model-node-training-evaluate-model-node"] >> tasks["diagnostics-predict-test-split-node"]
+    tasks["retraining-report-data-drift-node"] >> tasks["retraining-tabulate-data-drift-node"]
     tasks["data-validation-resolve-class-names-node"] >> tasks["training-build-serving-model-node"]
     tasks["data-validation-choose-image-size-node"] >> tasks["training-build-serving-model-node"]
     tasks["augmentation-build-datasets-node-augmentation-build-train-sample-dataset-node-augmentation-measure-batch-class-mix-node-training-train-model-node-training-evaluate-model-node"] >> tasks["training-build-serving-model-node"]
@@ -280,6 +292,10 @@ def image_classification_retraining():
     tasks["diagnostics-diagnose-fit-node"] >> tasks["diagnostics-build-report-node"]
     tasks["augmentation-build-datasets-node-augmentation-build-train-sample-dataset-node-augmentation-measure-batch-class-mix-node-training-train-model-node-training-evaluate-model-node"] >> tasks["diagnostics-plot-learning-curves-node"]
     tasks["diagnostics-diagnose-fit-node"] >> tasks["diagnostics-plot-learning-curves-node"]
+    tasks["retraining-profile-training-data-node"] >> tasks["retraining-build-retraining-report-node"]
+    tasks["retraining-report-data-drift-node"] >> tasks["retraining-build-retraining-report-node"]
+    tasks["retraining-tabulate-data-drift-node"] >> tasks["retraining-build-retraining-report-node"]
+    tasks["retraining-start-retraining-run-node-retraining-score-champion-node-retraining-decide-promotion-node"] >> tasks["retraining-build-retraining-report-node"]
     tasks["data-validation-resolve-class-names-node"] >> tasks["retraining-crown-champion-node-retraining-record-retraining-run-node"]
     tasks["data-validation-choose-image-size-node"] >> tasks["retraining-crown-champion-node-retraining-record-retraining-run-node"]
     tasks["data-split-assign-splits-node"] >> tasks["retraining-crown-champion-node-retraining-record-retraining-run-node"]

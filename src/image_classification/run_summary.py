@@ -28,7 +28,11 @@ _SUMMARIZED = {
 # Classes the training line names as the weakest, by test recall.
 _WEAKEST_CLASSES = 3
 # Outputs a person opens next: the summary ends with the path this run saved.
-_PATHS = {"run_report": "report", "predictions": "predictions"}
+_PATHS = {
+    "run_report": "report",
+    "retraining_report": "retraining report",
+    "predictions": "predictions",
+}
 
 
 def summary_lines(reports: dict[str, Any], paths: dict[str, str]) -> list[str]:
@@ -93,7 +97,7 @@ def _drift_line(drift: dict) -> str:
     line = (
         f"data drift: {drift['verdict']} since champion {drift['reference']} "
         f"({files['added']['count']:,} files added, {files['removed']['count']:,} "
-        "removed)"
+        f"removed, {drift['arrived']:,} new images)"
     )
     return line + (": " + "; ".join(drift["drifted"]) if drift["drifted"] else "")
 

@@ -32,6 +32,7 @@ _JSON_REPORTS = {
     "validation_report",
     "split_report",
     "promotion_decision",
+    "data_drift",
 }
 
 
@@ -88,8 +89,8 @@ class MlflowReportHooks:
             return
         if isinstance(data, Figure):
             mlflow.log_figure(data, f"{dataset_name}.png")
-        elif dataset_name == "run_report":
-            mlflow.log_text(data, "run_report.html")
+        elif dataset_name in {"run_report", "retraining_report"}:
+            mlflow.log_text(data, f"{dataset_name}.html")
         elif dataset_name in _JSON_REPORTS:
             mlflow.log_dict(data, f"{dataset_name}.json")
         self._log_results(run.info.run_id, dataset_name, data)
@@ -117,10 +118,32 @@ class MlflowReportHooks:
             mlflow.set_tags(
                 {"decision": "promoted" if data["promote"] else "kept champion"}
             )
+            mlflow.log_metrics(_champion_on_new_images(data))
+        elif dataset_name == "data_drift":
+            mlflow.set_tag("data_drift", data["verdict"])
+            mlflow.log_metrics(
+                {
+                    f"drift_psi_{name}": shift["overall"]["psi"]
+                    for name, shift in data["statistics"].items()
+                    if shift["overall"] is not None
+                }
+            )
         elif dataset_name == "champion":
             register_champion(data)
         elif dataset_name == "serving_model":
             log_serving_model(data)
+
+
+def _champion_on_new_images(decision: dict) -> dict[str, float]:
+    """The champion's accuracy and image count on the test images new since it was
+    trained and on the others, as metrics; none without a champion's profile."""
+    metrics = {}
+    for subset in ("new", "other"):
+        score = decision.get(f"champion_{subset}_test_images")
+        if score and score["accuracy"] is not None:
+            metrics[f"champion_{subset}_test_accuracy"] = score["accuracy"]
+            metrics[f"champion_{subset}_test_images"] = score["count"]
+    return metrics
 
 
 def registered_champion_id(client: MlflowClient) -> str | None:

@@ -18,6 +18,9 @@ DECISION = {
     "candidate_test_accuracy": 0.91,
     "candidate_verdict": Verdict.OVERFITTING,
     "champion_test_accuracy": 0.8,
+    "champion_new_test_images": {"count": 40, "accuracy": 0.6},
+    "champion_other_test_images": {"count": 400, "accuracy": 0.82},
+    "champion_worse_on_new_images": True,
     "previous_champion_id": "2026-11-29T10.00.00.000000Z",
 }
 
@@ -82,4 +85,5 @@ def test_every_report_the_stages_hand_each_other_has_a_contract():
         "leakage_report": "LeakageReport",
         "diagnosis": "Diagnosis",
         "promotion_decision": "PromotionDecision",
+        "data_drift": "DataDrift",
     }

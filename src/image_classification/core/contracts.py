@@ -124,6 +124,13 @@ class Diagnosis(_Contract):
     leakage: LeakageReport
 
 
+class SubsetScore(_Contract):
+    """Accuracy on a subset of the test images; None when the subset is empty."""
+
+    count: int
+    accuracy: float | None
+
+
 class PromotionDecision(_Contract):
     """``promotion_decision``: whether the candidate replaced the champion, and why."""
 
@@ -133,6 +140,11 @@ class PromotionDecision(_Contract):
     candidate_test_accuracy: float
     candidate_verdict: Verdict
     champion_test_accuracy: float | None
+    # The champion on the test images that arrived since it was trained, and on the
+    # others: count and accuracy; None without a champion's profile.
+    champion_new_test_images: SubsetScore | None
+    champion_other_test_images: SubsetScore | None
+    champion_worse_on_new_images: bool
     previous_champion_id: str | None
 
 
@@ -143,6 +155,7 @@ class DataDrift(_Contract):
     reference: str | None  # the champion whose profile was compared
     drifted: list[str]
     files: dict[str, dict]
+    arrived: int  # files whose bytes the champion's data did not hold
     near_duplicates_of_old: dict
     classes: dict
     statistics: dict[str, dict]

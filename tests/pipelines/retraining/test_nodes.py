@@ -16,7 +16,12 @@ from tests.conftest import base_parameters
 
 PARAMS = RetrainingParams(**base_parameters("retraining") | {"min_improvement": 0.01})
 RUN = {"run_id": "r2"}
-CHAMPION = {"champion_id": "r1", "test_accuracy": 0.8}
+CHAMPION = {
+    "champion_id": "r1",
+    "test_accuracy": 0.8,
+    "new_test_images": None,
+    "other_test_images": None,
+}
 _SIZE = {"height": 32, "width": 32, "fit": "crop", "chosen_from": "set in image_size"}
 
 
@@ -43,6 +48,35 @@ def test_only_the_listed_verdicts_block_a_promotion():
     )
     assert overfit["promote"] is False
     assert overfit["reason"] == "the candidate's diagnosis is 'overfitting'"
+
+
+@pytest.mark.parametrize(
+    ("new", "warned"),
+    [
+        ({"count": 40, "accuracy": 0.6}, True),
+        ({"count": 40, "accuracy": 0.78}, False),  # within the allowed gap
+        ({"count": 40, "accuracy": 0.7}, False),  # within what 40 images vary by
+        ({"count": 10, "accuracy": 0.2}, False),  # too few new images to judge
+        ({"count": 0, "accuracy": None}, False),
+    ],
+)
+def test_the_decision_says_when_the_champion_is_much_worse_on_new_images(new, warned):
+    score = CHAMPION | {
+        "new_test_images": new,
+        "other_test_images": {"count": 400, "accuracy": 0.82},
+    }
+    params = PARAMS.model_copy(
+        update={"max_new_image_gap": 0.05, "min_new_test_images": 30}
+    )
+    decision = decide_promotion(
+        RUN, {"test_accuracy": 0.9}, {"verdict": "good fit"}, score, params
+    )
+    assert decision["champion_worse_on_new_images"] is warned
+    assert ("the data has moved" in decision["reason"]) is warned
+    assert decision["promote"] is True  # the warning informs, the rule decides
+    if warned:
+        assert "scores 0.6000 on the 40 test images added since" in decision["reason"]
+    PromotionDecision.model_validate(decision)
 
 
 def test_a_kept_champion_keeps_its_model_and_record():

@@ -10,6 +10,7 @@ import pytest
 from kedro.io import DataCatalog, MemoryDataset
 from kedro.runner import SequentialRunner
 from kedro_datasets.json import JSONDataset
+from kedro_datasets.pandas import CSVDataset
 from kedro_datasets.partitions import PartitionedDataset
 
 from image_classification.core.params.diagnostics import DiagnosticsParams
@@ -59,6 +60,11 @@ def retrain(tmp_path, tiny_pack, tiny_manifest, tiny_validated):
                 "split_manifest": MemoryDataset(tiny_manifest),
                 "image_index": MemoryDataset(image_index),
                 "data_drift": JSONDataset(filepath=str(tmp_path / "data_drift.json")),
+                "data_drift_table": CSVDataset(
+                    filepath=str(tmp_path / "data_drift_table.csv"),
+                    save_args={"index": False},
+                    load_args={"dtype": str},
+                ),
                 "training_metrics": MemoryDataset({"test_accuracy": test_accuracy}),
                 "diagnosis": MemoryDataset({"verdict": verdict}),
                 "params:diagnostics": MemoryDataset(
@@ -71,9 +77,11 @@ def retrain(tmp_path, tiny_pack, tiny_manifest, tiny_validated):
         )
         outputs = SequentialRunner().run(PROMOTION_STAGE, catalog)
         run.drift_reports.append(catalog.load("data_drift"))
+        run.pages.append(outputs["retraining_report"].load())
+        run.tables.append(catalog.load("data_drift_table"))
         return catalog.load("promotion_decision"), outputs["retraining_runs"].load()
 
-    run.drift_reports = []
+    run.drift_reports, run.pages, run.tables = [], [], []
     return run
 
 
@@ -146,12 +154,42 @@ def test_the_data_is_compared_with_the_champions_and_drift_is_named(
     darker = tiny_validated[0].copy()
     darker["brightness_high"] *= 0.5
     darker["brightness_low"] *= 0.5
+    darker["content_hash"] += "-darker"  # new bytes: each image arrived anew
     retrain(0.0, "good fit", weight_seed=2, image_index=darker)
     drifted = retrain.drift_reports[2]
     assert drifted["verdict"] == "drift"
+    assert drifted["files"]["changed"]["count"] == drifted["arrived"] > 0
     assert drifted["statistics"]["brightness_high"]["verdict"] == "drift"
     assert drifted["statistics"]["width"]["verdict"] == "ok"
     assert any(item.startswith("brightness_high") for item in drifted["drifted"])
     _, runs = retrain(0.0, "good fit", weight_seed=2)
     assert list(runs["data_drift"])[:3] == ["no reference", "ok", drift_in_words(drifted)]
     assert runs.loc[2, "data_drift"].startswith("drift: brightness_")
+
+
+def test_the_champion_is_scored_apart_on_the_test_images_that_arrived(
+    retrain, tiny_validated, tiny_manifest
+):
+    retrain(0.5, "good fit", weight_seed=1)
+    index = tiny_validated[0].copy()
+    test_files = tiny_manifest.loc[tiny_manifest["split"] == "test", "relative_path"]
+    arrived = index["relative_path"].isin(test_files.iloc[::2])
+    index.loc[arrived, "content_hash"] += "-new"
+    decision, _ = retrain(0.0, "good fit", weight_seed=2, image_index=index)
+    new, other = (
+        decision["champion_new_test_images"],
+        decision["champion_other_test_images"],
+    )
+    assert (new["count"], other["count"]) == (
+        arrived.sum(),
+        len(test_files) - arrived.sum(),
+    )
+    overall = (new["accuracy"] * new["count"] + other["accuracy"] * other["count"]) / len(
+        test_files
+    )
+    assert overall == pytest.approx(decision["champion_test_accuracy"], abs=1e-3)
+    page, table = retrain.pages[-1], retrain.tables[-1]
+    assert f"on {new['count']} images" in page
+    assert "Data drift since the champion" in page
+    assert "data:image/png;base64," in page
+    assert table.loc[table["item"] == "files changed", "value"].item() == str(arrived.sum())

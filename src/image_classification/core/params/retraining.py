@@ -16,10 +16,13 @@ class DriftParams(BaseModel):
         gt=0, description="PSI above this is drift (0.25: the customary 'large shift')"
     )
     min_class_images: int = Field(
-        ge=10, description="images a class needs on both sides for its own PSI"
+        ge=10, description="images each side needs for a PSI, or a class for its share"
     )
-    max_class_share_change: float = Field(
-        gt=0, le=1, description="a class's share of the images may move this much"
+    max_class_share_ratio: float = Field(
+        gt=1, description="a class's share of the images may grow or shrink this factor"
+    )
+    max_near_duplicate_share: float = Field(
+        ge=0, le=1, description="share of the new images that may be copies of old ones"
     )
 
 
@@ -33,5 +36,11 @@ class RetrainingParams(BaseModel):
     )
     rejected_verdicts: list[Verdict] = Field(
         description="a candidate diagnosed so is never promoted over a champion"
+    )
+    max_new_image_gap: float = Field(
+        ge=0, le=1, description="the champion may score this much lower on new test images"
+    )
+    min_new_test_images: int = Field(
+        ge=1, description="new test images needed before that gap is judged"
     )
     drift: DriftParams = Field(description="thresholds of the data_drift report")

@@ -7,14 +7,13 @@ on the clock: the same run gives the same bytes.
 
 from __future__ import annotations
 
-import base64
-import io
 import json
 
 import pandas as pd
 from jinja2 import Environment, PackageLoader
-from markupsafe import Markup
 from matplotlib.figure import Figure
+
+from image_classification.core.html_page import PAGE_STYLE, figure_image, html_table
 
 # The page is templates/report.html.j2; text from the data is escaped there.
 _TEMPLATES = Environment(
@@ -28,36 +27,11 @@ _FIGURE_ALT_TEXT = {
     "confident_mistakes": "most confident mistakes",
     "cross_split_twins": "cross-split twins",
 }
-_STYLE = """
-body { font-family: system-ui, sans-serif; max-width: 1100px; margin: 2em auto;
-       padding: 0 1em; color: #222; }
-h1 { margin-bottom: 0.2em; }
-.verdict { font-size: 1.6em; font-weight: bold; padding: 0.4em 0.8em;
-           border-radius: 6px; display: inline-block; }
-.overfitting { background: #fde2e1; } .underfitting { background: #fff1cc; }
-.good-fit { background: #dcf5e3; } .inconclusive { background: #e6e6e6; }
-table { border-collapse: collapse; margin: 0.5em 0 1.5em; }
-td, th { border: 1px solid #ccc; padding: 0.25em 0.6em; text-align: right; }
-th { background: #f3f3f3; } td:first-child, th:first-child { text-align: left; }
-img { max-width: 100%; } pre { background: #f6f6f6; padding: 1em; overflow-x: auto; }
-"""
-
-
-def _image(figure: Figure, alt: str) -> Markup:
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=90)
-    encoded = base64.b64encode(buffer.getvalue()).decode("ascii")
-    return Markup('<img alt="{}" src="data:image/png;base64,{}">').format(alt, encoded)
 
 
 def _plain(value):
     """Typed parameter groups as the plain values they were written as."""
     return value.model_dump(mode="json") if hasattr(value, "model_dump") else value
-
-
-def _table(frame: pd.DataFrame) -> Markup:
-    """pandas' HTML table (pandas escapes the cells)."""
-    return Markup(frame.to_html(index=False, border=0, float_format=lambda x: f"{x:.3f}"))
 
 
 def _validation_summary(validation_report: dict) -> dict:
@@ -150,7 +124,7 @@ def render_report(
         sort_keys=True,
     )
     figure_images = {
-        name: _image(figures[name], alt) for name, alt in _FIGURE_ALT_TEXT.items()
+        name: figure_image(figures[name], alt) for name, alt in _FIGURE_ALT_TEXT.items()
     }
     return _TEMPLATES.get_template("report.html.j2").render(
         verdict=diagnosis["verdict"],
@@ -160,10 +134,10 @@ def render_report(
         leakage=_leakage_summary(diagnosis["leakage"]),
         training_metrics=training_metrics,
         figures=figure_images,
-        per_class_metrics=_table(per_class_metrics),
+        per_class_metrics=html_table(per_class_metrics),
         validation_summary=_validation_summary(validation_report),
-        findings=_table(_findings(validation_report)),
-        split_counts=_table(_split_counts(split_report)),
+        findings=html_table(_findings(validation_report)),
+        split_counts=html_table(_split_counts(split_report)),
         settings=settings,
-        style=Markup(_STYLE),
+        style=PAGE_STYLE,
     )

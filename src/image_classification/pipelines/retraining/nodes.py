@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Callable
 from datetime import UTC, datetime
 
 import pandas as pd
 from matplotlib.figure import Figure
 
-from image_classification.core.data_profile import data_profile, drift_report
+from image_classification.core.data_profile import (
+    arrived_images,
+    data_profile,
+    drift_report,
+)
 from image_classification.core.evaluation import predicted_test_split
 from image_classification.core.image_pack import ImagePack
 from image_classification.core.manifest import data_fingerprint
@@ -69,23 +74,44 @@ def score_champion(
     current_champion: Champion | None,
     image_pack: ImagePack,
     split_manifest: pd.DataFrame,
+    profile: pd.DataFrame,
     params: DiagnosticsParams,
 ) -> dict:
-    """The champion's accuracy on today's test split, the one the candidate was tested on.
+    """The champion's accuracy on today's test split, the one the candidate was tested
+    on, and apart on the test images that arrived since it was trained (bytes its
+    profile does not hold) and on the others: the first sign that the world moved.
 
     Returns:
-        ``champion_id`` and ``test_accuracy``, both None before the first promotion.
+        ``champion_id`` and ``test_accuracy``, both None before the first promotion;
+        ``new_test_images`` and ``other_test_images`` (count and accuracy), None when
+        the champion has no profile to tell new images from old.
     """
     if current_champion is None:
-        return {"champion_id": None, "test_accuracy": None}
+        return {"champion_id": None, "test_accuracy": None} | _NO_SPLIT_SCORES
     predictions = predicted_test_split(
         current_champion.model, image_pack, split_manifest, params.batch_size
     )
     correct = predictions["label_index"] == predictions["predicted_index"]
-    return {
+    score = {
         "champion_id": current_champion.record["champion_id"],
         "test_accuracy": round(float(correct.mean()), 4),
     }
+    if current_champion.profile is None:
+        return score | _NO_SPLIT_SCORES
+    arrived = arrived_images(current_champion.profile, profile)["relative_path"]
+    new = predictions["relative_path"].isin(arrived).to_numpy()
+    return score | {
+        "new_test_images": _accuracy(correct[new]),
+        "other_test_images": _accuracy(correct[~new]),
+    }
+
+
+_NO_SPLIT_SCORES = {"new_test_images": None, "other_test_images": None}
+
+
+def _accuracy(correct: pd.Series) -> dict:
+    accuracy = round(float(correct.mean()), 4) if len(correct) else None
+    return {"count": len(correct), "accuracy": accuracy}
 
 
 def decide_promotion(
@@ -95,14 +121,16 @@ def decide_promotion(
     champion_score: dict,
     params: RetrainingParams,
 ) -> dict:
-    """Promote the candidate, or keep the champion, and say why.
+    """Promote the candidate, or keep the champion, and say why; and say when the
+    champion does much worse on the test images that arrived since it was trained.
 
     Args:
         run: ``run_id`` of this run.
         training_metrics: The candidate's ``test_accuracy``.
         diagnosis: The candidate's ``verdict``.
         champion_score: Output of ``score_champion``.
-        params: The margin and the verdicts that block a promotion.
+        params: The margin, the verdicts that block a promotion, and the gap on new
+            images worth a warning.
 
     Returns:
         ``promote``, ``reason`` and the scores compared.
@@ -126,6 +154,14 @@ def decide_promotion(
             f"test accuracy {candidate:.4f} does not beat the champion's {champion:.4f} "
             f"by {params.min_improvement}",
         )
+    new, other = champion_score["new_test_images"], champion_score["other_test_images"]
+    worse_on_new = _much_worse_on_new(new, other, params)
+    if worse_on_new:
+        reason += (
+            f"; the champion scores {new['accuracy']:.4f} on the {new['count']:,} test "
+            f"images added since it was trained, against {other['accuracy']:.4f} on the "
+            f"other {other['count']:,}: the data has moved"
+        )
     return {
         "run_id": run["run_id"],
         "promote": promote,
@@ -133,8 +169,25 @@ def decide_promotion(
         "candidate_test_accuracy": candidate,
         "candidate_verdict": verdict,
         "champion_test_accuracy": champion,
+        "champion_new_test_images": new,
+        "champion_other_test_images": other,
+        "champion_worse_on_new_images": worse_on_new,
         "previous_champion_id": champion_score["champion_id"],
     }
+
+
+def _much_worse_on_new(new: dict | None, other: dict | None, params) -> bool:
+    """Whether the champion's accuracy on enough new test images falls short of its
+    accuracy on the others by more than ``params.max_new_image_gap`` and by more than
+    two standard errors of that difference: a gap chance alone would rarely give."""
+    if not new or not other or new["accuracy"] is None or other["accuracy"] is None:
+        return False
+    gap = other["accuracy"] - new["accuracy"]
+    noise = 2 * math.sqrt(
+        sum(s["accuracy"] * (1 - s["accuracy"]) / s["count"] for s in (new, other))
+    )
+    enough = new["count"] >= params.min_new_test_images
+    return enough and gap > max(params.max_new_image_gap, noise)
 
 
 def crown_champion(  # noqa: PLR0917 - Kedro passes node inputs by position

@@ -16,6 +16,7 @@ from .nodes import (
     start_retraining_run,
     summarize_retraining_runs,
 )
+from .report import build_retraining_report, tabulate_data_drift
 
 
 def _stages() -> Pipeline:
@@ -49,11 +50,18 @@ def create_pipeline(**kwargs) -> Pipeline:
                 name="report_data_drift_node",
             ),
             Node(
+                func=tabulate_data_drift,
+                inputs="data_drift",
+                outputs="data_drift_table",
+                name="tabulate_data_drift_node",
+            ),
+            Node(
                 func=score_champion,
                 inputs=[
                     "current_champion",
                     "image_pack",
                     "split_manifest",
+                    "data_profile",
                     "params:diagnostics",
                 ],
                 outputs="champion_score",
@@ -94,6 +102,18 @@ def create_pipeline(**kwargs) -> Pipeline:
                 ],
                 outputs="retraining_run_log",
                 name="record_retraining_run_node",
+            ),
+            Node(
+                func=build_retraining_report,
+                inputs=[
+                    "promotion_decision",
+                    "data_drift",
+                    "data_drift_table",
+                    "current_champion",
+                    "data_profile",
+                ],
+                outputs=["data_drift_figure", "retraining_report"],
+                name="build_retraining_report_node",
             ),
             Node(
                 func=summarize_retraining_runs,
