@@ -88,13 +88,14 @@ def _build(
     """``target`` holding the old files as they are and the new ones changed: their
     pixels by ``change`` (saved as JPEG again), or the files of class ``moved[0]``
     put in the folder of ``moved[1]``."""
+    arrivals = set(new)
     for path in old + new:
         label = path.parent.name
-        if path in new and moved and label == moved[0]:
+        if path in arrivals and moved and label == moved[0]:
             label = moved[1]
         destination = target / label / f"{path.parent.name}_{path.name}"
         destination.parent.mkdir(parents=True, exist_ok=True)
-        if path in new and change:
+        if path in arrivals and change:
             with Image.open(path) as image:
                 change(image.convert("RGB")).save(destination, quality=95)
         else:
@@ -141,7 +142,7 @@ def main() -> None:
         first_half, _ = _profile(Path(scratch) / "old")
         champion = Champion(model=None, record={}, profile=first_half)
         profile_file = Path(scratch) / "data_profile.parquet"
-        first_half.to_parquet(profile_file)
+        first_half.to_parquet(profile_file, compression="zstd", index=False)
         print(f"folder: {args.folder}; champion's half: {len(first_half):,} images")
         for name, change in cases.items():
             target = Path(scratch) / "case"
