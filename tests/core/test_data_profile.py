@@ -42,6 +42,8 @@ def _profile(seed: int, per_class: int = 200, prefix: str = "a") -> pd.DataFrame
             "brightness_high": rng.normal(220, 10, count),
             "entropy": rng.normal(7, 0.3, count),
             "sharpness": rng.lognormal(5, 0.5, count),
+            "colourfulness": rng.normal(0.3, 0.05, count),
+            "warmth": rng.normal(0.02, 0.03, count),
         }
     )[PROFILE_COLUMNS]
 

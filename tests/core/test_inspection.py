@@ -15,6 +15,7 @@ from image_classification.core.inspection import (
     OK,
     QUARANTINED,
     THUMBNAIL_SIDE,
+    colour_stats,
     content_stats,
     inspect_file,
     level_stats,
@@ -217,6 +218,34 @@ def test_blur_lowers_sharpness():
     sharp = Image.fromarray(rng.integers(0, 256, (64, 64, 3), dtype=np.uint8))
     blurred = sharp.filter(ImageFilter.GaussianBlur(2))
     assert _stats(blurred)["sharpness"] < 0.1 * _stats(sharp)["sharpness"]
+
+
+def test_colour_statistics_tell_gray_from_colourful_and_warm_from_cold():
+    rng = np.random.default_rng(5)
+    noise = rng.integers(0, 256, (30, 20, 3), dtype=np.uint8)
+    shifted = noise.astype(int) + np.array([40, 0, -40])
+    images = {
+        "gray": np.full((30, 20, 3), 120, np.uint8),
+        "colourful": noise,
+        "muted": (noise * 0.2 + 100).astype(np.uint8),
+        "warm": np.clip(shifted, 0, 255).astype(np.uint8),
+        "cold": np.clip(255 - shifted, 0, 255).astype(np.uint8),
+        "small": noise[:5, :7],  # another shape, measured apart
+    }
+    stats = dict(zip(images, colour_stats(list(images.values())), strict=True))
+    assert stats["gray"] == {"colourfulness": 0.0, "warmth": 0.0}
+    assert stats["colourful"]["colourfulness"] > 3 * stats["muted"]["colourfulness"] > 0
+    assert stats["warm"]["warmth"] > 0.2 > -0.2 > stats["cold"]["warmth"]
+    assert stats["small"] == colour_stats([images["small"]])[0]
+
+
+def test_an_inspected_file_has_its_colour_with_or_without_training_pixels(tmp_path):
+    path = tmp_path / "red.png"
+    Image.new("RGB", (90, 60), (200, 40, 40)).save(path)
+    for size in (None, (16, 16)):
+        record = inspect_file("red.png", str(path), "a", False, 10**8, size)
+        assert record["warmth"] == pytest.approx(160 / 255, abs=1e-3)
+        assert record["colourfulness"] == pytest.approx(0.21, abs=0.01)  # 0.3 x mean
 
 
 def test_thumbnail_is_a_small_grayscale_copy():

@@ -55,6 +55,9 @@ QUARANTINED = "quarantined"
 # Exposure, information and sharpness are measured on a thumbnail of at most this side,
 # so that a 32x32 icon and a 12-megapixel photo are judged on the same scale.
 STATS_SIDE = 64
+# Side of the RGB thumbnail the colour statistics are measured on where an inspection
+# makes no training pixels.
+COLOUR_SIDE = 32
 # Side of the grayscale thumbnail kept for the near-duplicate search, and its smoothing
 # in pixels: enough that sensor noise and JPEG artefacts stop counting as differences.
 THUMBNAIL_SIDE = 32
@@ -76,6 +79,8 @@ _EMPTY_STATS = {
     "brightness_high": None,
     "entropy": None,
     "sharpness": None,
+    "colourfulness": None,
+    "warmth": None,
     "thumbnail": None,
     "detail_thumbnail": None,
 }
@@ -109,6 +114,46 @@ def _luminance(image: Image.Image) -> tuple[np.ndarray, bytes]:
         )
     smooth = thumbnail.filter(ImageFilter.GaussianBlur(THUMBNAIL_SMOOTHING))
     return np.asarray(small), smooth.tobytes()
+
+
+def colour_stats(pixels: Sequence[np.ndarray]) -> list[dict[str, float]]:
+    """How colourful and how warm each image is, from its RGB pixels (the training
+    pixels, or a ``COLOUR_SIDE`` thumbnail): a new camera, white balance or light
+    shows here when the luminance does not. Arrays of one shape are measured together,
+    as in ``level_stats``.
+
+    Returns:
+        ``colourfulness``: Hasler and Suesstrunk's measure on [0, 1] channels (0 for
+        a gray image; the spread and the mean of the red-green and yellow-blue
+        opponent channels); ``warmth``: the mean of red minus blue, in [-1, 1].
+    """
+    stats: list[dict[str, float]] = [{} for _ in pixels]
+    by_shape: dict[tuple[int, ...], list[int]] = {}
+    for position, array in enumerate(pixels):
+        by_shape.setdefault(array.shape, []).append(position)
+    for positions in by_shape.values():
+        stack = np.stack([pixels[position] for position in positions])
+        red, green, blue = np.moveaxis(stack.astype(np.float32) / 255, -1, 0)
+        red_green = (red - green).reshape(len(positions), -1)
+        yellow_blue = ((red + green) / 2 - blue).reshape(len(positions), -1)
+        spread = np.hypot(red_green.std(axis=1), yellow_blue.std(axis=1))
+        mean = np.hypot(red_green.mean(axis=1), yellow_blue.mean(axis=1))
+        warmth = (red - blue).reshape(len(positions), -1).mean(axis=1)
+        for i, position in enumerate(positions):
+            stats[position] = {
+                "colourfulness": round(float(spread[i] + 0.3 * mean[i]), 4),
+                "warmth": round(float(warmth[i]), 4),
+            }
+    return stats
+
+
+def _colour_thumbnail(rgb: Image.Image) -> np.ndarray:
+    """The RGB pixels at most ``COLOUR_SIDE`` a side, where no training pixels are
+    made: means are exact at any size, spreads comparable within a folder."""
+    if max(rgb.size) > COLOUR_SIDE:
+        side = (COLOUR_SIDE, COLOUR_SIDE)
+        rgb = rgb.resize(side, Image.Resampling.BOX, reducing_gap=2.0)
+    return np.asarray(rgb)
 
 
 def detail_thumbnail(image: Image.Image) -> bytes:
@@ -289,7 +334,7 @@ def inspect_files(
     """``inspect_file`` on listing rows (relative path, path, label, outside root,
     invalid name): the
     unit of work a worker process takes. The content statistics of the decoded files
-    are measured together at the end (``level_stats``).
+    are measured together at the end (``level_stats``, ``colour_stats``).
 
     ``max_pixels`` is the one pixel limit: Pillow's own (it refuses images over twice
     its ``MAX_IMAGE_PIXELS`` while reading the header) is set from it meanwhile, so that a
@@ -310,8 +355,14 @@ def inspect_files(
         Image.MAX_IMAGE_PIXELS = pillow_limit
     decoded = [record for record in records if "luminance" in record]
     stats = level_stats([record.pop("luminance") for record in decoded])
-    for record, values in zip(decoded, stats, strict=True):
-        record.update(values)
+    colours = colour_stats(
+        [
+            record.pop("colour_pixels") if "colour_pixels" in record else record["pixels"]
+            for record in decoded
+        ]
+    )
+    for record, values, colour in zip(decoded, stats, colours, strict=True):
+        record.update(values | colour)
     return records
 
 
@@ -448,6 +499,8 @@ def _inspected_file(
     image_size, fit = training_size
     if image_size is not None:
         record["pixels"] = resized_pixels(rgb, image_size, fit)
+    else:
+        record["colour_pixels"] = _colour_thumbnail(rgb)
     if record["format"] != expected_format:
         return quarantine(
             "extension_mismatch",

@@ -84,8 +84,8 @@ def plot_data_drift(
 ) -> Figure:
     """Each statistic's distribution in the champion's data and in the images that
     arrived since, the drifted ones titled in red: where the new images differ."""
-    figure = Figure(figsize=(12, 6))
-    axes = figure.subplots(2, 3).ravel()
+    figure = Figure(figsize=(16, 6))
+    axes = figure.subplots(2, 4).ravel()
     old = current_champion.profile if current_champion else None
     if old is None:
         figure.suptitle("No champion's data to compare with yet")
