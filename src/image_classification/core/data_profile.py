@@ -3,7 +3,7 @@
 A retraining that only knows "the folder's fingerprint changed" cannot say that the new
 images are darker, smaller, of a new class or relabelled. The profile keeps, per
 usable file, its path, label, split, content hash and the statistics validation
-measured anyway (size, exposure, information, sharpness, colour): about 85 bytes a
+measured anyway (size, exposure, information, sharpness, colour): about 90 bytes a
 file, about 4 MB at 50,000. Two profiles compare file by file (added, removed,
 changed, relabelled: the same bytes under another class), class by class (each
 class's share of the images, classes that appeared or vanished) and statistic by
