@@ -22,9 +22,18 @@ import sys
 import tempfile
 from pathlib import Path
 
+import numpy as np
+
 PROJECT = Path(__file__).resolve().parents[1]
-# Outputs that record when or where they were made: not compared.
-CLOCK_OR_MACHINE = ("training_history.csv", "09_tracking", "mlflow", ".keras", "SavedModel")
+# Outputs that record when or where they were made: not compared byte for byte. The
+# models' weights are compared as arrays instead (``_model_weights``).
+CLOCK_OR_MACHINE = (
+    "training_history.csv",
+    "09_tracking",
+    "mlflow",
+    ".keras",
+    "saved_model",
+)
 
 
 def _export(revision: str, target: Path) -> Path:
@@ -54,7 +63,19 @@ def _is_version(part: str) -> bool:
     return len(part) == 24 and part[4] == "-" and part[10] == "T" and part.endswith("Z")
 
 
-def run(revision: str, folder: Path, params: str, scratch: Path) -> dict[str, str]:
+def _model_weights(project: Path) -> dict[str, list]:
+    """The weights of every ``.keras`` model a run saved, by its path."""
+    import keras  # noqa: PLC0415 - TensorFlow only once the runs are done
+
+    weights = {}
+    for path in sorted((project / "data").rglob("*.keras")):
+        relative = path.relative_to(project / "data").parts
+        name = "/".join(part for part in relative if not _is_version(part))
+        weights[name] = keras.models.load_model(path, compile=False).get_weights()
+    return weights
+
+
+def run(revision: str, folder: Path, params: str, scratch: Path) -> Path:
     project = _export(revision, scratch / revision.replace("/", "_"))
     environment = os.environ | {
         "DO_NOT_TRACK": "1",
@@ -70,7 +91,7 @@ def run(revision: str, folder: Path, params: str, scratch: Path) -> dict[str, st
         check=True,
         capture_output=True,
     )
-    return _outputs(project)
+    return project
 
 
 def main() -> None:
@@ -81,8 +102,12 @@ def main() -> None:
     parser.add_argument("--params", default="")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as scratch:
-        before = run(args.before, args.folder.resolve(), args.params, Path(scratch) / "b")
-        after = run(args.after, args.folder.resolve(), args.params, Path(scratch) / "a")
+        projects = [
+            run(revision, args.folder.resolve(), args.params, Path(scratch) / side)
+            for side, revision in (("b", args.before), ("a", args.after))
+        ]
+        before, after = (_outputs(project) for project in projects)
+        weights = [_model_weights(project) for project in projects]
     skipped = sorted(
         name for name in before | after if any(mark in name for mark in CLOCK_OR_MACHINE)
     )
@@ -93,7 +118,13 @@ def main() -> None:
     print(f"identical: {len(compared) - len(different)} of {len(compared)} files")
     print("different: " + (", ".join(different) or "none"))
     print("in one run only: " + (", ".join(only) or "none"))
-    print(f"not compared (clock or machine): {len(skipped)} files")
+    print(f"not compared byte for byte (clock or machine): {len(skipped)} files")
+    for name in sorted(set(weights[0]) | set(weights[1])):
+        first, second = weights[0].get(name, []), weights[1].get(name, [])
+        same = len(first) == len(second) > 0 and all(
+            np.array_equal(a, b) for a, b in zip(first, second, strict=True)
+        )
+        print(f"model {name}: weights {'identical' if same else 'different'}")
 
 
 if __name__ == "__main__":
