@@ -69,6 +69,8 @@ def _model_weights(project: Path) -> dict[str, list]:
 
     weights = {}
     for path in sorted((project / "data").rglob("*.keras")):
+        if not path.is_file():  # the folder of a versioned dataset
+            continue
         relative = path.relative_to(project / "data").parts
         name = "/".join(part for part in relative if not _is_version(part))
         weights[name] = keras.models.load_model(path, compile=False).get_weights()
