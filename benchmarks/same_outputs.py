@@ -69,7 +69,7 @@ def _model_weights(project: Path) -> dict[str, list]:
 
     weights = {}
     for path in sorted((project / "data").rglob("*.keras")):
-        if not path.is_file():  # the folder of a versioned dataset
+        if not path.is_file() or "09_tracking" in path.parts:  # a folder; MLflow's ids
             continue
         relative = path.relative_to(project / "data").parts
         name = "/".join(part for part in relative if not _is_version(part))
