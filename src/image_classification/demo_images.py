@@ -176,84 +176,93 @@ def write_image_folder(
 
 
 def _plant_faults(root, classes, count, rng, *, size, mislabeled) -> list[PlantedFault]:
-    first, second = classes[0], classes[1]
+    """File faults, a label conflict between exact duplicates and mislabeled images,
+    written after the ``count`` clean images of each class, in this order (the demo's
+    bytes depend on the order of the random draws)."""
     next_index = dict.fromkeys(classes, count)
 
-    def new_path(label: str, extension: str = ".jpg") -> str:
+    def write(label: str, content: bytes, extension: str = ".jpg") -> str:
         path = f"{label}/{next_index[label]:04d}{extension}"
         next_index[label] += 1
-        return path
-
-    def write(path: str, content: bytes) -> str:
         (root / path).write_bytes(content)
         return path
 
-    cut_jpeg = _jpeg_bytes(render_shape(first, rng, size))
-    grey = render_shape(second, rng, size).convert("L")
-    rgba = render_shape(first, rng, size).convert("RGBA")
-    faults = [
-        PlantedFault(write(new_path(first), b""), "zero-byte file", "empty_file", ""),
-        PlantedFault(
-            write(new_path(second), cut_jpeg[: len(cut_jpeg) // 2]),
-            "truncated JPEG",
-            "truncated",
-            "first half of a valid JPEG",
-        ),
-        PlantedFault(
-            write(new_path(first), b"label,notes\nthis is a text file\n"),
-            "text file with an image extension",
-            "not_an_image",
-            "",
-        ),
-        PlantedFault(
-            write(new_path(second), _png_bytes(render_shape(second, rng, size))),
-            "PNG content with a .jpg extension",
-            "extension_mismatch",
-            "",
-        ),
-        PlantedFault(
-            write(new_path(second, ".png"), _png_bytes(grey)),
-            "grayscale image",
-            None,
-            "kept and converted to RGB",
-        ),
-        PlantedFault(
-            write(new_path(first, ".png"), _png_bytes(rgba)),
-            "RGBA image",
-            None,
-            "kept and converted to RGB",
-        ),
-    ]
-    duplicate = (root / first / "0000.jpg").read_bytes()
-    faults.append(
-        PlantedFault(
-            write(new_path(second), duplicate),
-            f"exact duplicate of {first}/0000.jpg filed under {second}",
-            "duplicate_label_conflict",
-            "both copies are quarantined: the labels disagree",
-        )
-    )
-    faults.append(
-        PlantedFault(
-            f"{first}/0000.jpg",
-            f"exact duplicate of {faults[-1].path} filed under {first}",
-            "duplicate_label_conflict",
-            "both copies are quarantined: the labels disagree",
-        )
-    )
+    faults = _file_faults(write, classes[0], classes[1], rng, size)
+    faults += _label_conflict(root, write, classes[0], classes[1])
     for index in range(mislabeled):
         true_label = classes[(index + 2) % len(classes)]
         given_label = classes[(index + 3) % len(classes)]
         image = render_shape(true_label, rng, size)
         faults.append(
             PlantedFault(
-                write(new_path(given_label), _jpeg_bytes(image)),
+                write(given_label, _jpeg_bytes(image)),
                 f"mislabeled: shows a {true_label}",
                 None,
                 "a valid image filed under the wrong class; not detected by validation",
             )
         )
     return faults
+
+
+def _file_faults(write, first: str, second: str, rng, size) -> list[PlantedFault]:
+    """Files validation must quarantine or convert, one of each kind."""
+    cut_jpeg = _jpeg_bytes(render_shape(first, rng, size))
+    grey = render_shape(second, rng, size).convert("L")
+    rgba = render_shape(first, rng, size).convert("RGBA")
+    return [
+        PlantedFault(write(first, b""), "zero-byte file", "empty_file", ""),
+        PlantedFault(
+            write(second, cut_jpeg[: len(cut_jpeg) // 2]),
+            "truncated JPEG",
+            "truncated",
+            "first half of a valid JPEG",
+        ),
+        PlantedFault(
+            write(first, b"label,notes\nthis is a text file\n"),
+            "text file with an image extension",
+            "not_an_image",
+            "",
+        ),
+        PlantedFault(
+            write(second, _png_bytes(render_shape(second, rng, size))),
+            "PNG content with a .jpg extension",
+            "extension_mismatch",
+            "",
+        ),
+        PlantedFault(
+            write(second, _png_bytes(grey), ".png"),
+            "grayscale image",
+            None,
+            "kept and converted to RGB",
+        ),
+        PlantedFault(
+            write(first, _png_bytes(rgba), ".png"),
+            "RGBA image",
+            None,
+            "kept and converted to RGB",
+        ),
+    ]
+
+
+def _label_conflict(root: Path, write, first: str, second: str) -> list[PlantedFault]:
+    """The first image of ``first`` copied byte for byte under ``second``: both
+    copies are quarantined, since their labels disagree."""
+    copy = write(second, (root / first / "0000.jpg").read_bytes())
+    why = "both copies are quarantined: the labels disagree"
+    return [
+        PlantedFault(
+            copy,
+            f"exact duplicate of {first}/0000.jpg filed under {second}",
+            "duplicate_label_conflict",
+            why,
+        ),
+        PlantedFault(
+            f"{first}/0000.jpg",
+            f"exact duplicate of {copy} filed under {first}",
+            "duplicate_label_conflict",
+            why,
+        ),
+    ]
 
 
 def main() -> None:

@@ -196,7 +196,7 @@ def statistic_shifts(old: pd.DataFrame, arrived: pd.DataFrame, params: DriftPara
             "overall": overall,
             "by_class": by_class,
             "drifted_classes": drifted_classes,
-            "verdict": _verdict(drifted or bool(drifted_classes)),
+            "verdict": drift_verdict(drifted or bool(drifted_classes)),
         }
     return shifts
 
@@ -226,7 +226,7 @@ def drift_report(old: pd.DataFrame, new: pd.DataFrame, params: DriftParams) -> d
     if copy_share > params.max_near_duplicate_share:
         drifted.append(f"{copy_share:.0%} of the added files are copies of old images")
     return {
-        "verdict": _verdict(bool(drifted)),
+        "verdict": drift_verdict(bool(drifted)),
         "drifted": drifted,
         "files": {
             key: {"count": len(paths), "examples": paths[:_EXAMPLES]}
@@ -244,5 +244,6 @@ def drift_report(old: pd.DataFrame, new: pd.DataFrame, params: DriftParams) -> d
     }
 
 
-def _verdict(drifted: bool) -> str:
+def drift_verdict(drifted: bool) -> str:
+    """The word every item of the drift report is judged by."""
     return "drift" if drifted else "ok"

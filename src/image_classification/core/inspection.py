@@ -18,6 +18,7 @@ import numpy as np
 from PIL import Image, ImageFilter, UnidentifiedImageError
 
 from image_classification.core.decoding import (
+    DecodedImage,
     UndecodableImageError,
     decode,
     open_image,
@@ -408,7 +409,41 @@ def _inspected_file(
     ``fetched``: the object's bytes (or the error reading it) where the file lies on
     object storage."""
     relative_path, path, label, outside_root, invalid_name = row
-    record: dict[str, Any] = {
+    record = _blank_record(relative_path, path, label)
+
+    def quarantine(reason: str, detail: str) -> dict[str, Any]:
+        return record | {"status": QUARANTINED, "reason": reason, "detail": detail}
+
+    if fault := _name_fault(relative_path, label, outside_root, invalid_name):
+        return quarantine(*fault)
+    extension = os.path.splitext(relative_path.rsplit("/", 1)[-1])[1].lower()
+    expected_format = FORMAT_BY_EXTENSION.get(extension)
+    if expected_format is None:
+        return quarantine("unsupported_extension", _unsupported(extension))
+    try:
+        content = _file_bytes(path, fetched)
+    except OSError as error:
+        return quarantine("unreadable", f"cannot read the file: {error.strerror or error}")
+    record["file_size"] = len(content)
+    record["content_hash"] = hashlib.sha256(content).hexdigest()
+    if not content:
+        return quarantine("empty_file", "the file has 0 bytes")
+    decoded = _decoded(record, content, max_pixels)
+    if isinstance(decoded, tuple):
+        return quarantine(*decoded)
+    _measure(record, decoded, training_size)
+    if record["format"] != expected_format:
+        return quarantine(
+            "extension_mismatch",
+            f"content is {record['format']} but the extension '{extension}' says "
+            f"{expected_format}",
+        )
+    return record
+
+
+def _blank_record(relative_path: str, path: str, label: str) -> dict[str, Any]:
+    """Every column of a file's row, before anything was read."""
+    return {
         "relative_path": relative_path,
         "path": path,
         "label": label,
@@ -427,47 +462,54 @@ def _inspected_file(
         "detail": None,
     }
 
-    def quarantine(reason: str, detail: str) -> dict[str, Any]:
-        return record | {"status": QUARANTINED, "reason": reason, "detail": detail}
 
-    # Plain string work: pathlib's parsing cost more per file than reading it.
-    parts = relative_path.split("/")
+def _name_fault(
+    relative_path: str, label: str, outside_root: bool, invalid_name: bool
+) -> tuple[str, str] | None:
+    """The reason and detail of a file quarantined for where it lies or how it is
+    named, before it is read. Plain string work: pathlib's parsing cost more per file
+    than reading it."""
     if relative_path.endswith("/"):
-        return quarantine("empty_class_folder", "a class folder without any file")
+        return "empty_class_folder", "a class folder without any file"
     if invalid_name:
-        return quarantine(
+        return (
             "invalid_file_name",
             "the name is not valid UTF-8 (shown with \\x escapes): rename it",
         )
     if outside_root:
-        return quarantine(
+        return (
             "outside_root",
             "reached through a link that leads outside the image folder: move it in, "
             "or list the link's target in the raw_images dataset's allowed_link_targets",
         )
-    if any(part.startswith(".") for part in parts):
-        return quarantine("hidden_file", "hidden or system file: image loaders skip it")
+    if any(part.startswith(".") for part in relative_path.split("/")):
+        return "hidden_file", "hidden or system file: image loaders skip it"
     if not label:
-        return quarantine("outside_class_folder", "lies in the root, not in a class folder")
-    extension = os.path.splitext(parts[-1])[1].lower()
-    expected_format = FORMAT_BY_EXTENSION.get(extension)
-    if expected_format is None:
-        return quarantine("unsupported_extension", _unsupported(extension))
-    try:
-        if isinstance(fetched, OSError):
-            raise fetched
-        if isinstance(fetched, Exception):  # a client's own error type
-            raise OSError(str(fetched)) from fetched
-        if fetched is None:
-            with open(path, "rb") as file:
-                fetched = file.read()
-        content = fetched
-    except OSError as error:
-        return quarantine("unreadable", f"cannot read the file: {error.strerror or error}")
-    record["file_size"] = len(content)
-    record["content_hash"] = hashlib.sha256(content).hexdigest()
-    if not content:
-        return quarantine("empty_file", "the file has 0 bytes")
+        return "outside_class_folder", "lies in the root, not in a class folder"
+    return None
+
+
+def _file_bytes(path: str, fetched: bytes | Exception | None) -> bytes:
+    """The file's bytes: fetched already from object storage, or read from disk.
+
+    Raises:
+        OSError: The file or object could not be read.
+    """
+    if isinstance(fetched, OSError):
+        raise fetched
+    if isinstance(fetched, Exception):  # a client's own error type
+        raise OSError(str(fetched)) from fetched
+    if fetched is None:
+        with open(path, "rb") as file:
+            return file.read()
+    return fetched
+
+
+def _decoded(
+    record: dict[str, Any], content: bytes, max_pixels: int
+) -> DecodedImage | tuple[str, str]:
+    """The decoded image, its header fields written into ``record``; or the reason
+    and detail of a file that cannot be decoded."""
     try:
         image = open_image(content)
         with image:
@@ -475,21 +517,30 @@ def _inspected_file(
             record.update(width=image.width, height=image.height)
             record["frames"] = getattr(image, "n_frames", 1)
             if image.width * image.height > max_pixels:
-                return quarantine(
+                return (
                     "decompression_bomb",
                     f"{image.width}x{image.height} pixels exceed "
                     f"data_validation.max_pixels ({max_pixels})",
                 )
-            decoded = decode(image, content)
+            return decode(image, content)
     except Image.DecompressionBombError:
-        return quarantine(
+        return (
             "decompression_bomb",
             f"more than twice data_validation.max_pixels ({max_pixels}) pixels",
         )
     except UndecodableImageError as error:
-        return quarantine("unsupported_mode", str(error))
+        return "unsupported_mode", str(error)
     except Exception as error:  # Pillow raises OSError, SyntaxError... on broken data
-        return quarantine(*_decoding_failure(content, error))
+        return _decoding_failure(content, error)
+
+
+def _measure(
+    record: dict[str, Any],
+    decoded: DecodedImage,
+    training_size: tuple[Sequence[int] | None, str],
+) -> None:
+    """What the decoded pixels give the record: size, hashes, thumbnails, the
+    luminance and colour pixels measured later in a batch, the training pixels."""
     rgb = decoded.rgb
     record.update(width=rgb.width, height=rgb.height, decode_notes=";".join(decoded.notes))
     record["pixel_hash"] = pixel_hash(rgb)
@@ -501,10 +552,3 @@ def _inspected_file(
         record["pixels"] = resized_pixels(rgb, image_size, fit)
     else:
         record["colour_pixels"] = _colour_thumbnail(rgb)
-    if record["format"] != expected_format:
-        return quarantine(
-            "extension_mismatch",
-            f"content is {record['format']} but the extension '{extension}' says "
-            f"{expected_format}",
-        )
-    return record

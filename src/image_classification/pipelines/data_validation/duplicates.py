@@ -3,8 +3,8 @@ the same photo by the project's one test of it (``core.same_photo``).
 
 Identical perceptual hashes (CleanVision's rule) miss most real near duplicates: a
 re-encode, a resize, a brightness change or a one-pixel shift all move the hash. Here
-each image is a 32x32 grayscale thumbnail, smoothed a little when it is made (see
-``checks.content_stats``) so that sensor noise and compression artefacts do not count
+each image is a 32x32 grayscale thumbnail, smoothed a little when it is made
+(``core.inspection.content_stats``) so that noise and compression artefacts do not count
 as differences. Candidates come from a coarse 4x4 version (zero mean, unit norm: blind
 to brightness and contrast), projected on its five principal axes, where a KD-tree finds
 a fixed number of nearest neighbours per image (a KD-tree stays fast in five dimensions,

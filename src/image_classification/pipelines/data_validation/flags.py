@@ -1,8 +1,8 @@
 """Quality flags over the whole image index: one finding per file and check.
 
 A finding is a row of ``FINDING_COLUMNS``. Files that failed a hard check are already
-quarantined by ``checks.inspect_file``; the flags here are annotations unless their
-``action`` in the parameters says ``quarantine``.
+quarantined by ``core.inspection.inspect_file``; the flags here are annotations unless
+their ``action`` in the parameters says ``quarantine``.
 """
 
 from __future__ import annotations

@@ -128,6 +128,35 @@ def choose_image_size(
     return chosen
 
 
+def _inspected_columns(
+    rows: list[tuple], params: DataValidationParams, image_size: tuple, fit: str
+) -> tuple[dict[str, list], dict[str, np.ndarray] | list[StoredShard]]:
+    """The inspection's columns over all rows in their order, and the decoded pixels
+    (by relative path; on Dask, the shards the workers wrote)."""
+    # One block for all pixels: freed whole once packed, where 50,000 small arrays
+    # would leave the allocator's heap fragmented and the process larger for good.
+    # (Untouched pages cost nothing: on Dask the workers keep the pixels.)
+    block = np.zeros((len(rows), *image_size, 3), np.uint8)
+    chunks, stored = {}, {}
+    for start, chunk in inspected_chunks(rows, params, image_size, fit):
+        if isinstance(chunk.pixels, StoredShard):
+            stored[start] = chunk.pixels
+        else:
+            block[start : start + len(chunk.decoded)] = chunk.pixels
+        chunks[start] = chunk._replace(pixels=None)
+    in_order = [chunks[start] for start in sorted(chunks)]
+    columns = {
+        name: [value for chunk in in_order for value in chunk.columns[name]]
+        for name in in_order[0].columns
+    }
+    decoded = np.concatenate([chunk.decoded for chunk in in_order])
+    paths = columns["relative_path"]
+    pixels_of = {paths[position]: block[position] for position in np.flatnonzero(decoded)}
+    if stored:
+        pixels_of = [stored[start] for start in sorted(stored) if len(stored[start])]
+    return columns, pixels_of
+
+
 def inspect_images(
     raw_images: pd.DataFrame,
     class_names: list[str],
@@ -159,28 +188,9 @@ def inspect_images(
             ["relative_path", "path", "label", "outside_root", "invalid_name"]
         ].itertuples(index=False, name=None)
     )
-    # One block for all pixels: freed whole once packed, where 50,000 small arrays
-    # would leave the allocator's heap fragmented and the process larger for good.
-    # (Untouched pages cost nothing: on Dask the workers keep the pixels.)
-    block = np.zeros((len(rows), *image_size, 3), np.uint8)
-    chunks, stored = {}, {}
-    fit = training_image_size["fit"]
-    for start, chunk in inspected_chunks(rows, params, image_size, fit):
-        if isinstance(chunk.pixels, StoredShard):
-            stored[start] = chunk.pixels
-        else:
-            block[start : start + len(chunk.decoded)] = chunk.pixels
-        chunks[start] = chunk._replace(pixels=None)
-    in_order = [chunks[start] for start in sorted(chunks)]
-    columns = {
-        name: [value for chunk in in_order for value in chunk.columns[name]]
-        for name in in_order[0].columns
-    }
-    decoded = np.concatenate([chunk.decoded for chunk in in_order])
-    paths = columns["relative_path"]
-    pixels_of = {paths[position]: block[position] for position in np.flatnonzero(decoded)}
-    if stored:
-        pixels_of = [stored[start] for start in sorted(stored) if len(stored[start])]
+    columns, pixels_of = _inspected_columns(
+        rows, params, image_size, training_image_size["fit"]
+    )
     inspected = _quarantine_conflicting_duplicates(pd.DataFrame(columns))
     counts = inspected["status"].value_counts().to_dict()
     logger.info(
@@ -335,6 +345,30 @@ def _duplicate_groups(decoded: pd.DataFrame, pairs: pd.DataFrame) -> np.ndarray:
     return hashes.groupby(components).transform("min").to_numpy()
 
 
+def _limits(
+    fraction: float, per_class: dict[str, dict], params: DataValidationParams
+) -> dict[str, dict]:
+    """The run's limits, each with its measured value and whether it holds."""
+    smallest = min(per_class.values(), key=lambda counts: counts["ok"])["ok"]
+    return {
+        "max_quarantined_fraction": {
+            "limit": params.max_quarantined_fraction,
+            "value": round(fraction, 4),
+            "holds": fraction <= params.max_quarantined_fraction,
+        },
+        "min_images_per_class": {
+            "limit": params.min_images_per_class,
+            "value": smallest,
+            "holds": smallest >= params.min_images_per_class,
+            "classes_below": {
+                name: counts["ok"]
+                for name, counts in per_class.items()
+                if counts["ok"] < params.min_images_per_class
+            },
+        },
+    }
+
+
 def summarize_validation(
     image_index: pd.DataFrame,
     validation_findings: pd.DataFrame,
@@ -369,26 +403,8 @@ def summarize_validation(
         }
         for name in class_names
     }
-    fraction = len(quarantined) / max(len(image_index), 1)
-    smallest = min(per_class.values(), key=lambda counts: counts["ok"])["ok"]
+    limits = _limits(len(quarantined) / max(len(image_index), 1), per_class, params)
     duplicate_sizes = ok.groupby("duplicate_group").size()
-    limits = {
-        "max_quarantined_fraction": {
-            "limit": params.max_quarantined_fraction,
-            "value": round(fraction, 4),
-            "holds": fraction <= params.max_quarantined_fraction,
-        },
-        "min_images_per_class": {
-            "limit": params.min_images_per_class,
-            "value": smallest,
-            "holds": smallest >= params.min_images_per_class,
-            "classes_below": {
-                name: counts["ok"]
-                for name, counts in per_class.items()
-                if counts["ok"] < params.min_images_per_class
-            },
-        },
-    }
     report = {
         "files": len(image_index),
         "ok": len(ok),

@@ -30,10 +30,11 @@ _WEAK_RECALL_GAP = 0.1
 _WEAKEST_NAMED = 3
 
 
-def explain(
-    verdict: Verdict, reason: str | None, evidence: dict, params: DiagnosticsParams
-) -> str:
-    """One plain paragraph saying why the verdict was given."""
+def _why_no_verdict(
+    reason: str | None, evidence: dict, params: DiagnosticsParams
+) -> str | None:
+    """The paragraph of a run that ended with no verdict: diverged, too short, its
+    batches not mixed, or at chance; None otherwise."""
     if reason == DIVERGED:
         return "Training diverged: a cross-entropy became infinite or NaN."
     if reason == TOO_FEW_EPOCHS:
@@ -56,6 +57,15 @@ def explain(
             f"{evidence['validation_images']} validation images are enough to judge. "
             "That points to a fault, not to the model's size. No verdict."
         )
+    return None
+
+
+def explain(
+    verdict: Verdict, reason: str | None, evidence: dict, params: DiagnosticsParams
+) -> str:
+    """One plain paragraph saying why the verdict was given."""
+    if no_verdict := _why_no_verdict(reason, evidence, params):
+        return no_verdict
     gaps = (
         f"Training accuracy (un-augmented training images) minus validation accuracy: "
         f"{evidence['accuracy_gap_at_best']:+.1%} at the best epoch "

@@ -16,91 +16,102 @@ from .nodes import (
 
 def create_pipeline(**kwargs) -> Pipeline:
     return Pipeline(
-        [
-            Node(
-                func=diagnose_fit,
-                inputs=[
-                    "training_history",
-                    "training_metrics",
-                    "validation_report",
-                    "split_report",
-                    "batch_class_mix",
-                    "leakage_report",
-                    "params:diagnostics",
-                    "params:training",
-                    "params:augmentation",
-                ],
-                outputs="diagnosis",
-                name="diagnose_fit_node",
-            ),
-            Node(
-                func=plot_learning_curves,
-                inputs=["training_history", "diagnosis"],
-                outputs="learning_curves",
-                name="plot_learning_curves_node",
-            ),
-            Node(
-                func=predict_test_split,
-                inputs=["model", "image_pack", "split_manifest", "params:diagnostics"],
-                outputs="test_predictions",
-                name="predict_test_split_node",
-            ),
-            Node(
-                func=summarize_leakage,
-                inputs=[
-                    "cross_split_twins",
-                    "twin_search_scope",
-                    "test_predictions",
-                    "split_manifest",
-                ],
-                outputs="leakage_report",
-                name="summarize_leakage_node",
-            ),
-            Node(
-                func=per_class_metrics,
-                inputs=["test_predictions", "class_names"],
-                outputs="per_class_metrics",
-                name="per_class_metrics_node",
-            ),
-            Node(
-                func=plot_confusion_matrix,
-                inputs=["test_predictions", "class_names", "per_class_metrics"],
-                outputs="confusion_matrix",
-                name="plot_confusion_matrix_node",
-            ),
-            Node(
-                func=plot_confident_mistakes,
-                inputs=[
-                    "test_predictions",
-                    "split_manifest",
-                    "class_names",
-                    "params:diagnostics",
-                ],
-                outputs="confident_mistakes",
-                name="plot_confident_mistakes_node",
-            ),
-            Node(
-                func=build_report,
-                inputs=[
-                    "diagnosis",
-                    "training_history",
-                    "training_metrics",
-                    "test_predictions",
-                    "per_class_metrics",
-                    "split_manifest",
-                    "class_names",
-                    "validation_report",
-                    "split_report",
-                    "cross_split_twins",
-                    "image_pack",
-                    "parameters",
-                    "params:diagnostics",
-                ],
-                outputs="run_report",
-                name="build_report_node",
-            ),
-        ],
+        _evaluation_nodes() + _report_nodes(),
         tags="report",  # kedro run --tags report: redraw from saved results
         namespace="diagnostics",  # a group that kedro-viz can collapse
         prefix_datasets_with_namespace=False,
     )
+
+
+def _evaluation_nodes() -> list[Node]:
+    """The verdict, the test split's predictions and the leakage they show."""
+    return [
+        Node(
+            func=diagnose_fit,
+            inputs=[
+                "training_history",
+                "training_metrics",
+                "validation_report",
+                "split_report",
+                "batch_class_mix",
+                "leakage_report",
+                "params:diagnostics",
+                "params:training",
+                "params:augmentation",
+            ],
+            outputs="diagnosis",
+            name="diagnose_fit_node",
+        ),
+        Node(
+            func=plot_learning_curves,
+            inputs=["training_history", "diagnosis"],
+            outputs="learning_curves",
+            name="plot_learning_curves_node",
+        ),
+        Node(
+            func=predict_test_split,
+            inputs=["model", "image_pack", "split_manifest", "params:diagnostics"],
+            outputs="test_predictions",
+            name="predict_test_split_node",
+        ),
+        Node(
+            func=summarize_leakage,
+            inputs=[
+                "cross_split_twins",
+                "twin_search_scope",
+                "test_predictions",
+                "split_manifest",
+            ],
+            outputs="leakage_report",
+            name="summarize_leakage_node",
+        ),
+    ]
+
+
+def _report_nodes() -> list[Node]:
+    """Per-class metrics, the figures and the HTML report."""
+    return [
+        Node(
+            func=per_class_metrics,
+            inputs=["test_predictions", "class_names"],
+            outputs="per_class_metrics",
+            name="per_class_metrics_node",
+        ),
+        Node(
+            func=plot_confusion_matrix,
+            inputs=["test_predictions", "class_names", "per_class_metrics"],
+            outputs="confusion_matrix",
+            name="plot_confusion_matrix_node",
+        ),
+        Node(
+            func=plot_confident_mistakes,
+            inputs=[
+                "test_predictions",
+                "split_manifest",
+                "class_names",
+                "params:diagnostics",
+            ],
+            outputs="confident_mistakes",
+            name="plot_confident_mistakes_node",
+        ),
+        Node(
+            func=build_report,
+            inputs=[
+                "diagnosis",
+                "training_history",
+                "training_metrics",
+                "test_predictions",
+                "per_class_metrics",
+                "split_manifest",
+                "class_names",
+                "validation_report",
+                "split_report",
+                "cross_split_twins",
+                "image_pack",
+                "parameters",
+                "params:diagnostics",
+            ],
+            outputs="run_report",
+            name="build_report_node",
+        ),
+    ]

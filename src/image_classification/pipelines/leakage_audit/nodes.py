@@ -35,6 +35,30 @@ def _thumbnails(
     return compared_images(by_path.loc[paths].tolist())
 
 
+def _twin_table(
+    twins: pd.DataFrame, evaluated: pd.DataFrame, train: pd.DataFrame
+) -> pd.DataFrame:
+    """The confirmed pairs by file: the evaluated file, its training twin, the scores
+    and the alignment."""
+    query, original = evaluated.loc[twins["query"]], train.loc[twins["train"]]
+    return pd.DataFrame(
+        {
+            "relative_path": query["relative_path"].to_numpy(),
+            "split": query["split"].to_numpy(),
+            "label": query["label"].to_numpy(),
+            "train_relative_path": original["relative_path"].to_numpy(),
+            "train_label": original["label"].to_numpy(),
+            "detail_score": twins["detail_score"].round(4).to_numpy(),
+            "edge_score": twins["edge_score"].round(4).to_numpy(),
+            "aligned_score": twins["aligned_score"].round(4).to_numpy(),
+            "coarse_score": twins["coarse_score"].round(4).to_numpy(),
+            "mirrored": twins["mirrored"].to_numpy(),
+            "scale": twins["scale"].round(3).to_numpy(),
+            "angle_degrees": twins["angle_degrees"].round(1).to_numpy(),
+        }
+    )
+
+
 def find_cross_split_twins(
     detail_thumbnails: pd.DataFrame,
     split_manifest: pd.DataFrame,
@@ -70,23 +94,7 @@ def find_cross_split_twins(
     twins = twin_pairs(
         coarse[:split_at], coarse[split_at:], params, same_photo, detail=detail
     )
-    query, original = evaluated.loc[twins["query"]], train.loc[twins["train"]]
-    table = pd.DataFrame(
-        {
-            "relative_path": query["relative_path"].to_numpy(),
-            "split": query["split"].to_numpy(),
-            "label": query["label"].to_numpy(),
-            "train_relative_path": original["relative_path"].to_numpy(),
-            "train_label": original["label"].to_numpy(),
-            "detail_score": twins["detail_score"].round(4).to_numpy(),
-            "edge_score": twins["edge_score"].round(4).to_numpy(),
-            "aligned_score": twins["aligned_score"].round(4).to_numpy(),
-            "coarse_score": twins["coarse_score"].round(4).to_numpy(),
-            "mirrored": twins["mirrored"].to_numpy(),
-            "scale": twins["scale"].round(3).to_numpy(),
-            "angle_degrees": twins["angle_degrees"].round(1).to_numpy(),
-        }
-    )
+    table = _twin_table(twins, evaluated, train)
     scope = {
         "training_images": len(train),
         "validation_and_test_images": len(evaluated),

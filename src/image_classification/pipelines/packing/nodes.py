@@ -14,6 +14,7 @@ from image_classification.core.image_pack import (
     StoredShard,
     pack,
 )
+from image_classification.core.inspection import OK
 from image_classification.core.params.packing import PackingParams
 
 logger = logging.getLogger(__name__)
@@ -45,7 +46,7 @@ def pack_images(
     """
     if isinstance(decoded_pixels, list):
         return _pack_stored(inspected_images, decoded_pixels)
-    usable = inspected_images[inspected_images["status"] == "ok"]
+    usable = inspected_images[inspected_images["status"] == OK]
     shape = next(iter(decoded_pixels.values())).shape if decoded_pixels else (0, 0, 3)
     image_pack = pack(usable, decoded_pixels, params.shard_size, shape)
     logger.info(

@@ -13,7 +13,11 @@ from image_classification.core.inspection_engines import inspected_chunks
 from image_classification.core.params.data_validation import DataValidationParams
 from image_classification.core.params.predict import PredictParams
 from image_classification.core.progress import progress
-from image_classification.core.serving import serving_image_fit, serving_image_size
+from image_classification.core.serving import (
+    ServingModel,
+    serving_image_fit,
+    serving_image_size,
+)
 from image_classification.datasets.prediction_model import PredictionModel
 
 logger = logging.getLogger(__name__)
@@ -68,6 +72,27 @@ def predict_images(
         ].itertuples(index=False, name=None)
     ]
     serving = prediction_model.serving
+    table, probabilities = _classified_groups(rows, serving, params, validation)
+    table = _with_top_classes(table, probabilities, serving.class_names, params.top_k)
+    table.insert(3, "model_version", prediction_model.version)
+    counts = table["status"].value_counts()
+    logger.info(
+        "Classified %d of %d files with model %s",
+        counts.get(CLASSIFIED, 0),
+        len(table),
+        prediction_model.version,
+    )
+    return table
+
+
+def _classified_groups(
+    rows: list[tuple],
+    serving: ServingModel,
+    params: PredictParams,
+    validation: DataValidationParams,
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """Every row inspected and classified, a group of at most ``_PIXEL_BYTES`` of
+    pixels at a time: the rows' table in their order, and each row's probabilities."""
     local = validation.model_copy(update={"engine": "processes"})
     size, fit = serving_image_size(serving), serving_image_fit(serving)
     group = max(params.batch_size, _PIXEL_BYTES // (size[0] * size[1] * 3))
@@ -84,17 +109,7 @@ def predict_images(
                 bar.update(len(chunk.columns["status"]))
     ordered = [tables[start] for start in sorted(tables)]
     table = pd.concat([rows for rows, _ in ordered], ignore_index=True)
-    probabilities = np.concatenate([chunk for _, chunk in ordered])
-    table = _with_top_classes(table, probabilities, serving.class_names, params.top_k)
-    table.insert(3, "model_version", prediction_model.version)
-    counts = table["status"].value_counts()
-    logger.info(
-        "Classified %d of %d files with model %s",
-        counts.get(CLASSIFIED, 0),
-        len(table),
-        prediction_model.version,
-    )
-    return table
+    return table, np.concatenate([chunk for _, chunk in ordered])
 
 
 def _classified(

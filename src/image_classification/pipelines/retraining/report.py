@@ -12,7 +12,11 @@ import pandas as pd
 from jinja2 import Environment, PackageLoader
 from matplotlib.figure import Figure
 
-from image_classification.core.data_profile import STATISTICS, arrived_images
+from image_classification.core.data_profile import (
+    STATISTICS,
+    arrived_images,
+    drift_verdict,
+)
 from image_classification.core.html_page import PAGE_STYLE, figure_image, html_table
 from image_classification.datasets import Champion
 
@@ -37,7 +41,7 @@ def tabulate_data_drift(data_drift: dict) -> pd.DataFrame:
         for kind in ("added", "removed", "changed")
     ]
     relabelled = files["relabelled"]["count"]
-    rows.append(("files relabelled", relabelled, 0, _verdict(relabelled > 0)))
+    rows.append(("files relabelled", relabelled, 0, drift_verdict(relabelled > 0)))
     rows += [(f"class {name} appeared", "", "", "drift") for name in classes["appeared"]]
     rows += [(f"class {name} vanished", "", "", "drift") for name in classes["vanished"]]
     ratio = thresholds["max_class_share_ratio"]
@@ -46,7 +50,7 @@ def tabulate_data_drift(data_drift: dict) -> pd.DataFrame:
             f"class {name} share (now / before)",
             count["share_ratio"],
             f"x{1 / ratio:.2f} to x{ratio:.2f}",
-            _verdict(name in classes["share_drifted"]),
+            drift_verdict(name in classes["share_drifted"]),
         )
         for name, count in classes["counts"].items()
         if count["share_ratio"] is not None
@@ -57,7 +61,7 @@ def tabulate_data_drift(data_drift: dict) -> pd.DataFrame:
             "added files that copy old images (share)",
             copies["share"],
             thresholds["max_near_duplicate_share"],
-            _verdict(copies["share"] > thresholds["max_near_duplicate_share"]),
+            drift_verdict(copies["share"] > thresholds["max_near_duplicate_share"]),
         )
     )
     for statistic, shift in data_drift["statistics"].items():
@@ -72,11 +76,7 @@ def tabulate_data_drift(data_drift: dict) -> pd.DataFrame:
 
 def _shift_row(item: str, shift: dict) -> tuple:
     drifted = shift["psi"] > shift["threshold"]
-    return item, shift["psi"], shift["threshold"], _verdict(drifted)
-
-
-def _verdict(drifted: bool) -> str:
-    return "drift" if drifted else "ok"
+    return item, shift["psi"], shift["threshold"], drift_verdict(drifted)
 
 
 def plot_data_drift(

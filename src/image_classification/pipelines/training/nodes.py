@@ -38,20 +38,13 @@ def train_model(  # noqa: PLR0917 - Kedro passes node inputs by position
 ) -> tuple[keras.Model, pd.DataFrame]:
     """Fit the model with Adam and early stopping on the validation cross-entropy.
 
-    Keras' ``val_loss`` includes the L2 penalty, which grows or shrinks with the
-    weights, not with how well the model predicts; early stopping watches the plain
-    cross-entropy (``val_crossentropy``) instead, and the best epoch's weights are
-    restored. After every epoch a fixed sample of training images is evaluated like the
-    validation split (``train_eval_*`` columns): the honest training curve. A run
-    interrupted after epoch k resumes from epoch k when started again with the same
-    data, parameters and seed (see ``checkpoints``).
-
-    With ``class_weight: balanced`` each image's loss is weighed by its class's rarity
-    (``class_weights``), so a small class is not learned as an afterthought.
-
-    A backbone (``training.backbone``) trains its new head for ``frozen_epochs`` on the
-    frozen backbone, then its top ``fine_tune_layers`` layers too, at the learning rate
-    times ``fine_tune_learning_rate_factor``, until ``max_epochs`` or early stopping.
+    Keras' ``val_loss`` includes the L2 penalty, which moves with the weights, not
+    with how well the model predicts: early stopping watches ``val_crossentropy`` and
+    restores the best epoch's weights. After every epoch a fixed sample of training
+    images is evaluated like validation (``train_eval_*``): the honest training curve.
+    A run interrupted after epoch k resumes from epoch k with the same data,
+    parameters and seed (``checkpoints``). Losses are weighed by ``class_weights``; a
+    backbone trains in two phases (``_phases``).
 
     Args:
         train_dataset: Augmented, shuffled batches of ``(images, labels)``.
@@ -63,7 +56,7 @@ def train_model(  # noqa: PLR0917 - Kedro passes node inputs by position
         seed: Seeds weight initialization and dropout.
 
     Returns:
-        The trained model and a per-epoch history table.
+        The trained model and its per-epoch history table.
     """
     keras.utils.set_random_seed(seed)
     batches_per_epoch = int(train_dataset.cardinality())
@@ -75,18 +68,10 @@ def train_model(  # noqa: PLR0917 - Kedro passes node inputs by position
     )
     directory = checkpoint_directory(split_manifest, params, seed)
     weights = class_weights(split_manifest, len(class_names), params.class_weight)
-    # A backbone trains its new head first, then fine-tunes its top layers: two fits
-    # over one epoch count, each with fresh callbacks that carry on the history.
-    phases = [(0, params.max_epochs, False)]
-    if params.fine_tunes:
-        frozen_epochs = min(params.frozen_epochs, params.max_epochs)
-        phases = [(0, frozen_epochs, False), (frozen_epochs, params.max_epochs, True)]
     with checkpoint_folder(directory) as (local, uploads):
-        for first_epoch, last_epoch, fine_tuning in phases:
+        for first_epoch, last_epoch, fine_tuning in _phases(params):
             if fine_tuning:
-                unfreeze_top_layers(model, params.fine_tune_layers)
-                rate = params.learning_rate * params.fine_tune_learning_rate_factor
-                compile_model(model, rate, params.jit_compile)
+                _start_fine_tuning(model, params)
             callbacks = training_callbacks(
                 local, params, train_sample_dataset, batches_per_epoch
             )
@@ -102,6 +87,27 @@ def train_model(  # noqa: PLR0917 - Kedro passes node inputs by position
             )
         history = finish_training(model, local)
     return model, history
+
+
+def _start_fine_tuning(model: keras.Model, params: TrainingParams) -> None:
+    """The backbone's top layers trainable, at the fine-tuning learning rate."""
+    unfreeze_top_layers(model, params.fine_tune_layers)
+    rate = params.learning_rate * params.fine_tune_learning_rate_factor
+    compile_model(model, rate, params.jit_compile)
+
+
+def _phases(params: TrainingParams) -> list[tuple[int, int, bool]]:
+    """The fits of a training run: first epoch, last epoch, whether fine-tuning.
+
+    A backbone (``training.backbone``) trains its new head for ``frozen_epochs`` on the
+    frozen backbone, then its top ``fine_tune_layers`` layers too, at the learning rate
+    times ``fine_tune_learning_rate_factor``, until ``max_epochs`` or early stopping:
+    two fits over one epoch count, each with fresh callbacks that carry on the history.
+    """
+    if not params.fine_tunes:
+        return [(0, params.max_epochs, False)]
+    frozen_epochs = min(params.frozen_epochs, params.max_epochs)
+    return [(0, frozen_epochs, False), (frozen_epochs, params.max_epochs, True)]
 
 
 def class_weights(
