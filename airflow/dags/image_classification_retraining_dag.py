@@ -158,6 +158,10 @@ def image_classification_retraining():
     def training_build_serving_model_node():
         _run_kedro_nodes(["training.build_serving_model_node"])
 
+    @task(task_id="diagnostics-judge-training-node-diagnostics-advise-next-steps-node-diagnostics-diagnose-fit-node")
+    def diagnostics_judge_training_node_diagnostics_advise_next_steps_node_diagnostics_diagnose_fit_node():
+        _run_kedro_nodes(["diagnostics.judge_training_node", "diagnostics.advise_next_steps_node", "diagnostics.diagnose_fit_node"])
+
     @task(task_id="diagnostics-per-class-metrics-node")
     def diagnostics_per_class_metrics_node():
         _run_kedro_nodes(["diagnostics.per_class_metrics_node"])
@@ -169,10 +173,6 @@ def image_classification_retraining():
     @task(task_id="diagnostics-summarize-leakage-node")
     def diagnostics_summarize_leakage_node():
         _run_kedro_nodes(["diagnostics.summarize_leakage_node"])
-
-    @task(task_id="diagnostics-diagnose-fit-node")
-    def diagnostics_diagnose_fit_node():
-        _run_kedro_nodes(["diagnostics.diagnose_fit_node"])
 
     @task(task_id="diagnostics-plot-confusion-matrix-node")
     def diagnostics_plot_confusion_matrix_node():
@@ -217,10 +217,10 @@ def image_classification_retraining():
         "diagnostics-predict-test-split-node": diagnostics_predict_test_split_node(),
         "retraining-tabulate-data-drift-node": retraining_tabulate_data_drift_node(),
         "training-build-serving-model-node": training_build_serving_model_node(),
+        "diagnostics-judge-training-node-diagnostics-advise-next-steps-node-diagnostics-diagnose-fit-node": diagnostics_judge_training_node_diagnostics_advise_next_steps_node_diagnostics_diagnose_fit_node(),
         "diagnostics-per-class-metrics-node": diagnostics_per_class_metrics_node(),
         "diagnostics-plot-confident-mistakes-node": diagnostics_plot_confident_mistakes_node(),
         "diagnostics-summarize-leakage-node": diagnostics_summarize_leakage_node(),
-        "diagnostics-diagnose-fit-node": diagnostics_diagnose_fit_node(),
         "diagnostics-plot-confusion-matrix-node": diagnostics_plot_confusion_matrix_node(),
         "diagnostics-build-report-node": diagnostics_build_report_node(),
         "diagnostics-plot-learning-curves-node": diagnostics_plot_learning_curves_node(),
@@ -232,7 +232,7 @@ def image_classification_retraining():
     tasks["data-split-assign-splits-node"] >> tasks["retraining-start-retraining-run-node-retraining-score-champion-node-retraining-decide-promotion-node"]
     tasks["retraining-profile-training-data-node"] >> tasks["retraining-start-retraining-run-node-retraining-score-champion-node-retraining-decide-promotion-node"]
     tasks["augmentation-build-datasets-node-augmentation-build-train-sample-dataset-node-augmentation-measure-batch-class-mix-node-training-train-model-node-training-evaluate-model-node"] >> tasks["retraining-start-retraining-run-node-retraining-score-champion-node-retraining-decide-promotion-node"]
-    tasks["diagnostics-diagnose-fit-node"] >> tasks["retraining-start-retraining-run-node-retraining-score-champion-node-retraining-decide-promotion-node"]
+    tasks["diagnostics-judge-training-node-diagnostics-advise-next-steps-node-diagnostics-diagnose-fit-node"] >> tasks["retraining-start-retraining-run-node-retraining-score-champion-node-retraining-decide-promotion-node"]
     tasks["data-validation-resolve-class-names-node"] >> tasks["data-validation-choose-image-size-node"]
     tasks["data-validation-resolve-class-names-node"] >> tasks["data-validation-inspect-images-node-data-validation-find-near-duplicates-node-data-validation-keep-detail-thumbnails-node-packing-pack-images-node-data-validation-flag-images-node"]
     tasks["data-validation-choose-image-size-node"] >> tasks["data-validation-inspect-images-node-data-validation-find-near-duplicates-node-data-validation-keep-detail-thumbnails-node-packing-pack-images-node-data-validation-flag-images-node"]
@@ -265,6 +265,10 @@ def image_classification_retraining():
     tasks["data-validation-resolve-class-names-node"] >> tasks["training-build-serving-model-node"]
     tasks["data-validation-choose-image-size-node"] >> tasks["training-build-serving-model-node"]
     tasks["augmentation-build-datasets-node-augmentation-build-train-sample-dataset-node-augmentation-measure-batch-class-mix-node-training-train-model-node-training-evaluate-model-node"] >> tasks["training-build-serving-model-node"]
+    tasks["data-validation-summarize-validation-node-data-validation-select-clean-images-node"] >> tasks["diagnostics-judge-training-node-diagnostics-advise-next-steps-node-diagnostics-diagnose-fit-node"]
+    tasks["data-split-report-split-node"] >> tasks["diagnostics-judge-training-node-diagnostics-advise-next-steps-node-diagnostics-diagnose-fit-node"]
+    tasks["augmentation-build-datasets-node-augmentation-build-train-sample-dataset-node-augmentation-measure-batch-class-mix-node-training-train-model-node-training-evaluate-model-node"] >> tasks["diagnostics-judge-training-node-diagnostics-advise-next-steps-node-diagnostics-diagnose-fit-node"]
+    tasks["diagnostics-summarize-leakage-node"] >> tasks["diagnostics-judge-training-node-diagnostics-advise-next-steps-node-diagnostics-diagnose-fit-node"]
     tasks["data-validation-resolve-class-names-node"] >> tasks["diagnostics-per-class-metrics-node"]
     tasks["diagnostics-predict-test-split-node"] >> tasks["diagnostics-per-class-metrics-node"]
     tasks["data-validation-resolve-class-names-node"] >> tasks["diagnostics-plot-confident-mistakes-node"]
@@ -273,10 +277,6 @@ def image_classification_retraining():
     tasks["data-split-assign-splits-node"] >> tasks["diagnostics-summarize-leakage-node"]
     tasks["leakage-audit-find-cross-split-twins-node"] >> tasks["diagnostics-summarize-leakage-node"]
     tasks["diagnostics-predict-test-split-node"] >> tasks["diagnostics-summarize-leakage-node"]
-    tasks["data-validation-summarize-validation-node-data-validation-select-clean-images-node"] >> tasks["diagnostics-diagnose-fit-node"]
-    tasks["data-split-report-split-node"] >> tasks["diagnostics-diagnose-fit-node"]
-    tasks["augmentation-build-datasets-node-augmentation-build-train-sample-dataset-node-augmentation-measure-batch-class-mix-node-training-train-model-node-training-evaluate-model-node"] >> tasks["diagnostics-diagnose-fit-node"]
-    tasks["diagnostics-summarize-leakage-node"] >> tasks["diagnostics-diagnose-fit-node"]
     tasks["data-validation-resolve-class-names-node"] >> tasks["diagnostics-plot-confusion-matrix-node"]
     tasks["diagnostics-predict-test-split-node"] >> tasks["diagnostics-plot-confusion-matrix-node"]
     tasks["diagnostics-per-class-metrics-node"] >> tasks["diagnostics-plot-confusion-matrix-node"]
@@ -289,9 +289,9 @@ def image_classification_retraining():
     tasks["augmentation-build-datasets-node-augmentation-build-train-sample-dataset-node-augmentation-measure-batch-class-mix-node-training-train-model-node-training-evaluate-model-node"] >> tasks["diagnostics-build-report-node"]
     tasks["diagnostics-predict-test-split-node"] >> tasks["diagnostics-build-report-node"]
     tasks["diagnostics-per-class-metrics-node"] >> tasks["diagnostics-build-report-node"]
-    tasks["diagnostics-diagnose-fit-node"] >> tasks["diagnostics-build-report-node"]
+    tasks["diagnostics-judge-training-node-diagnostics-advise-next-steps-node-diagnostics-diagnose-fit-node"] >> tasks["diagnostics-build-report-node"]
     tasks["augmentation-build-datasets-node-augmentation-build-train-sample-dataset-node-augmentation-measure-batch-class-mix-node-training-train-model-node-training-evaluate-model-node"] >> tasks["diagnostics-plot-learning-curves-node"]
-    tasks["diagnostics-diagnose-fit-node"] >> tasks["diagnostics-plot-learning-curves-node"]
+    tasks["diagnostics-judge-training-node-diagnostics-advise-next-steps-node-diagnostics-diagnose-fit-node"] >> tasks["diagnostics-plot-learning-curves-node"]
     tasks["retraining-profile-training-data-node"] >> tasks["retraining-build-retraining-report-node"]
     tasks["retraining-report-data-drift-node"] >> tasks["retraining-build-retraining-report-node"]
     tasks["retraining-tabulate-data-drift-node"] >> tasks["retraining-build-retraining-report-node"]

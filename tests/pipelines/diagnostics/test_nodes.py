@@ -17,8 +17,10 @@ from image_classification.core.params.augmentation import AugmentationParams
 from image_classification.core.params.diagnostics import DiagnosticsParams
 from image_classification.core.params.training import TrainingParams
 from image_classification.pipelines.diagnostics.nodes import (
+    advise_next_steps,
     build_report,
     diagnose_fit,
+    judge_training,
     per_class_metrics,
     plot_confident_mistakes,
     plot_confusion_matrix,
@@ -90,10 +92,12 @@ def _diagnose(
     training=TRAINING,
     mix=MIXED,
     leakage=NO_TWINS,
+    augmentation=AUGMENTATION,
 ):
-    return diagnose_fit(
-        history, metrics, report, SPLITS, mix, leakage, PARAMS, training, AUGMENTATION
-    )
+    """The three nodes of the diagnosis, chained as the pipeline chains them."""
+    judgement = judge_training(history, metrics, SPLITS, mix, PARAMS)
+    advice = advise_next_steps(judgement, metrics, SPLITS, training, augmentation)
+    return diagnose_fit(judgement, advice, report, leakage)
 
 
 def _predictions(rows: list[tuple[int, int, float]]) -> pd.DataFrame:
@@ -228,17 +232,7 @@ def test_diagnosis_gives_verdict_numbers_and_advice_naming_the_settings():
     no_augmentation = AugmentationParams(
         **base_parameters("augmentation") | {"layers": off_layers}
     )
-    off = diagnose_fit(
-        OVERFIT,
-        METRICS,
-        CLEAN_REPORT,
-        SPLITS,
-        MIXED,
-        NO_TWINS,
-        PARAMS,
-        TRAINING,
-        no_augmentation,
-    )
+    off = _diagnose(augmentation=no_augmentation)
     assert any("Augmentation is off" in line for line in off["advice"])
 
 

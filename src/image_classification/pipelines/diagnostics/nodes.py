@@ -146,54 +146,34 @@ def _twin_finding(twins_per_split: dict) -> str:
     )
 
 
-def diagnose_fit(  # noqa: PLR0917 - Kedro passes node inputs by position
+def judge_training(
     training_history: pd.DataFrame,
     training_metrics: dict,
-    validation_report: dict,
     split_report: dict,
     batch_class_mix: dict,
-    leakage_report: dict,
     params: DiagnosticsParams,
-    training: TrainingParams,
-    augmentation: AugmentationParams,
 ) -> dict:
-    """The verdict with the numbers behind it and what to try next, in plain words.
+    """The verdict on the fit, with the numbers behind it, in plain words.
 
     Args:
         training_history: Per-epoch honest training and validation metrics.
         training_metrics: Validation and test results of the saved model.
-        validation_report: Counts of the data_validation stage, for a data check.
         split_report: Images per class and split.
         batch_class_mix: How well training batches mixed the classes.
-        leakage_report: Test accuracy with and without a training twin.
         params: The thresholds of the verdict.
-        training: The settings the advice names.
-        augmentation: The settings the advice names.
 
     Returns:
-        ``verdict``, ``inconclusive_reason``, ``summary``, ``evidence``,
-        ``thresholds``, ``advice`` and ``leakage`` (the leakage report).
+        ``verdict``, ``inconclusive_reason``, ``summary``, ``evidence`` and
+        ``thresholds``.
     """
-    counts = {
-        split: sum(per_class.values())
-        for split, per_class in split_report["counts"].items()
-    }
     train_counts = split_report["counts"]["train"].values()
     verdict, reason, evidence = judge_fit(
         training_history,
         training_metrics["stop_reason"],
-        counts["validation"],
+        sum(split_report["counts"]["validation"].values()),
         params,
         chance_accuracy=max(train_counts) / max(sum(train_counts), 1),
         batch_class_mix_ratio=batch_class_mix["ratio"],
-    )
-    advice = advise(
-        verdict,
-        reason,
-        evidence,
-        training=training,
-        augmentation=augmentation,
-        train_images=counts["train"],
     )
     return {
         "verdict": verdict,
@@ -205,12 +185,44 @@ def diagnose_fit(  # noqa: PLR0917 - Kedro passes node inputs by position
             for key in ("test_accuracy", "test_balanced_accuracy", "stop_reason")
         },
         "thresholds": params.model_dump(exclude={"batch_size", "confident_mistakes"}),
-        "advice": advice
-        + class_advice(training_metrics, split_report, training)
-        + data_advice(validation_report)
-        + leakage_advice(leakage_report),
-        "leakage": leakage_report,
     }
+
+
+def advise_next_steps(
+    fit_judgement: dict,
+    training_metrics: dict,
+    split_report: dict,
+    training: TrainingParams,
+    augmentation: AugmentationParams,
+) -> list[str]:
+    """What to try next for this fit, naming the settings to change, then the weakest
+    classes."""
+    advice = advise(
+        fit_judgement["verdict"],
+        fit_judgement["inconclusive_reason"],
+        fit_judgement["evidence"],
+        training=training,
+        augmentation=augmentation,
+        train_images=sum(split_report["counts"]["train"].values()),
+    )
+    return advice + class_advice(training_metrics, split_report, training)
+
+
+def diagnose_fit(
+    fit_judgement: dict,
+    fit_advice: list[str],
+    validation_report: dict,
+    leakage_report: dict,
+) -> dict:
+    """The diagnosis: the verdict and its evidence, what to try next (for the fit,
+    then the data, then leakage) and the leakage report.
+
+    Returns:
+        ``verdict``, ``inconclusive_reason``, ``summary``, ``evidence``,
+        ``thresholds``, ``advice`` and ``leakage``.
+    """
+    advice = fit_advice + data_advice(validation_report) + leakage_advice(leakage_report)
+    return fit_judgement | {"advice": advice, "leakage": leakage_report}
 
 
 def plot_learning_curves(training_history: pd.DataFrame, diagnosis: dict) -> Figure:

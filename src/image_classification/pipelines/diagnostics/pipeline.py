@@ -3,8 +3,10 @@
 from kedro.pipeline import Node, Pipeline
 
 from .nodes import (
+    advise_next_steps,
     build_report,
     diagnose_fit,
+    judge_training,
     per_class_metrics,
     plot_confident_mistakes,
     plot_confusion_matrix,
@@ -27,18 +29,32 @@ def _evaluation_nodes() -> list[Node]:
     """The verdict, the test split's predictions and the leakage they show."""
     return [
         Node(
-            func=diagnose_fit,
+            func=judge_training,
             inputs=[
                 "training_history",
                 "training_metrics",
-                "validation_report",
                 "split_report",
                 "batch_class_mix",
-                "leakage_report",
                 "params:diagnostics",
+            ],
+            outputs="fit_judgement",
+            name="judge_training_node",
+        ),
+        Node(
+            func=advise_next_steps,
+            inputs=[
+                "fit_judgement",
+                "training_metrics",
+                "split_report",
                 "params:training",
                 "params:augmentation",
             ],
+            outputs="fit_advice",
+            name="advise_next_steps_node",
+        ),
+        Node(
+            func=diagnose_fit,
+            inputs=["fit_judgement", "fit_advice", "validation_report", "leakage_report"],
             outputs="diagnosis",
             name="diagnose_fit_node",
         ),
