@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import sys
 from pathlib import Path
 
 import fsspec.config
@@ -137,6 +138,17 @@ def run_validation(
     """The image index and findings of a folder, made by the real nodes in order."""
     index, findings, _ = decode_and_flag(root, params, class_names, labels)
     return index, findings
+
+
+@pytest.fixture(autouse=True)
+def _no_mlflow_run_left_active():
+    """Each test starts with no active MLflow run: an in-process Kedro session that
+    stops early can leave kedro-mlflow's run active, and the next session in this
+    worker would log its parameters into it ("Changing param values is not allowed")."""
+    yield
+    mlflow = sys.modules.get("mlflow")  # never imported: nothing to end
+    while mlflow is not None and mlflow.active_run():
+        mlflow.end_run()
 
 
 @pytest.fixture(scope="session")

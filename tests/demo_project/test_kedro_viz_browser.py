@@ -198,7 +198,12 @@ def _fullnames(page, selector: str) -> set[str]:
 
 
 def _open_dataset(page, name: str) -> None:
-    page.click(f"g.pipeline-node--data[data-node-fullname={name}]")
+    """The dataset's metadata panel. The click is dispatched to the node: where the
+    layout puts it under kedro-viz's slicing hint or toolbar, a pointer click lands
+    on those instead."""
+    page.locator(f"g.pipeline-node--data[data-node-fullname={name}]").dispatch_event(
+        "click"
+    )
     page.locator(".pipeline-metadata__title", has_text=name).wait_for(timeout=20_000)
 
 
