@@ -79,6 +79,30 @@ def random_colour(
     return tf.clip_by_value(images, 0.0, 1.0)
 
 
+def _random_moves(
+    batch: tf.Tensor,
+    seed: tf.Tensor,
+    layers: AugmentationLayers,
+    width: tf.Tensor,
+    height: tf.Tensor,
+) -> tuple[tf.Tensor, ...]:
+    """Each image's angle (radians), shift in pixels (x, y) and flips (x, y: -1
+    mirrors, 1 keeps), drawn from ``seed``."""
+    angle_seed, shift_seed, flip_seed = tf.unstack(
+        tf.random.experimental.stateless_split(seed, 3)
+    )
+    limit = math.radians(layers.rotation_degrees)
+    angle = tf.random.stateless_uniform([batch], angle_seed, -limit, limit)
+    fraction = layers.translation_fraction
+    shift = tf.random.stateless_uniform([batch, 2], shift_seed, -fraction, fraction)
+    shift_x, shift_y = tf.unstack(shift * tf.stack([width, height]), axis=1)
+    mirror = tf.where(tf.random.stateless_uniform([batch, 2], flip_seed) < 0.5, -1.0, 1.0)
+    unchanged = tf.ones([batch])
+    flip_x = mirror[:, 0] if layers.flip in _HORIZONTAL else unchanged
+    flip_y = mirror[:, 1] if layers.flip in _VERTICAL else unchanged
+    return angle, shift_x, shift_y, flip_x, flip_y
+
+
 def random_affine(
     images: tf.Tensor, seed: tf.Tensor, layers: AugmentationLayers
 ) -> tf.Tensor:
@@ -107,18 +131,9 @@ def random_affine(
     shape = tf.shape(images)
     batch = shape[0]
     height, width = tf.cast(shape[1], tf.float32), tf.cast(shape[2], tf.float32)
-    angle_seed, shift_seed, flip_seed = tf.unstack(
-        tf.random.experimental.stateless_split(seed, 3)
+    angle, shift_x, shift_y, flip_x, flip_y = _random_moves(
+        batch, seed, layers, width, height
     )
-    limit = math.radians(layers.rotation_degrees)
-    angle = tf.random.stateless_uniform([batch], angle_seed, -limit, limit)
-    fraction = layers.translation_fraction
-    shift = tf.random.stateless_uniform([batch, 2], shift_seed, -fraction, fraction)
-    shift_x, shift_y = tf.unstack(shift * tf.stack([width, height]), axis=1)
-    mirror = tf.where(tf.random.stateless_uniform([batch, 2], flip_seed) < 0.5, -1.0, 1.0)
-    unchanged = tf.ones([batch])
-    flip_x = mirror[:, 0] if layers.flip in _HORIZONTAL else unchanged
-    flip_y = mirror[:, 1] if layers.flip in _VERTICAL else unchanged
     # The matrix maps output pixels to input pixels: undo the shift, the rotation
     # about the centre, then the flip.
     cos, sin = tf.cos(angle), tf.sin(angle)

@@ -120,11 +120,22 @@ def _on_processes(
         yield 0, inspect_chunk(rows, params.max_pixels, image_size, fit)
         return
     size = math.ceil(len(rows) / (workers * _CHUNKS_PER_WORKER))
+    yield from _shared_with_workers(
+        rows, size, workers, (params.max_pixels, image_size, fit)
+    )
+
+
+def _shared_with_workers(
+    rows: list[tuple], size: int, workers: int, settings: tuple
+) -> Iterator[tuple[int, InspectedChunk]]:
+    """Chunks of ``size`` rows, this process taking them from the end while
+    ``workers - 1`` spawned ones take them from the start; ``settings`` are
+    ``inspect_chunk``'s other arguments."""
     starts = range(0, len(rows), size)
     storage_config = dict(fsspec.config.conf)
 
     def inspect_here(start: int) -> InspectedChunk:
-        return inspect_chunk(rows[start : start + size], params.max_pixels, image_size, fit)
+        return inspect_chunk(rows[start : start + size], *settings)
 
     # Spawned, not forked: the parent may hold TensorFlow's threads. Joined at the end,
     # even while a worker is still starting: a pool shut down without waiting left a
@@ -135,9 +146,7 @@ def _on_processes(
             start: pool.submit(
                 inspect_chunk_configured,
                 rows[start : start + size],
-                params.max_pixels,
-                image_size,
-                fit,
+                *settings,
                 storage_config,
             )
             for start in starts

@@ -164,6 +164,9 @@ class Filtered(NamedTuple):
         gray = gray.astype(np.float32)
         return cls(gaussian_filter(gray, (0, smooth, smooth)), band_passed(gray, band))
 
+    def subset(self, rows: np.ndarray) -> Filtered:
+        return Filtered(self.blurred[rows], self.band[rows])
+
 
 def band_passed(gray: np.ndarray, sigmas: tuple[float, float] = _BAND) -> np.ndarray:
     """Grayscale images less their smooth shading and their finest noise: a difference
@@ -282,6 +285,28 @@ def _passes(aligned: np.ndarray, edges: np.ndarray, thresholds: SamePhotoParams)
     return (aligned >= thresholds.min_aligned_score) & (edges >= thresholds.min_edge_score)
 
 
+def _searched(
+    fixed: Filtered,
+    moved: Filtered,
+    start: np.ndarray,
+    scales: tuple[float, float],
+    floor: float,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The aligned and edge scores of pairs after searching their warp from
+    ``start``, and the warps found."""
+    aligned, params = _aligned(
+        fixed.blurred,
+        moved.blurred,
+        start,
+        steps=_STEPS,
+        rounds=_ROUNDS,
+        scales=scales,
+        floor=floor,
+    )
+    edges = matched(unit(inner(fixed.band)), warped(moved.band, params))
+    return aligned, edges, params
+
+
 def same_photo_scores(
     reference: np.ndarray,
     moving: np.ndarray,
@@ -324,17 +349,9 @@ def same_photo_scores(
     if detail is None:
         search &= ~_passes(aligned, edges, thresholds)
     if search.any():
-        aligned[search], params[search] = _aligned(
-            fixed.blurred[search],
-            moved.blurred[search],
-            params[search],
-            steps=_STEPS,
-            rounds=_ROUNDS,
-            scales=scales,
-            floor=thresholds.min_aligned_score - _PRUNING_MARGIN,
-        )
-        edges[search] = matched(
-            unit(inner(fixed.band[search])), warped(moved.band[search], params[search])
+        floor = thresholds.min_aligned_score - _PRUNING_MARGIN
+        aligned[search], edges[search], params[search] = _searched(
+            fixed.subset(search), moved.subset(search), params[search], scales, floor
         )
     same = _passes(aligned, edges, thresholds)
     detail_score = np.full(len(same), np.nan)

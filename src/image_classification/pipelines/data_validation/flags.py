@@ -25,8 +25,17 @@ FINDING_COLUMNS = [
 
 
 def _rows(
-    images: pd.DataFrame, check: str, *, score, threshold, action, detail
+    images: pd.DataFrame,
+    check: str,
+    *,
+    action,
+    detail,
+    score=None,
+    threshold=np.nan,
 ) -> pd.DataFrame:
+    """Findings of one check; a check without a measure has no score or threshold."""
+    if score is None:
+        score = np.full(len(images), np.nan)
     return pd.DataFrame(
         {
             "relative_path": images["relative_path"].to_numpy(),
@@ -237,24 +246,18 @@ def labels_file_findings(
         _rows(
             missing.rename_axis("relative_path").reset_index(),
             "missing_file",
-            score=np.full(len(missing), np.nan),
-            threshold=np.nan,
             action="annotate",
             detail="listed in the labels file, not in the image folder",
         ),
         _rows(
             unlisted.reset_index(),
             "unlisted_file",
-            score=np.full(len(unlisted), np.nan),
-            threshold=np.nan,
             action=action,
             detail="in the image folder, not in the labels file",
         ),
         _rows(
             conflicting_rows,
             "conflicting_labels",
-            score=np.full(len(conflicting_rows), np.nan),
-            threshold=np.nan,
             action=action,
             detail=[
                 f"the labels file lists it {int((image_labels['file'] == file).sum())} "
@@ -265,8 +268,6 @@ def labels_file_findings(
         _rows(
             mismatch.reset_index(),
             "label_mismatch",
-            score=np.full(len(mismatch), np.nan),
-            threshold=np.nan,
             action=action,
             detail=[f"labels file says {listed[p]}" for p in mismatch.index],
         ),

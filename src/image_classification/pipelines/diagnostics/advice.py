@@ -201,6 +201,14 @@ def advise(
     train_images: int,
 ) -> list[str]:
     """What to try next, most specific first."""
+    for_reason = _reason_advice(reason, training)
+    if for_reason:
+        return for_reason
+    return _verdict_advice(verdict, evidence, training, augmentation, train_images)
+
+
+def _reason_advice(reason: str | None, training: TrainingParams) -> list[str]:
+    """The advice for a fit that went wrong in a named way; empty for the others."""
     if reason == DIVERGED:
         return [
             f"Lower training.learning_rate (now {training.learning_rate:g}), or turn on "
@@ -231,6 +239,17 @@ def advise(
             "Give validation more images: more data, or a larger validation fraction "
             "(data_split.fractions)."
         ]
+    return []
+
+
+def _verdict_advice(
+    verdict: Verdict,
+    evidence: dict,
+    training: TrainingParams,
+    augmentation: AugmentationParams,
+    train_images: int,
+) -> list[str]:
+    """The advice for an overfitting, underfitting or good fit."""
     advice = {
         Verdict.OVERFITTING: _overfitting_advice,
         Verdict.UNDERFITTING: _underfitting_advice,

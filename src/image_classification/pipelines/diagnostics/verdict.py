@@ -165,21 +165,30 @@ def judge_fit(
         "chance_accuracy": round(chance_accuracy, 4),
         "batch_class_mix_ratio": batch_class_mix_ratio,
     }
-    if batch_class_mix_ratio > params.max_batch_class_mix_ratio:
-        return Verdict.INCONCLUSIVE, BATCHES_NOT_MIXED, evidence
-    if len(history) < params.min_epochs:
-        return Verdict.INCONCLUSIVE, TOO_FEW_EPOCHS, evidence
+    verdict, reason = _verdict_of(evidence, len(history), params)
+    return verdict, reason, evidence
+
+
+def _verdict_of(
+    evidence: dict, epochs: int, params: DiagnosticsParams
+) -> tuple[Verdict, str | None]:
+    """The verdict the evidence of a finite run supports, and why it is inconclusive;
+    the first rule that applies decides."""
+    if evidence["batch_class_mix_ratio"] > params.max_batch_class_mix_ratio:
+        return Verdict.INCONCLUSIVE, BATCHES_NOT_MIXED
+    if epochs < params.min_epochs:
+        return Verdict.INCONCLUSIVE, TOO_FEW_EPOCHS
     if (
-        evidence["best_train_accuracy"] < chance_accuracy + params.chance_margin
+        evidence["best_train_accuracy"] < evidence["chance_accuracy"] + params.chance_margin
         and evidence["gap_noise"] < params.overfit_accuracy_gap
     ):
-        return Verdict.INCONCLUSIVE, AT_CHANCE, evidence
+        return Verdict.INCONCLUSIVE, AT_CHANCE
     if evidence["best_train_accuracy"] < params.underfit_train_accuracy:
-        return Verdict.UNDERFITTING, None, evidence
+        return Verdict.UNDERFITTING, None
     if evidence["onset_epoch"] is not None:
-        return Verdict.OVERFITTING, None, evidence
+        return Verdict.OVERFITTING, None
     if evidence["gap_noise"] >= params.overfit_accuracy_gap:
-        return Verdict.INCONCLUSIVE, VALIDATION_TOO_SMALL, evidence
+        return Verdict.INCONCLUSIVE, VALIDATION_TOO_SMALL
     if evidence["accuracy_gap_at_end"] > params.overfit_accuracy_gap:
-        return Verdict.OVERFITTING, None, evidence
-    return Verdict.GOOD_FIT, None, evidence
+        return Verdict.OVERFITTING, None
+    return Verdict.GOOD_FIT, None
