@@ -74,3 +74,52 @@ def test_loading_the_settings_imports_no_tensorflow_and_no_pipeline():
         [sys.executable, "-c", probe], capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == "[]"
+
+
+def _functions(folder: Path) -> list[tuple[str, ast.FunctionDef]]:
+    return [
+        (f"{path.relative_to(PACKAGE)}::{node.name}", node)
+        for path in _modules(folder)
+        for node in ast.walk(ast.parse(path.read_text()))
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+    ]
+
+
+def test_no_function_is_longer_than_a_screen():
+    """A function a newcomer reads in one go: 60 lines, docstring included."""
+    long = {
+        name: node.end_lineno - node.lineno + 1
+        for name, node in _functions(PACKAGE)
+        if node.end_lineno - node.lineno + 1 > 60
+    }
+    assert not long
+
+
+def _nodes():
+    from kedro.framework.project import configure_project  # noqa: PLC0415
+
+    from image_classification.pipeline_registry import register_pipelines  # noqa: PLC0415
+
+    configure_project("image_classification")
+    return {
+        node.name: node
+        for pipeline in register_pipelines().values()
+        for node in pipeline.nodes
+    }
+
+
+def test_no_node_takes_more_than_six_inputs():
+    wide = {name: node.inputs for name, node in _nodes().items() if len(node.inputs) > 6}
+    assert not wide
+
+
+def test_a_node_returns_one_type():
+    """A node whose output is this or that makes each reader branch on it."""
+    returns = {
+        name: str(node.func.__annotations__.get("return", ""))
+        for name, node in _nodes().items()
+    }
+    unions = {
+        name: hint for name, hint in returns.items() if " | " in hint or "Union" in hint
+    }
+    assert not unions

@@ -9,8 +9,7 @@ import pytest
 
 from image_classification.core.errors import InputError
 from image_classification.core.model import make_backbone_model
-from image_classification.pipelines.training.nodes import train_model
-from tests.pipelines.training.test_nodes import _params, _toy_datasets
+from tests.pipelines.training.test_nodes import _params, _toy_datasets, _trained
 
 SIDE = 32
 
@@ -77,7 +76,7 @@ def test_training_fine_tunes_only_the_top_layers_after_the_frozen_phase(tmp_path
         patience=5,
     )
 
-    model, history = train_model(
+    model, history = _trained(
         train, sample, validation, manifest, ["dark", "bright"], params, seed=1
     )
 

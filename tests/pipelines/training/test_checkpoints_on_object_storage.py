@@ -9,8 +9,7 @@ import keras
 import pytest
 
 from image_classification.pipelines.training import checkpoints, nodes
-from image_classification.pipelines.training.nodes import train_model
-from tests.pipelines.training.test_nodes import _params, _toy_datasets
+from tests.pipelines.training.test_nodes import _params, _toy_datasets, _trained
 
 
 class _Killed(BaseException):
@@ -61,10 +60,10 @@ def test_a_training_killed_resumes_from_the_bucket(
     with monkeypatch.context() as killing:
         _kill_at_epoch(killing, 2, before_pointer=before_pointer)
         with pytest.raises(_Killed):
-            train_model(*_toy_datasets(), ["dark", "bright"], params, seed=0)
+            _trained(*_toy_datasets(), ["dark", "bright"], params, seed=0)
     fs, key = fsspec.core.url_to_fs(f"{bucket}/checkpoints")
     assert fs.exists(key)
-    _, history = train_model(*_toy_datasets(), ["dark", "bright"], params, seed=0)
+    _, history = _trained(*_toy_datasets(), ["dark", "bright"], params, seed=0)
     assert epochs_started == [1, 2, *range(resumed_at, 5)]
     assert list(history["epoch"]) == [1, 2, 3, 4]
     assert not fs.exists(key)  # finished: the next run with these inputs starts afresh

@@ -30,6 +30,7 @@ from image_classification.pipelines.training.checkpoints import (
 from image_classification.pipelines.training.nodes import (
     class_weights,
     evaluate_model,
+    plan_training,
     train_model,
 )
 from image_classification.pipelines.training.train_evaluation import sample_metrics
@@ -58,6 +59,12 @@ def _toy_manifest(count: int = 48) -> pd.DataFrame:
             "split": ["train"] * count,
         }
     )
+
+
+def _trained(train, sample, validation, manifest, class_names, params, seed):  # noqa: PLR0917
+    """The training pipeline's two nodes: the plan, then the fit."""
+    plan = plan_training(manifest, class_names, params, seed)
+    return train_model(train, sample, validation, plan, params)
 
 
 def _toy_datasets(count: int = 48, seed: int = 0, side: int = 16):
@@ -184,7 +191,7 @@ def test_zero_l2_adds_no_regularizer():
 
 def test_training_returns_a_model_and_a_history_with_plain_crossentropy():
     params = _params(l2=1e-3)
-    model, history = train_model(*_toy_datasets(), ["dark", "bright"], params, seed=0)
+    model, history = _trained(*_toy_datasets(), ["dark", "bright"], params, seed=0)
     assert list(history["epoch"]) == [1, 2, 3]
     for column in ("loss", "crossentropy", "accuracy", "val_crossentropy", "val_accuracy"):
         assert column in history.columns
@@ -199,7 +206,7 @@ def test_each_epoch_reaches_mlflow_while_training_and_the_history_adds_no_twin(
     mlflow.set_tracking_uri(f"sqlite:///{tmp_path}/mlflow.db")
     try:
         with mlflow.start_run() as run:
-            _, history = train_model(*_toy_datasets(), ["a", "b"], _params(), seed=0)
+            _, history = _trained(*_toy_datasets(), ["a", "b"], _params(), seed=0)
             client = MlflowClient()
             # Logged by the epochs themselves: no hook has seen the history yet.
             logged = client.get_metric_history(run.info.run_id, "val_accuracy")
@@ -219,7 +226,7 @@ def test_early_stopping_fires_after_patience_epochs_without_improvement():
     train, sample, validation, manifest = _toy_datasets()
     # A vanishing learning rate leaves the weights, and so the validation loss, unchanged.
     params = _params(learning_rate=1e-12, max_epochs=20, patience=2)
-    model, history = train_model(
+    model, history = _trained(
         train, sample, validation, manifest, ["dark", "bright"], params, 0
     )
     assert len(history) == 3
@@ -247,7 +254,7 @@ def test_plateau_schedule_cuts_the_rate_after_its_patience_in_batches(
         max_epochs=6,
         patience=10,
     )
-    _, history = train_model(train, sample, validation, manifest, ["a", "b"], params, 0)
+    _, history = _trained(train, sample, validation, manifest, ["a", "b"], params, 0)
     # Each epoch logs the rate it trained with. The first epoch sets the best; the rate
     # is cut after each run of ``epochs_between_cuts`` epochs without improvement.
     cuts = [max(0, epoch - 2) // epochs_between_cuts for epoch in range(1, 7)]
@@ -257,13 +264,13 @@ def test_plateau_schedule_cuts_the_rate_after_its_patience_in_batches(
 
 def test_constant_schedule_keeps_the_rate_and_logs_no_rate():
     params = _params(learning_rate_schedule="constant")
-    _, history = train_model(*_toy_datasets(), ["a", "b"], params, seed=0)
+    _, history = _trained(*_toy_datasets(), ["a", "b"], params, seed=0)
     assert "learning_rate" not in history.columns
 
 
 def test_same_seed_gives_the_same_history():
-    first = train_model(*_toy_datasets(), ["dark", "bright"], _params(), seed=5)[1]
-    second = train_model(*_toy_datasets(), ["dark", "bright"], _params(), seed=5)[1]
+    first = _trained(*_toy_datasets(), ["dark", "bright"], _params(), seed=5)[1]
+    second = _trained(*_toy_datasets(), ["dark", "bright"], _params(), seed=5)[1]
     assert (first["epoch_seconds"] > 0).all()  # wall time: the one column that varies
     np.testing.assert_allclose(
         first.drop(columns="epoch_seconds").to_numpy(),
@@ -275,7 +282,7 @@ def test_same_seed_gives_the_same_history():
 def test_evaluation_reports_the_restored_best_model():
     train, sample, validation, manifest = _toy_datasets()
     params = _params(max_epochs=4)
-    model, history = train_model(
+    model, history = _trained(
         train, sample, validation, manifest, ["dark", "bright"], params, 0
     )
     metrics = evaluate_model(
@@ -293,7 +300,7 @@ def test_evaluation_reports_the_restored_best_model():
 def test_honest_training_metrics_are_the_sample_measured_in_inference_mode():
     train, sample, validation, manifest = _toy_datasets()
     params = _params(max_epochs=4, dropout=0.5)
-    model, history = train_model(train, sample, validation, manifest, ["a", "b"], params, 0)
+    model, history = _trained(train, sample, validation, manifest, ["a", "b"], params, 0)
     best = history.loc[history["val_crossentropy"].idxmin()]
     # The restored model is the best epoch's: measuring the sample with it again gives
     # the logged figures, which Keras' dropout-on training loss does not.
@@ -358,7 +365,7 @@ def test_an_interrupted_training_resumes_from_the_last_finished_epoch(
 
     monkeypatch.setattr(nodes, "training_callbacks", interrupted_callbacks)
     with pytest.raises(_Interrupted):
-        train_model(*_toy_datasets(), ["dark", "bright"], params, seed=0)
+        _trained(*_toy_datasets(), ["dark", "bright"], params, seed=0)
     assert started == [1, 2]
 
     def recorded_callbacks(*args):
@@ -366,7 +373,7 @@ def test_an_interrupted_training_resumes_from_the_last_finished_epoch(
 
     monkeypatch.setattr(nodes, "training_callbacks", recorded_callbacks)
     train, sample, validation, manifest = _toy_datasets()
-    model, history = train_model(
+    model, history = _trained(
         train, sample, validation, manifest, ["dark", "bright"], params, 0
     )
     assert started == [1, 2, 3, 4, 5]  # the second run began at epoch 3
@@ -405,9 +412,9 @@ def test_a_run_killed_while_writing_its_backup_resumes_from_the_last_whole_one(
     monkeypatch.setattr(nodes, "training_callbacks", recorded_callbacks)
     monkeypatch.setattr(keras.Model, "save_weights", dies_writing_the_second_backup)
     with pytest.raises(_Interrupted):
-        train_model(*_toy_datasets(), ["dark", "bright"], params, seed=0)
+        _trained(*_toy_datasets(), ["dark", "bright"], params, seed=0)
     monkeypatch.setattr(keras.Model, "save_weights", save_weights)
-    _, history = train_model(*_toy_datasets(), ["dark", "bright"], params, seed=0)
+    _, history = _trained(*_toy_datasets(), ["dark", "bright"], params, seed=0)
     assert started == [1, 2, 2, 3, 4]  # epoch 2's backup was never whole: it ran again
     assert list(history["epoch"]) == [1, 2, 3, 4]
 
@@ -444,7 +451,7 @@ def test_every_checkpoint_file_is_replaced_whole(monkeypatch, tmp_path):
     monkeypatch.setattr(checkpoints, "replace_file", recorded_replace_file)
     monkeypatch.setattr(nodes, "training_callbacks", interrupted_callbacks)
     with pytest.raises(_Interrupted):
-        train_model(*_toy_datasets(), ["dark", "bright"], params, seed=0)
+        _trained(*_toy_datasets(), ["dark", "bright"], params, seed=0)
     written = {path.resolve() for path in tmp_path.rglob("*") if path.is_file()}
     assert {path.name for path in written} >= {"history.csv", "best.weights.h5"}
     assert any("backup" in str(path) for path in written)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import warnings
+from typing import NamedTuple
 
 import keras
 import numpy as np
@@ -27,14 +28,46 @@ from .checkpoints import (
 )
 
 
-def train_model(  # noqa: PLR0917 - Kedro passes node inputs by position
-    train_dataset: tf.data.Dataset,
-    train_sample_dataset: tf.data.Dataset,
-    validation_dataset: tf.data.Dataset,
+class TrainingPlan(NamedTuple):
+    """What a training run needs besides its batches: the outputs to learn, how each
+    class's mistakes weigh, the seed, and where its checkpoints live."""
+
+    num_classes: int
+    class_weights: dict[int, float] | None
+    seed: int
+    checkpoint_directory: str
+
+
+def plan_training(
     split_manifest: pd.DataFrame,
     class_names: list[str],
     params: TrainingParams,
     seed: int,
+) -> TrainingPlan:
+    """The plan of a training run on these images with these parameters.
+
+    Args:
+        split_manifest: The images behind the datasets: their classes weigh the
+            loss, and with the parameters and seed they name the checkpoints (a run
+            resumes only its own).
+        class_names: Their count sets the output layer.
+        params: ``class_weight`` and what names the checkpoints.
+        seed: Seeds weight initialization and dropout.
+    """
+    return TrainingPlan(
+        num_classes=len(class_names),
+        class_weights=class_weights(split_manifest, len(class_names), params.class_weight),
+        seed=seed,
+        checkpoint_directory=checkpoint_directory(split_manifest, params, seed),
+    )
+
+
+def train_model(
+    train_dataset: tf.data.Dataset,
+    train_sample_dataset: tf.data.Dataset,
+    validation_dataset: tf.data.Dataset,
+    plan: TrainingPlan,
+    params: TrainingParams,
 ) -> tuple[keras.Model, pd.DataFrame]:
     """Fit the model with Adam and early stopping on the validation cross-entropy.
 
@@ -43,32 +76,28 @@ def train_model(  # noqa: PLR0917 - Kedro passes node inputs by position
     restores the best epoch's weights. After every epoch a fixed sample of training
     images is evaluated like validation (``train_eval_*``): the honest training curve.
     A run interrupted after epoch k resumes from epoch k with the same data,
-    parameters and seed (``checkpoints``). Losses are weighed by ``class_weights``; a
-    backbone trains in two phases (``_phases``).
+    parameters and seed (``checkpoints``). Losses are weighed by the plan's class
+    weights; a backbone trains in two phases (``_phases``).
 
     Args:
         train_dataset: Augmented, shuffled batches of ``(images, labels)``.
         train_sample_dataset: Training images, neither augmented nor shuffled.
         validation_dataset: Batches of ``(images, labels)``.
-        split_manifest: The data behind the datasets: names the checkpoints.
-        class_names: Their count sets the output layer.
+        plan: Classes, class weights, seed and checkpoints (``plan_training``).
         params: Architecture, regularization, optimizer and stopping settings.
-        seed: Seeds weight initialization and dropout.
 
     Returns:
         The trained model and its per-epoch history table.
     """
-    keras.utils.set_random_seed(seed)
+    keras.utils.set_random_seed(plan.seed)
     batches_per_epoch = int(train_dataset.cardinality())
     model = compiled_model(
         params,
         input_shape=train_dataset.element_spec[0].shape[1:],
-        num_classes=len(class_names),
+        num_classes=plan.num_classes,
         steps=params.max_epochs * batches_per_epoch,
     )
-    directory = checkpoint_directory(split_manifest, params, seed)
-    weights = class_weights(split_manifest, len(class_names), params.class_weight)
-    with checkpoint_folder(directory) as (local, uploads):
+    with checkpoint_folder(plan.checkpoint_directory) as (local, uploads):
         for first_epoch, last_epoch, fine_tuning in _phases(params):
             if fine_tuning:
                 _start_fine_tuning(model, params)
@@ -78,7 +107,7 @@ def train_model(  # noqa: PLR0917 - Kedro passes node inputs by position
             model.fit(
                 train_dataset,
                 validation_data=validation_dataset,
-                class_weight=weights,
+                class_weight=plan.class_weights,
                 initial_epoch=first_epoch,
                 epochs=last_epoch,
                 callbacks=callbacks + uploads,

@@ -2,22 +2,31 @@
 
 from kedro.pipeline import Node, Pipeline
 
-from .nodes import evaluate_model, serve_model, train_model
+from .nodes import evaluate_model, plan_training, serve_model, train_model
 
 
 def create_pipeline(**kwargs) -> Pipeline:
     return Pipeline(
         [
             Node(
+                func=plan_training,
+                inputs=[
+                    "split_manifest",
+                    "class_names",
+                    "params:training",
+                    "params:seed",
+                ],
+                outputs="training_plan",
+                name="plan_training_node",
+            ),
+            Node(
                 func=train_model,
                 inputs=[
                     "train_dataset",
                     "train_sample_dataset",
                     "validation_dataset",
-                    "split_manifest",
-                    "class_names",
+                    "training_plan",
                     "params:training",
-                    "params:seed",
                 ],
                 outputs=["model", "training_history"],
                 name="train_model_node",
