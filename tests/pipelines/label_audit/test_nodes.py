@@ -11,6 +11,7 @@ from image_classification.core.params.label_audit import LabelAuditParams
 from image_classification.core.params.training import TrainingParams
 from image_classification.pipelines.label_audit import nodes
 from image_classification.pipelines.label_audit.nodes import (
+    assign_audit_folds,
     plot_label_suspects,
     predict_out_of_fold,
     rank_label_issues,
@@ -33,8 +34,18 @@ AUDIT = LabelAuditParams(
 )
 
 
+def test_folds_are_stratified_and_seeded(tiny_manifest):
+    folds = assign_audit_folds(tiny_manifest, AUDIT, seed=3)
+    assert set(folds["fold"]) == set(range(1, AUDIT.folds + 1))
+    per_class = pd.crosstab(folds["label_index"], folds["fold"])
+    assert (per_class.max(axis=1) - per_class.min(axis=1)).max() <= 1
+    assert (folds["fold_seed"] == 3 + folds["fold"]).all()
+    pd.testing.assert_frame_equal(folds, assign_audit_folds(tiny_manifest, AUDIT, 3))
+    assert not folds.equals(assign_audit_folds(tiny_manifest, AUDIT, 4))
+
+
 def test_every_image_gets_probabilities_from_a_model_that_did_not_see_it(
-    tiny_pack, tiny_manifest
+    tiny_pack, tiny_manifest, monkeypatch
 ):
     training = TrainingParams(
         **base_parameters("training")
@@ -43,14 +54,25 @@ def test_every_image_gets_probabilities_from_a_model_that_did_not_see_it(
     augmentation = AugmentationParams(
         **base_parameters("augmentation") | {"batch_size": 16}
     )
+    folds = assign_audit_folds(tiny_manifest, AUDIT, seed=0)
+    fitted_on = []
+    original = nodes._fold_model
+
+    def recording(images, labels, **kwargs):
+        fitted_on.append(set(labels.index))
+        return original(images, labels, **kwargs)
+
+    monkeypatch.setattr(nodes, "_fold_model", recording)
     result = predict_out_of_fold(
-        tiny_pack, tiny_manifest, list(TINY_CLASSES), AUDIT, training, augmentation, seed=0
+        tiny_pack, folds, list(TINY_CLASSES), AUDIT, training, augmentation
     )
+    for fold, rows in zip(sorted(folds["fold"].unique()), fitted_on, strict=True):
+        assert rows == set(folds.index[folds["fold"] != fold])
     assert list(result["relative_path"]) == list(tiny_manifest["relative_path"])
     probabilities = result[[f"p_{name}" for name in TINY_CLASSES]].to_numpy()
     np.testing.assert_allclose(probabilities.sum(axis=1), 1, atol=1e-4)
     again = predict_out_of_fold(
-        tiny_pack, tiny_manifest, list(TINY_CLASSES), AUDIT, training, augmentation, seed=0
+        tiny_pack, folds, list(TINY_CLASSES), AUDIT, training, augmentation
     )
     pd.testing.assert_frame_equal(result, again)
 
@@ -135,7 +157,12 @@ def test_fold_models_use_the_label_audit_model_overrides(
         **base_parameters("augmentation") | {"batch_size": 16}
     )
     predict_out_of_fold(
-        tiny_pack, tiny_manifest, list(TINY_CLASSES), AUDIT, training, augmentation, 0
+        tiny_pack,
+        assign_audit_folds(tiny_manifest, AUDIT, 0),
+        list(TINY_CLASSES),
+        AUDIT,
+        training,
+        augmentation,
     )
     assert len(built) == AUDIT.folds
     assert built[0].conv_filters == [4]

@@ -59,54 +59,67 @@ def _fold_model(
     return model
 
 
+def assign_audit_folds(
+    split_manifest: pd.DataFrame, params: LabelAuditParams, seed: int
+) -> pd.DataFrame:
+    """Every clean image (all splits are audited) in one of ``params.folds`` folds,
+    stratified by class, and the seed of the model that will predict its fold.
+
+    Returns:
+        The manifest's rows with ``fold`` (1 to ``folds``) and ``fold_seed``.
+    """
+    images = split_manifest.reset_index(drop=True)
+    fold = np.zeros(len(images), dtype=int)
+    folds = StratifiedKFold(n_splits=params.folds, shuffle=True, random_state=seed)
+    for number, (_, held_out) in enumerate(
+        folds.split(images, images["label_index"]), start=1
+    ):
+        fold[held_out] = number
+    return images.assign(fold=fold, fold_seed=seed + fold)
+
+
 def predict_out_of_fold(  # noqa: PLR0917 - Kedro passes node inputs by position
     image_pack: ImagePack,
-    split_manifest: pd.DataFrame,
+    audit_folds: pd.DataFrame,
     class_names: list[str],
     params: LabelAuditParams,
     training: TrainingParams,
     augmentation: AugmentationParams,
-    seed: int,
 ) -> pd.DataFrame:
     """Class probabilities for every image from a model that never saw its label.
 
     Args:
         image_pack: The pixels validation decoded.
-        split_manifest: All clean images (every split is audited).
+        audit_folds: The images and their folds (``assign_audit_folds``).
         class_names: Column order of the probabilities.
-        params: Number of folds, epochs and batch size of the fold models.
+        params: Number of epochs and batch size of the fold models.
         training: The model, as the training pipeline builds it, changed where
             ``params.model`` says.
         augmentation: Augmentation of the fold models.
-        seed: Seeds the folds and the models.
 
     Returns:
         ``relative_path``, ``label_index`` and one probability column per class.
     """
-    images = split_manifest.reset_index(drop=True)
+    images = audit_folds
     fold_training = training.model_copy(update=params.model.model_dump(exclude_none=True))
     probabilities = np.zeros((len(images), len(class_names)), dtype=np.float32)
-    folds = StratifiedKFold(n_splits=params.folds, shuffle=True, random_state=seed)
-    fold_rows = progress(
-        folds.split(images, images["label_index"]),
-        total=params.folds,
-        description="label audit folds",
-        unit="fold",
-    )
-    for fold, (fit_rows, held_out) in enumerate(fold_rows, start=1):
+    folds = sorted(images["fold"].unique())
+    for fold in progress(folds, description="label audit folds", unit="fold"):
+        held_out = images["fold"].to_numpy() == fold
+        fit_rows = images[~held_out]
         model = _fold_model(
-            image_pack.select(images.iloc[fit_rows]),
-            images["label_index"].iloc[fit_rows],
+            image_pack.select(fit_rows),
+            fit_rows["label_index"],
             num_classes=len(class_names),
             training=fold_training,
             augmentation=augmentation,
             audit=params,
-            seed=seed + fold,
+            seed=int(images.loc[held_out, "fold_seed"].iloc[0]),
         )
-        rows = images.iloc[held_out]
+        rows = images[held_out]
         evaluation = image_batches(image_pack.select(rows), rows["label_index"], 256)
         probabilities[held_out] = model.predict(evaluation, verbose=0)
-        logger.info("Label audit: fold %d of %d predicted", fold, params.folds)
+        logger.info("Label audit: fold %d of %d predicted", fold, len(folds))
     columns = {f"p_{name}": probabilities[:, i] for i, name in enumerate(class_names)}
     return pd.DataFrame(
         {

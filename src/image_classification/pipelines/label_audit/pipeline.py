@@ -2,22 +2,32 @@
 
 from kedro.pipeline import Node, Pipeline
 
-from .nodes import plot_label_suspects, predict_out_of_fold, rank_label_issues
+from .nodes import (
+    assign_audit_folds,
+    plot_label_suspects,
+    predict_out_of_fold,
+    rank_label_issues,
+)
 
 
 def create_pipeline(**kwargs) -> Pipeline:
     return Pipeline(
         [
             Node(
+                func=assign_audit_folds,
+                inputs=["split_manifest", "params:label_audit", "params:seed"],
+                outputs="audit_folds",
+                name="assign_audit_folds_node",
+            ),
+            Node(
                 func=predict_out_of_fold,
                 inputs=[
                     "image_pack",
-                    "split_manifest",
+                    "audit_folds",
                     "class_names",
                     "params:label_audit",
                     "params:training",
                     "params:augmentation",
-                    "params:seed",
                 ],
                 outputs="out_of_fold_probabilities",
                 name="predict_out_of_fold_node",
