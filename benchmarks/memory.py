@@ -29,7 +29,7 @@ from image_classification.pipelines.augmentation.nodes import (
     build_datasets,
     build_train_sample_dataset,
 )
-from image_classification.pipelines.training.nodes import train_model
+from image_classification.pipelines.training.nodes import plan_training, train_model
 
 sys.path.insert(0, str(Path(__file__).parent))
 from input_pipeline import synthetic_folder
@@ -53,7 +53,8 @@ def child(data_path: str, epochs: int) -> None:
             verbose=0,
             checkpoint_dir=f"{scratch}/checkpoints",
         )
-        train_model(train, sample, validation, manifest, ["x"] * 10, training, 0)
+        plan = plan_training(manifest, ["x"] * 10, training, 0)
+        train_model(train, sample, validation, plan, training)
     print(json.dumps(memory.report()))
 
 

@@ -55,7 +55,11 @@ from image_classification.pipelines.augmentation.nodes import (
     measure_batch_class_mix,
 )
 from image_classification.pipelines.diagnostics.verdict import judge_fit
-from image_classification.pipelines.training.nodes import evaluate_model, train_model
+from image_classification.pipelines.training.nodes import (
+    evaluate_model,
+    plan_training,
+    train_model,
+)
 
 sys.path.insert(0, str(Path(__file__).parent))
 import seed_recipe
@@ -137,7 +141,8 @@ def run_ours(data_path: str, overrides: dict, scratch: str) -> dict:
     class_mix = measure_batch_class_mix(train, manifest, augmentation, seed=0)
     sample = build_train_sample_dataset(pack, manifest, augmentation, seed=0)
     before_training = time.perf_counter() - start
-    model, history = train_model(train, sample, validation, manifest, classes, training, 0)
+    plan = plan_training(manifest, classes, training, 0)
+    model, history = train_model(train, sample, validation, plan, training)
     elapsed = before_training + history["epoch_seconds"].cumsum()
     metrics = evaluate_model(model, history, validation, test, classes, training)
     rate = (manifest["split"] == "train").sum() / history["epoch_seconds"].median()

@@ -30,7 +30,12 @@ def figure_image(figure: Figure, alt: str) -> Markup:
     """``figure`` as an ``<img>`` holding its PNG."""
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=90)
-    encoded = base64.b64encode(buffer.getvalue()).decode("ascii")
+    return png_image(buffer.getvalue(), alt)
+
+
+def png_image(png: bytes, alt: str) -> Markup:
+    """A PNG file's bytes as an ``<img>``."""
+    encoded = base64.b64encode(png).decode("ascii")
     return Markup('<img alt="{}" src="data:image/png;base64,{}">').format(alt, encoded)
 
 

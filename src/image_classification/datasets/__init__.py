@@ -2,7 +2,8 @@
 
 ``KerasModelDataset``, ``ServingModelDataset`` and ``PredictionModelDataset`` are
 imported when first named (Kedro's catalog asks for them by name): they import
-TensorFlow, which a validation worker or a listing of the catalog should not pay for.
+TensorFlow, which a validation worker or a listing of the catalog should not pay for;
+``FigureDataset`` likewise imports matplotlib's pyplot.
 """
 
 from .champion import Champion, ChampionDataset
@@ -15,6 +16,7 @@ from .report import ReportDataset
 __all__ = [
     "Champion",
     "ChampionDataset",
+    "FigureDataset",
     "ImageFolderDataset",
     "ImagePackDataset",
     "KerasModelDataset",
@@ -27,6 +29,10 @@ __all__ = [
 
 
 def __getattr__(name: str):
+    if name == "FigureDataset":
+        from .figure import FigureDataset  # noqa: PLC0415
+
+        return FigureDataset
     if name == "KerasModelDataset":
         from .keras_model import KerasModelDataset  # noqa: PLC0415
 

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import html
-import re
-
 import keras
 import numpy as np
 import pandas as pd
@@ -18,7 +15,6 @@ from image_classification.core.params.diagnostics import DiagnosticsParams
 from image_classification.core.params.training import TrainingParams
 from image_classification.pipelines.diagnostics.nodes import (
     advise_next_steps,
-    build_report,
     diagnose_fit,
     judge_training,
     per_class_metrics,
@@ -317,91 +313,6 @@ def test_validation_findings_add_check_your_data_advice_with_counts():
         "quarantined 3 of 50 files (3 truncated); flagged 4 near_duplicate" in line
         for line in advice
     )
-
-
-def test_report_is_one_self_contained_page_with_the_verdict_first(tiny_manifest, tiny_pack):
-    test = tiny_manifest[tiny_manifest["split"] == "test"]
-    train = tiny_manifest[tiny_manifest["split"] == "train"]
-    twins = pd.DataFrame(
-        {
-            "relative_path": test["relative_path"].to_numpy()[:2],
-            "split": "test",
-            "train_relative_path": train["relative_path"].to_numpy()[:2],
-            "edge_score": [0.97, 0.91],
-        }
-    )
-    leakage = NO_TWINS | {
-        "twins_per_split": NO_TWINS["twins_per_split"]
-        | {"test": {"images": len(test), "with_training_twin": 2}},
-        "test_accuracy_with_twin": 1.0,
-        "test_images_with_twin": 2,
-    }
-    diagnosis = _diagnose(leakage=leakage)
-    predictions = _predictions(
-        [(label, (label + 1) % 3, 0.9) for label in test["label_index"]]
-    ).assign(relative_path=test["relative_path"].to_numpy())
-    inputs = (
-        diagnosis,
-        OVERFIT,
-        METRICS,
-        predictions,
-        per_class_metrics(predictions, list(TINY_CLASSES)),
-        tiny_manifest,
-        list(TINY_CLASSES),
-        CLEAN_REPORT,
-        SPLITS,
-        twins,
-        tiny_pack,
-        {"training": TRAINING, "seed": 42},
-        PARAMS,
-    )
-    page = build_report(*inputs)
-    assert page == build_report(*inputs)  # no clock in it: the same run, the same bytes
-    assert page.startswith("<!DOCTYPE html>")
-    sources = re.findall(r'src="([^"]+)"', page)
-    assert len(sources) == 4
-    assert all(source.startswith("data:image/png;base64,") for source in sources)
-    assert "http" not in page.replace("data:image", "")  # nothing to fetch: opens offline
-    verdict_at = page.index('class="verdict overfitting"')
-    assert verdict_at < page.index("What to try next") < page.index("Learning curves")
-    assert "training.dropout is 0.3" in page
-    assert '"dropout": 0.3' in html.unescape(page)  # the parameters used
-    assert "macro average" in page
-    assert f"<th>test images with a training twin</th><td>2 of {len(test)}</td>" in page
-    assert "Leakage: 2 of" in page  # the advice line
-    # No twin: said plainly, with the resolution and thresholds of the check.
-    clean = _diagnose(leakage=NO_TWINS | {"audit": SCOPE})
-    page = html.unescape(build_report(clean, *inputs[1:9], twins.iloc[:0], *inputs[10:]))
-    assert "no training twins found among 500 validation and 500 test images" in page
-    assert "aligned at 32x32, detail compared at 96x96" in page
-    assert "edges >= 0.8, detail tiles >= 0.3" in page
-
-
-def test_report_escapes_text_from_the_data(tmp_path):
-    diagnosis = _diagnose()
-    image = tmp_path / "image.png"
-    Image.new("RGB", (8, 8), "white").save(image)
-    named = {"a<script>": 1, "b": 1}
-    splits = {"counts": {"train": named, "validation": named, "test": named}}
-    predictions = _predictions([(0, 0, 0.9), (1, 0, 0.8)])
-    page = build_report(
-        diagnosis | {"summary": "<b>bold</b>"},
-        OVERFIT,
-        METRICS,
-        predictions,
-        per_class_metrics(predictions, ["a<script>", "b"]),
-        pd.DataFrame({"relative_path": ["0.png", "1.png"], "path": [str(image)] * 2}),
-        ["a<script>", "b"],
-        CLEAN_REPORT,
-        splits,
-        pd.DataFrame(columns=["relative_path", "split", "train_relative_path"]),
-        None,  # no twin: no image read
-        {},
-        PARAMS,
-    )
-    assert "<script>" not in page
-    assert "&lt;b&gt;bold&lt;/b&gt;" in page
-    assert "a&lt;script&gt;" in page
 
 
 def test_advice_names_the_backbone_settings_for_a_backbone():

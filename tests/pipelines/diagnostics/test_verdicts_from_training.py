@@ -26,8 +26,9 @@ from image_classification.pipelines.augmentation.nodes import (
 from image_classification.pipelines.diagnostics.verdict import (
     judge_fit,
 )
-from image_classification.pipelines.training.nodes import evaluate_model, train_model
+from image_classification.pipelines.training.nodes import evaluate_model
 from tests.conftest import NO_AUGMENTATION, base_parameters
+from tests.pipelines.training.test_nodes import _trained
 
 CLASSES = ["band0", "band1", "band2", "band3"]
 SIDE = 16
@@ -81,7 +82,7 @@ def _verdict(data: tuple, augmentation: dict, training: dict, tmp: Path):
         image_pack, manifest, augmentation_params, seed=0
     )
     sample = build_train_sample_dataset(image_pack, manifest, augmentation_params, seed=0)
-    model, history = train_model(
+    model, history = _trained(
         train, sample, validation, manifest, CLASSES, training_params, 0
     )
     metrics = evaluate_model(model, history, validation, test, CLASSES, training_params)

@@ -12,7 +12,6 @@ from image_classification.core.image_pack import ImagePack
 from image_classification.core.params.augmentation import AugmentationParams
 from image_classification.core.params.diagnostics import DiagnosticsParams
 from image_classification.core.params.training import TrainingParams
-from image_classification.figures import twin_pairs_figure
 
 from .advice import advise, class_advice, data_advice, explain, leakage_advice
 from .plots import (
@@ -20,7 +19,6 @@ from .plots import (
     confusion_matrix_figure,
     learning_curves_figure,
 )
-from .report import render_report
 from .verdict import judge_fit
 
 
@@ -246,49 +244,4 @@ def plot_confident_mistakes(
     """The test images predicted wrongly with the highest confidence."""
     return confident_mistakes_figure(
         test_predictions, split_manifest, class_names, params.confident_mistakes
-    )
-
-
-def build_report(  # noqa: PLR0917 - Kedro passes node inputs by position
-    diagnosis: dict,
-    training_history: pd.DataFrame,
-    training_metrics: dict,
-    test_predictions: pd.DataFrame,
-    per_class: pd.DataFrame,
-    split_manifest: pd.DataFrame,
-    class_names: list[str],
-    validation_report: dict,
-    split_report: dict,
-    cross_split_twins: pd.DataFrame,
-    image_pack: ImagePack,
-    parameters: dict,
-    params: DiagnosticsParams,
-) -> str:
-    """The run's single HTML report.
-
-    ``MatplotlibDataset`` saves figures but cannot load them back, so the report draws
-    the same figures again from the same saved data.
-
-    Returns:
-        Self-contained HTML: verdict and advice, curves, per-class table, mistakes,
-        cross-split twins, the validation summary and the parameters used.
-    """
-    figures = {
-        "learning_curves": learning_curves_figure(training_history, diagnosis),
-        "confusion_matrix": confusion_matrix_figure(
-            test_predictions, class_names, per_class
-        ),
-        "confident_mistakes": confident_mistakes_figure(
-            test_predictions, split_manifest, class_names, params.confident_mistakes
-        ),
-        "cross_split_twins": twin_pairs_figure(cross_split_twins, image_pack),
-    }
-    return render_report(
-        diagnosis=diagnosis,
-        training_metrics=training_metrics,
-        figures=figures,
-        per_class_metrics=per_class,
-        validation_report=validation_report,
-        split_report=split_report,
-        parameters=parameters,
     )

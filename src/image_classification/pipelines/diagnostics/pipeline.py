@@ -4,7 +4,6 @@ from kedro.pipeline import Node, Pipeline
 
 from .nodes import (
     advise_next_steps,
-    build_report,
     diagnose_fit,
     judge_training,
     per_class_metrics,
@@ -14,6 +13,7 @@ from .nodes import (
     predict_test_split,
     summarize_leakage,
 )
+from .report import build_report, gather_report_figures, summarize_data
 
 
 def create_pipeline(**kwargs) -> Pipeline:
@@ -111,21 +111,31 @@ def _report_nodes() -> list[Node]:
             name="plot_confident_mistakes_node",
         ),
         Node(
+            func=summarize_data,
+            inputs=["validation_report", "split_report"],
+            outputs="data_summary",
+            name="summarize_data_node",
+        ),
+        Node(
+            func=gather_report_figures,
+            inputs=[
+                "learning_curves",
+                "confusion_matrix",
+                "confident_mistakes",
+                "cross_split_twin_grid",
+            ],
+            outputs="report_figures",
+            name="gather_report_figures_node",
+        ),
+        Node(
             func=build_report,
             inputs=[
                 "diagnosis",
-                "training_history",
                 "training_metrics",
-                "test_predictions",
                 "per_class_metrics",
-                "split_manifest",
-                "class_names",
-                "validation_report",
-                "split_report",
-                "cross_split_twins",
-                "image_pack",
+                "data_summary",
+                "report_figures",
                 "parameters",
-                "params:diagnostics",
             ],
             outputs="run_report",
             name="build_report_node",

@@ -1,8 +1,8 @@
 """One self-contained HTML page per run: verdict and advice first, then the evidence.
 
-Figures are embedded as PNG data URIs and the style is inline, so the file opens
-offline in any browser and can be mailed or archived on its own. Nothing in it depends
-on the clock: the same run gives the same bytes.
+The figures the run saved are embedded as PNG data URIs and the style is inline, so
+the file opens offline in any browser and can be mailed or archived on its own.
+Nothing in it depends on the clock: the same run gives the same bytes.
 """
 
 from __future__ import annotations
@@ -11,9 +11,8 @@ import json
 
 import pandas as pd
 from jinja2 import Environment, PackageLoader
-from matplotlib.figure import Figure
 
-from image_classification.core.html_page import PAGE_STYLE, figure_image, html_table
+from image_classification.core.html_page import PAGE_STYLE, html_table, png_image
 
 # The page is templates/report.html.j2; text from the data is escaped there.
 _TEMPLATES = Environment(
@@ -93,30 +92,53 @@ def _audit_scope(audit: dict | None) -> dict:
     return {"audit resolution": resolution, "audit thresholds": thresholds}
 
 
-def render_report(
-    *,
+def summarize_data(validation_report: dict, split_report: dict) -> dict:
+    """The report's account of the data: validation's counts and findings, and the
+    images per class and split."""
+    return {
+        "validation_summary": _validation_summary(validation_report),
+        "findings": _findings(validation_report),
+        "split_counts": _split_counts(split_report),
+    }
+
+
+def gather_report_figures(
+    learning_curves: bytes,
+    confusion_matrix: bytes,
+    confident_mistakes: bytes,
+    cross_split_twin_grid: bytes,
+) -> dict[str, bytes]:
+    """The PNGs the run saved, by the report's names for them."""
+    return {
+        "learning_curves": learning_curves,
+        "confusion_matrix": confusion_matrix,
+        "confident_mistakes": confident_mistakes,
+        "cross_split_twins": cross_split_twin_grid,
+    }
+
+
+def build_report(  # noqa: PLR0917 - Kedro passes node inputs by position
     diagnosis: dict,
     training_metrics: dict,
-    figures: dict[str, Figure],
     per_class_metrics: pd.DataFrame,
-    validation_report: dict,
-    split_report: dict,
+    data_summary: dict,
+    figures: dict[str, bytes],
     parameters: dict,
 ) -> str:
-    """The report page.
+    """The run's single HTML page.
 
     Args:
         diagnosis: Verdict, summary, evidence and advice.
         training_metrics: Validation and test results of the saved model.
-        figures: ``learning_curves``, ``confusion_matrix``, ``confident_mistakes``
-            and ``cross_split_twins``.
         per_class_metrics: Precision, recall, F1 and support per class.
-        validation_report: Counts of the data_validation stage.
-        split_report: Images per class and split.
+        data_summary: Validation's counts and findings, images per class and split
+            (``summarize_data``).
+        figures: The saved PNGs (``gather_report_figures``).
         parameters: Every parameter of the run.
 
     Returns:
-        The HTML text.
+        Self-contained HTML: verdict and advice, curves, per-class table, mistakes,
+        cross-split twins, the validation summary and the parameters used.
     """
     settings = json.dumps(
         {name: _plain(value) for name, value in parameters.items()},
@@ -124,7 +146,7 @@ def render_report(
         sort_keys=True,
     )
     figure_images = {
-        name: figure_image(figures[name], alt) for name, alt in _FIGURE_ALT_TEXT.items()
+        name: png_image(figures[name], alt) for name, alt in _FIGURE_ALT_TEXT.items()
     }
     return _TEMPLATES.get_template("report.html.j2").render(
         verdict=diagnosis["verdict"],
@@ -135,9 +157,9 @@ def render_report(
         training_metrics=training_metrics,
         figures=figure_images,
         per_class_metrics=html_table(per_class_metrics),
-        validation_summary=_validation_summary(validation_report),
-        findings=html_table(_findings(validation_report)),
-        split_counts=html_table(_split_counts(split_report)),
+        validation_summary=data_summary["validation_summary"],
+        findings=html_table(data_summary["findings"]),
+        split_counts=html_table(data_summary["split_counts"]),
         settings=settings,
         style=PAGE_STYLE,
     )
