@@ -14,7 +14,7 @@ import pytest
 from PIL import Image
 from xdist.scheduler import LoadScopeScheduling
 
-from image_classification.core.image_pack import ImagePack
+from image_classification.core.image_pack import DecodedPixels, ImagePack
 from image_classification.core.model import make_model
 from image_classification.core.params.data_split import DataSplitParams
 from image_classification.core.params.data_validation import DataValidationParams
@@ -120,7 +120,7 @@ def training_image_size(listing: pd.DataFrame, class_names) -> dict:
 
 def decode_and_flag(
     root: Path | str, params: DataValidationParams, class_names=TINY_CLASSES, labels=None
-) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
+) -> tuple[pd.DataFrame, pd.DataFrame, DecodedPixels]:
     """The image index, findings and decoded pixels (at the image size the configured
     parameters choose) of a folder (or a bucket URL), made by the real nodes in order."""
     labels = NO_LABELS if labels is None else labels

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -38,6 +38,16 @@ class StoredShard:
 
     def __len__(self) -> int:
         return len(self.relative_paths)
+
+
+@dataclass(frozen=True)
+class DecodedPixels:
+    """The pixels inspection decoded, on their way to the pack: by relative path in
+    this process, or, where Dask workers decoded them, the shards the workers wrote
+    (``by_path`` then stays empty: the pixels never pass through this process)."""
+
+    by_path: dict[str, np.ndarray] = field(default_factory=dict)
+    stored: list[StoredShard] = field(default_factory=list)
 
 
 class ShardFile:

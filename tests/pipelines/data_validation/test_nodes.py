@@ -258,6 +258,7 @@ def test_worker_processes_inspect_as_this_process_does(
         listing, TINY_CLASSES, _params(workers=2), fixed_size(32, 32)
     )
     pd.testing.assert_frame_equal(here, spread)
-    assert here_pixels.keys() == spread_pixels.keys()
-    for path, pixels in here_pixels.items():
-        np.testing.assert_array_equal(pixels, spread_pixels[path])
+    assert here_pixels.by_path.keys() == spread_pixels.by_path.keys()
+    assert not here_pixels.stored and not spread_pixels.stored
+    for path, pixels in here_pixels.by_path.items():
+        np.testing.assert_array_equal(pixels, spread_pixels.by_path[path])

@@ -9,7 +9,7 @@ import pandas as pd
 
 from image_classification.core.errors import InputError
 from image_classification.core.groups import group_ids
-from image_classification.core.image_pack import StoredShard
+from image_classification.core.image_pack import DecodedPixels, StoredShard
 from image_classification.core.image_size import chosen_image_size, sampled_sizes
 from image_classification.core.inspection import OK, QUARANTINED, THUMBNAIL_SIDE
 from image_classification.core.inspection_engines import inspected_chunks
@@ -130,9 +130,8 @@ def choose_image_size(
 
 def _inspected_columns(
     rows: list[tuple], params: DataValidationParams, image_size: tuple, fit: str
-) -> tuple[dict[str, list], dict[str, np.ndarray] | list[StoredShard]]:
-    """The inspection's columns over all rows in their order, and the decoded pixels
-    (by relative path; on Dask, the shards the workers wrote)."""
+) -> tuple[dict[str, list], DecodedPixels]:
+    """The inspection's columns over all rows in their order, and the decoded pixels."""
     # One block for all pixels: freed whole once packed, where 50,000 small arrays
     # would leave the allocator's heap fragmented and the process larger for good.
     # (Untouched pages cost nothing: on Dask the workers keep the pixels.)
@@ -151,10 +150,11 @@ def _inspected_columns(
     }
     decoded = np.concatenate([chunk.decoded for chunk in in_order])
     paths = columns["relative_path"]
-    pixels_of = {paths[position]: block[position] for position in np.flatnonzero(decoded)}
     if stored:
-        pixels_of = [stored[start] for start in sorted(stored) if len(stored[start])]
-    return columns, pixels_of
+        shards = [stored[start] for start in sorted(stored) if len(stored[start])]
+        return columns, DecodedPixels(stored=shards)
+    by_path = {paths[position]: block[position] for position in np.flatnonzero(decoded)}
+    return columns, DecodedPixels(by_path=by_path)
 
 
 def inspect_images(
@@ -162,7 +162,7 @@ def inspect_images(
     class_names: list[str],
     params: DataValidationParams,
     training_image_size: dict,
-) -> tuple[pd.DataFrame, dict[str, np.ndarray] | list[StoredShard]]:
+) -> tuple[pd.DataFrame, DecodedPixels]:
     """Decode every file once, in parallel, and record what it is and whether it is usable.
 
     Exact duplicates (same decoded pixels) filed under different classes are all
@@ -179,8 +179,8 @@ def inspect_images(
 
     Returns:
         One row per file with checks, content statistics, a grayscale thumbnail,
-        ``status`` and ``reason``; and the pixels of each decoded file by relative path,
-        or, on Dask, the shards the workers wrote of the files usable after inspection.
+        ``status`` and ``reason``; and the pixels of each decoded file (on Dask, the
+        shards the workers wrote of the files usable after inspection).
     """
     image_size = (training_image_size["height"], training_image_size["width"])
     rows = list(

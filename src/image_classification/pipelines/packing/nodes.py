@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import logging
 
-import numpy as np
 import pandas as pd
 
 from image_classification.core.image_pack import (
     INDEX_COLUMNS,
+    DecodedPixels,
     ImagePack,
     ShardedImages,
     StoredShard,
@@ -22,7 +22,7 @@ logger = logging.getLogger(__name__)
 
 def pack_images(
     inspected_images: pd.DataFrame,
-    decoded_pixels: dict[str, np.ndarray] | list[StoredShard],
+    decoded_pixels: DecodedPixels,
     params: PackingParams,
 ) -> ImagePack:
     """Every image validation decoded, as it decoded it, in shards with its pixel hash.
@@ -44,11 +44,12 @@ def pack_images(
     Returns:
         The pack the input pipelines, the label audit and the test predictions read.
     """
-    if isinstance(decoded_pixels, list):
-        return _pack_stored(inspected_images, decoded_pixels)
+    if decoded_pixels.stored:
+        return _pack_stored(inspected_images, decoded_pixels.stored)
+    by_path = decoded_pixels.by_path
     usable = inspected_images[inspected_images["status"] == OK]
-    shape = next(iter(decoded_pixels.values())).shape if decoded_pixels else (0, 0, 3)
-    image_pack = pack(usable, decoded_pixels, params.shard_size, shape)
+    shape = next(iter(by_path.values())).shape if by_path else (0, 0, 3)
+    image_pack = pack(usable, by_path, params.shard_size, shape)
     logger.info(
         "Packed %d images of %s in shards of %d",
         len(image_pack.index),
