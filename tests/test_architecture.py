@@ -50,6 +50,15 @@ def test_a_pipeline_imports_no_other_pipeline(stage):
         assert not others, f"{path.relative_to(PACKAGE)} imports {sorted(others)}"
 
 
+def test_pipelines_are_composed_in_the_registry_alone():
+    """A pipeline that loaded others (by ``importlib`` or through the registry) would
+    hide from the test above what it depends on."""
+    for path in _modules(PACKAGE / "pipelines"):
+        names = _imported(path)
+        assert "importlib" not in names, path
+        assert not any(".pipeline_registry" in name for name in names), path
+
+
 def test_the_core_imports_neither_kedro_nor_the_rest_of_the_package():
     for path in _modules(PACKAGE / "core"):
         names = _imported(path)

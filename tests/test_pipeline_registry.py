@@ -1,4 +1,5 @@
-"""`__default__` is the five stages, each registered under its own name."""
+"""`__default__` is the stages, each registered under its own name; `retraining` is
+`__default__` and its own nodes."""
 
 from __future__ import annotations
 
@@ -36,3 +37,14 @@ def test_each_stage_is_one_namespace_over_shared_dataset_names():
     assert "split_manifest" in pipelines["data_split"].all_outputs()
     assert "image_pack" in pipelines["packing"].all_outputs()
     assert "image_pack" in pipelines["augmentation"].inputs()
+
+
+def test_retraining_is_every_stage_then_its_own_nodes():
+    configure_project("image_classification")
+    pipelines = register_pipelines()
+    default = {node.name for node in pipelines["__default__"].nodes}
+    retraining = {node.name for node in pipelines["retraining"].nodes}
+    own = retraining - default
+    assert default < retraining
+    assert own and {name.split(".")[0] for name in own} == {"retraining"}
+    assert "retraining.decide_promotion_node" in own

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from kedro.framework.project import find_pipelines
 from kedro.pipeline import Pipeline
 
 from image_classification.core.tensorflow_import import import_tensorflow_quietly
@@ -22,16 +21,41 @@ STAGES = (
 def register_pipelines() -> dict[str, Pipeline]:
     """Register the project's pipelines.
 
-    `kedro run --pipeline NAME` makes Kedro discover only the pipelines asked for, so
-    `__default__` is assembled only when every stage was found. `retraining` (what a
-    scheduled job runs: every stage, then the champion/challenger decision) builds
-    itself from the stages.
+    Each stage under its own name; `__default__`, every stage in order; `retraining`
+    (what a scheduled job runs), `__default__` then the champion/challenger decision;
+    `label_audit` and `predict`, run on their own. Composed here, by name, so that no
+    pipeline builds itself from another.
 
     Returns:
         A mapping from pipeline names to ``Pipeline`` objects.
     """
     import_tensorflow_quietly()  # the stages import it; its notes are not for users
-    pipelines = find_pipelines(raise_errors=True)
-    if set(STAGES) <= set(pipelines):
-        pipelines["__default__"] = sum(pipelines[name] for name in STAGES)
-    return pipelines
+    from image_classification.pipelines import (  # noqa: PLC0415 - after the quiet import
+        augmentation,
+        data_split,
+        data_validation,
+        diagnostics,
+        label_audit,
+        leakage_audit,
+        packing,
+        predict,
+        retraining,
+        training,
+    )
+
+    stages = {
+        "data_validation": data_validation.create_pipeline(),
+        "data_split": data_split.create_pipeline(),
+        "packing": packing.create_pipeline(),
+        "leakage_audit": leakage_audit.create_pipeline(),
+        "augmentation": augmentation.create_pipeline(),
+        "training": training.create_pipeline(),
+        "diagnostics": diagnostics.create_pipeline(),
+    }
+    every_stage = sum((stages[name] for name in STAGES), Pipeline([]))
+    return stages | {
+        "__default__": every_stage,
+        "retraining": every_stage + retraining.create_pipeline(),
+        "label_audit": label_audit.create_pipeline(),
+        "predict": predict.create_pipeline(),
+    }

@@ -1,1 +1,1 @@
-"""One package per pipeline stage; `find_pipelines` registers each one."""
+"""One package per pipeline; `pipeline_registry` composes them."""

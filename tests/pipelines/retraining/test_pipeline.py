@@ -20,7 +20,7 @@ from image_classification.pipelines.retraining import create_pipeline
 from image_classification.pipelines.retraining.nodes import drift_in_words
 from tests.conftest import TINY_CLASSES, base_parameters, fixed_size, small_model
 
-PROMOTION_STAGE = create_pipeline().only_nodes_with_namespaces(["retraining"])
+PROMOTION_STAGE = create_pipeline()
 
 
 @pytest.fixture

@@ -1,10 +1,8 @@
-"""Wiring of the retraining pipeline: every stage of `__default__`, then promotion."""
-
-import importlib
+"""Wiring of the retraining pipeline's own nodes: the data compared with the
+champion's, the promotion and its record. The registry runs them after every stage of
+`__default__`."""
 
 from kedro.pipeline import Node, Pipeline
-
-from image_classification.pipeline_registry import STAGES
 
 from .nodes import (
     crown_champion,
@@ -19,17 +17,8 @@ from .nodes import (
 from .report import build_retraining_report, tabulate_data_drift
 
 
-def _stages() -> Pipeline:
-    """The stages are imported here too: `kedro run --pipeline retraining` makes Kedro
-    discover this module alone."""
-    return sum(
-        importlib.import_module(f"image_classification.pipelines.{name}").create_pipeline()
-        for name in STAGES
-    )
-
-
 def create_pipeline(**kwargs) -> Pipeline:
-    return _stages() + Pipeline(
+    return Pipeline(
         _data_drift_nodes() + _promotion_nodes() + _record_nodes(),
         namespace="retraining",  # a group that kedro-viz can collapse
         prefix_datasets_with_namespace=False,
