@@ -118,9 +118,9 @@ def image_classification_retraining():
     def data_validation_plot_class_samples_node():
         _run_kedro_nodes(["data_validation.plot_class_samples_node"])
 
-    @task(task_id="augmentation-build-datasets-node-augmentation-build-train-sample-dataset-node-augmentation-measure-batch-class-mix-node-training-train-model-node-training-evaluate-model-node")
-    def augmentation_build_datasets_node_augmentation_build_train_sample_dataset_node_augmentation_measure_batch_class_mix_node_training_train_model_node_training_evaluate_model_node():
-        _run_kedro_nodes(["augmentation.build_datasets_node", "augmentation.build_train_sample_dataset_node", "augmentation.measure_batch_class_mix_node", "training.train_model_node", "training.evaluate_model_node"])
+    @task(task_id="augmentation-build-datasets-node-augmentation-build-train-sample-dataset-node-training-plan-training-node-augmentation-measure-batch-class-mix-node-training-train-model-node-training-evaluate-model-node")
+    def augmentation_build_datasets_node_augmentation_build_train_sample_dataset_node_training_plan_training_node_augmentation_measure_batch_class_mix_node_training_train_model_node_training_evaluate_model_node():
+        _run_kedro_nodes(["augmentation.build_datasets_node", "augmentation.build_train_sample_dataset_node", "training.plan_training_node", "augmentation.measure_batch_class_mix_node", "training.train_model_node", "training.evaluate_model_node"])
 
     @task(task_id="augmentation-preview-augmentation-node")
     def augmentation_preview_augmentation_node():
@@ -137,6 +137,10 @@ def image_classification_retraining():
     @task(task_id="retraining-profile-training-data-node")
     def retraining_profile_training_data_node():
         _run_kedro_nodes(["retraining.profile_training_data_node"])
+
+    @task(task_id="diagnostics-summarize-data-node-diagnostics-gather-report-figures-node-diagnostics-build-report-node")
+    def diagnostics_summarize_data_node_diagnostics_gather_report_figures_node_diagnostics_build_report_node():
+        _run_kedro_nodes(["diagnostics.summarize_data_node", "diagnostics.gather_report_figures_node", "diagnostics.build_report_node"])
 
     @task(task_id="leakage-audit-plot-twin-pairs-node")
     def leakage_audit_plot_twin_pairs_node():
@@ -178,10 +182,6 @@ def image_classification_retraining():
     def diagnostics_plot_confusion_matrix_node():
         _run_kedro_nodes(["diagnostics.plot_confusion_matrix_node"])
 
-    @task(task_id="diagnostics-build-report-node")
-    def diagnostics_build_report_node():
-        _run_kedro_nodes(["diagnostics.build_report_node"])
-
     @task(task_id="diagnostics-plot-learning-curves-node")
     def diagnostics_plot_learning_curves_node():
         _run_kedro_nodes(["diagnostics.plot_learning_curves_node"])
@@ -207,11 +207,12 @@ def image_classification_retraining():
         "data-validation-summarize-validation-node-data-validation-select-clean-images-node": data_validation_summarize_validation_node_data_validation_select_clean_images_node(),
         "data-split-assign-splits-node": data_split_assign_splits_node(),
         "data-validation-plot-class-samples-node": data_validation_plot_class_samples_node(),
-        "augmentation-build-datasets-node-augmentation-build-train-sample-dataset-node-augmentation-measure-batch-class-mix-node-training-train-model-node-training-evaluate-model-node": augmentation_build_datasets_node_augmentation_build_train_sample_dataset_node_augmentation_measure_batch_class_mix_node_training_train_model_node_training_evaluate_model_node(),
+        "augmentation-build-datasets-node-augmentation-build-train-sample-dataset-node-training-plan-training-node-augmentation-measure-batch-class-mix-node-training-train-model-node-training-evaluate-model-node": augmentation_build_datasets_node_augmentation_build_train_sample_dataset_node_training_plan_training_node_augmentation_measure_batch_class_mix_node_training_train_model_node_training_evaluate_model_node(),
         "augmentation-preview-augmentation-node": augmentation_preview_augmentation_node(),
         "data-split-report-split-node": data_split_report_split_node(),
         "leakage-audit-find-cross-split-twins-node": leakage_audit_find_cross_split_twins_node(),
         "retraining-profile-training-data-node": retraining_profile_training_data_node(),
+        "diagnostics-summarize-data-node-diagnostics-gather-report-figures-node-diagnostics-build-report-node": diagnostics_summarize_data_node_diagnostics_gather_report_figures_node_diagnostics_build_report_node(),
         "leakage-audit-plot-twin-pairs-node": leakage_audit_plot_twin_pairs_node(),
         "retraining-report-data-drift-node": retraining_report_data_drift_node(),
         "diagnostics-predict-test-split-node": diagnostics_predict_test_split_node(),
@@ -222,7 +223,6 @@ def image_classification_retraining():
         "diagnostics-plot-confident-mistakes-node": diagnostics_plot_confident_mistakes_node(),
         "diagnostics-summarize-leakage-node": diagnostics_summarize_leakage_node(),
         "diagnostics-plot-confusion-matrix-node": diagnostics_plot_confusion_matrix_node(),
-        "diagnostics-build-report-node": diagnostics_build_report_node(),
         "diagnostics-plot-learning-curves-node": diagnostics_plot_learning_curves_node(),
         "retraining-build-retraining-report-node": retraining_build_retraining_report_node(),
         "retraining-crown-champion-node-retraining-record-retraining-run-node": retraining_crown_champion_node_retraining_record_retraining_run_node(),
@@ -231,7 +231,7 @@ def image_classification_retraining():
     tasks["data-validation-inspect-images-node-data-validation-find-near-duplicates-node-data-validation-keep-detail-thumbnails-node-packing-pack-images-node-data-validation-flag-images-node"] >> tasks["retraining-start-retraining-run-node-retraining-score-champion-node-retraining-decide-promotion-node"]
     tasks["data-split-assign-splits-node"] >> tasks["retraining-start-retraining-run-node-retraining-score-champion-node-retraining-decide-promotion-node"]
     tasks["retraining-profile-training-data-node"] >> tasks["retraining-start-retraining-run-node-retraining-score-champion-node-retraining-decide-promotion-node"]
-    tasks["augmentation-build-datasets-node-augmentation-build-train-sample-dataset-node-augmentation-measure-batch-class-mix-node-training-train-model-node-training-evaluate-model-node"] >> tasks["retraining-start-retraining-run-node-retraining-score-champion-node-retraining-decide-promotion-node"]
+    tasks["augmentation-build-datasets-node-augmentation-build-train-sample-dataset-node-training-plan-training-node-augmentation-measure-batch-class-mix-node-training-train-model-node-training-evaluate-model-node"] >> tasks["retraining-start-retraining-run-node-retraining-score-champion-node-retraining-decide-promotion-node"]
     tasks["diagnostics-judge-training-node-diagnostics-advise-next-steps-node-diagnostics-diagnose-fit-node"] >> tasks["retraining-start-retraining-run-node-retraining-score-champion-node-retraining-decide-promotion-node"]
     tasks["data-validation-resolve-class-names-node"] >> tasks["data-validation-choose-image-size-node"]
     tasks["data-validation-resolve-class-names-node"] >> tasks["data-validation-inspect-images-node-data-validation-find-near-duplicates-node-data-validation-keep-detail-thumbnails-node-packing-pack-images-node-data-validation-flag-images-node"]
@@ -243,9 +243,9 @@ def image_classification_retraining():
     tasks["data-validation-summarize-validation-node-data-validation-select-clean-images-node"] >> tasks["data-split-assign-splits-node"]
     tasks["data-validation-resolve-class-names-node"] >> tasks["data-validation-plot-class-samples-node"]
     tasks["data-validation-summarize-validation-node-data-validation-select-clean-images-node"] >> tasks["data-validation-plot-class-samples-node"]
-    tasks["data-validation-resolve-class-names-node"] >> tasks["augmentation-build-datasets-node-augmentation-build-train-sample-dataset-node-augmentation-measure-batch-class-mix-node-training-train-model-node-training-evaluate-model-node"]
-    tasks["data-validation-inspect-images-node-data-validation-find-near-duplicates-node-data-validation-keep-detail-thumbnails-node-packing-pack-images-node-data-validation-flag-images-node"] >> tasks["augmentation-build-datasets-node-augmentation-build-train-sample-dataset-node-augmentation-measure-batch-class-mix-node-training-train-model-node-training-evaluate-model-node"]
-    tasks["data-split-assign-splits-node"] >> tasks["augmentation-build-datasets-node-augmentation-build-train-sample-dataset-node-augmentation-measure-batch-class-mix-node-training-train-model-node-training-evaluate-model-node"]
+    tasks["data-validation-resolve-class-names-node"] >> tasks["augmentation-build-datasets-node-augmentation-build-train-sample-dataset-node-training-plan-training-node-augmentation-measure-batch-class-mix-node-training-train-model-node-training-evaluate-model-node"]
+    tasks["data-validation-inspect-images-node-data-validation-find-near-duplicates-node-data-validation-keep-detail-thumbnails-node-packing-pack-images-node-data-validation-flag-images-node"] >> tasks["augmentation-build-datasets-node-augmentation-build-train-sample-dataset-node-training-plan-training-node-augmentation-measure-batch-class-mix-node-training-train-model-node-training-evaluate-model-node"]
+    tasks["data-split-assign-splits-node"] >> tasks["augmentation-build-datasets-node-augmentation-build-train-sample-dataset-node-training-plan-training-node-augmentation-measure-batch-class-mix-node-training-train-model-node-training-evaluate-model-node"]
     tasks["data-validation-resolve-class-names-node"] >> tasks["augmentation-preview-augmentation-node"]
     tasks["data-validation-inspect-images-node-data-validation-find-near-duplicates-node-data-validation-keep-detail-thumbnails-node-packing-pack-images-node-data-validation-flag-images-node"] >> tasks["augmentation-preview-augmentation-node"]
     tasks["data-split-assign-splits-node"] >> tasks["augmentation-preview-augmentation-node"]
@@ -255,19 +255,28 @@ def image_classification_retraining():
     tasks["data-split-assign-splits-node"] >> tasks["leakage-audit-find-cross-split-twins-node"]
     tasks["data-validation-inspect-images-node-data-validation-find-near-duplicates-node-data-validation-keep-detail-thumbnails-node-packing-pack-images-node-data-validation-flag-images-node"] >> tasks["retraining-profile-training-data-node"]
     tasks["data-split-assign-splits-node"] >> tasks["retraining-profile-training-data-node"]
+    tasks["data-validation-summarize-validation-node-data-validation-select-clean-images-node"] >> tasks["diagnostics-summarize-data-node-diagnostics-gather-report-figures-node-diagnostics-build-report-node"]
+    tasks["data-split-report-split-node"] >> tasks["diagnostics-summarize-data-node-diagnostics-gather-report-figures-node-diagnostics-build-report-node"]
+    tasks["leakage-audit-plot-twin-pairs-node"] >> tasks["diagnostics-summarize-data-node-diagnostics-gather-report-figures-node-diagnostics-build-report-node"]
+    tasks["augmentation-build-datasets-node-augmentation-build-train-sample-dataset-node-training-plan-training-node-augmentation-measure-batch-class-mix-node-training-train-model-node-training-evaluate-model-node"] >> tasks["diagnostics-summarize-data-node-diagnostics-gather-report-figures-node-diagnostics-build-report-node"]
+    tasks["diagnostics-per-class-metrics-node"] >> tasks["diagnostics-summarize-data-node-diagnostics-gather-report-figures-node-diagnostics-build-report-node"]
+    tasks["diagnostics-plot-confident-mistakes-node"] >> tasks["diagnostics-summarize-data-node-diagnostics-gather-report-figures-node-diagnostics-build-report-node"]
+    tasks["diagnostics-plot-confusion-matrix-node"] >> tasks["diagnostics-summarize-data-node-diagnostics-gather-report-figures-node-diagnostics-build-report-node"]
+    tasks["diagnostics-judge-training-node-diagnostics-advise-next-steps-node-diagnostics-diagnose-fit-node"] >> tasks["diagnostics-summarize-data-node-diagnostics-gather-report-figures-node-diagnostics-build-report-node"]
+    tasks["diagnostics-plot-learning-curves-node"] >> tasks["diagnostics-summarize-data-node-diagnostics-gather-report-figures-node-diagnostics-build-report-node"]
     tasks["data-validation-inspect-images-node-data-validation-find-near-duplicates-node-data-validation-keep-detail-thumbnails-node-packing-pack-images-node-data-validation-flag-images-node"] >> tasks["leakage-audit-plot-twin-pairs-node"]
     tasks["leakage-audit-find-cross-split-twins-node"] >> tasks["leakage-audit-plot-twin-pairs-node"]
     tasks["retraining-profile-training-data-node"] >> tasks["retraining-report-data-drift-node"]
     tasks["data-validation-inspect-images-node-data-validation-find-near-duplicates-node-data-validation-keep-detail-thumbnails-node-packing-pack-images-node-data-validation-flag-images-node"] >> tasks["diagnostics-predict-test-split-node"]
     tasks["data-split-assign-splits-node"] >> tasks["diagnostics-predict-test-split-node"]
-    tasks["augmentation-build-datasets-node-augmentation-build-train-sample-dataset-node-augmentation-measure-batch-class-mix-node-training-train-model-node-training-evaluate-model-node"] >> tasks["diagnostics-predict-test-split-node"]
+    tasks["augmentation-build-datasets-node-augmentation-build-train-sample-dataset-node-training-plan-training-node-augmentation-measure-batch-class-mix-node-training-train-model-node-training-evaluate-model-node"] >> tasks["diagnostics-predict-test-split-node"]
     tasks["retraining-report-data-drift-node"] >> tasks["retraining-tabulate-data-drift-node"]
     tasks["data-validation-resolve-class-names-node"] >> tasks["training-build-serving-model-node"]
     tasks["data-validation-choose-image-size-node"] >> tasks["training-build-serving-model-node"]
-    tasks["augmentation-build-datasets-node-augmentation-build-train-sample-dataset-node-augmentation-measure-batch-class-mix-node-training-train-model-node-training-evaluate-model-node"] >> tasks["training-build-serving-model-node"]
+    tasks["augmentation-build-datasets-node-augmentation-build-train-sample-dataset-node-training-plan-training-node-augmentation-measure-batch-class-mix-node-training-train-model-node-training-evaluate-model-node"] >> tasks["training-build-serving-model-node"]
     tasks["data-validation-summarize-validation-node-data-validation-select-clean-images-node"] >> tasks["diagnostics-judge-training-node-diagnostics-advise-next-steps-node-diagnostics-diagnose-fit-node"]
     tasks["data-split-report-split-node"] >> tasks["diagnostics-judge-training-node-diagnostics-advise-next-steps-node-diagnostics-diagnose-fit-node"]
-    tasks["augmentation-build-datasets-node-augmentation-build-train-sample-dataset-node-augmentation-measure-batch-class-mix-node-training-train-model-node-training-evaluate-model-node"] >> tasks["diagnostics-judge-training-node-diagnostics-advise-next-steps-node-diagnostics-diagnose-fit-node"]
+    tasks["augmentation-build-datasets-node-augmentation-build-train-sample-dataset-node-training-plan-training-node-augmentation-measure-batch-class-mix-node-training-train-model-node-training-evaluate-model-node"] >> tasks["diagnostics-judge-training-node-diagnostics-advise-next-steps-node-diagnostics-diagnose-fit-node"]
     tasks["diagnostics-summarize-leakage-node"] >> tasks["diagnostics-judge-training-node-diagnostics-advise-next-steps-node-diagnostics-diagnose-fit-node"]
     tasks["data-validation-resolve-class-names-node"] >> tasks["diagnostics-per-class-metrics-node"]
     tasks["diagnostics-predict-test-split-node"] >> tasks["diagnostics-per-class-metrics-node"]
@@ -280,17 +289,7 @@ def image_classification_retraining():
     tasks["data-validation-resolve-class-names-node"] >> tasks["diagnostics-plot-confusion-matrix-node"]
     tasks["diagnostics-predict-test-split-node"] >> tasks["diagnostics-plot-confusion-matrix-node"]
     tasks["diagnostics-per-class-metrics-node"] >> tasks["diagnostics-plot-confusion-matrix-node"]
-    tasks["data-validation-resolve-class-names-node"] >> tasks["diagnostics-build-report-node"]
-    tasks["data-validation-inspect-images-node-data-validation-find-near-duplicates-node-data-validation-keep-detail-thumbnails-node-packing-pack-images-node-data-validation-flag-images-node"] >> tasks["diagnostics-build-report-node"]
-    tasks["data-validation-summarize-validation-node-data-validation-select-clean-images-node"] >> tasks["diagnostics-build-report-node"]
-    tasks["data-split-assign-splits-node"] >> tasks["diagnostics-build-report-node"]
-    tasks["data-split-report-split-node"] >> tasks["diagnostics-build-report-node"]
-    tasks["leakage-audit-find-cross-split-twins-node"] >> tasks["diagnostics-build-report-node"]
-    tasks["augmentation-build-datasets-node-augmentation-build-train-sample-dataset-node-augmentation-measure-batch-class-mix-node-training-train-model-node-training-evaluate-model-node"] >> tasks["diagnostics-build-report-node"]
-    tasks["diagnostics-predict-test-split-node"] >> tasks["diagnostics-build-report-node"]
-    tasks["diagnostics-per-class-metrics-node"] >> tasks["diagnostics-build-report-node"]
-    tasks["diagnostics-judge-training-node-diagnostics-advise-next-steps-node-diagnostics-diagnose-fit-node"] >> tasks["diagnostics-build-report-node"]
-    tasks["augmentation-build-datasets-node-augmentation-build-train-sample-dataset-node-augmentation-measure-batch-class-mix-node-training-train-model-node-training-evaluate-model-node"] >> tasks["diagnostics-plot-learning-curves-node"]
+    tasks["augmentation-build-datasets-node-augmentation-build-train-sample-dataset-node-training-plan-training-node-augmentation-measure-batch-class-mix-node-training-train-model-node-training-evaluate-model-node"] >> tasks["diagnostics-plot-learning-curves-node"]
     tasks["diagnostics-judge-training-node-diagnostics-advise-next-steps-node-diagnostics-diagnose-fit-node"] >> tasks["diagnostics-plot-learning-curves-node"]
     tasks["retraining-profile-training-data-node"] >> tasks["retraining-build-retraining-report-node"]
     tasks["retraining-report-data-drift-node"] >> tasks["retraining-build-retraining-report-node"]
@@ -301,7 +300,7 @@ def image_classification_retraining():
     tasks["data-split-assign-splits-node"] >> tasks["retraining-crown-champion-node-retraining-record-retraining-run-node"]
     tasks["retraining-profile-training-data-node"] >> tasks["retraining-crown-champion-node-retraining-record-retraining-run-node"]
     tasks["retraining-report-data-drift-node"] >> tasks["retraining-crown-champion-node-retraining-record-retraining-run-node"]
-    tasks["augmentation-build-datasets-node-augmentation-build-train-sample-dataset-node-augmentation-measure-batch-class-mix-node-training-train-model-node-training-evaluate-model-node"] >> tasks["retraining-crown-champion-node-retraining-record-retraining-run-node"]
+    tasks["augmentation-build-datasets-node-augmentation-build-train-sample-dataset-node-training-plan-training-node-augmentation-measure-batch-class-mix-node-training-train-model-node-training-evaluate-model-node"] >> tasks["retraining-crown-champion-node-retraining-record-retraining-run-node"]
     tasks["retraining-start-retraining-run-node-retraining-score-champion-node-retraining-decide-promotion-node"] >> tasks["retraining-crown-champion-node-retraining-record-retraining-run-node"]
     tasks["retraining-crown-champion-node-retraining-record-retraining-run-node"] >> tasks["retraining-summarize-retraining-runs-node"]
     inputs = inputs_changed()
