@@ -29,7 +29,7 @@ from airflow.sdk import dag, task
 from kedro.framework.project import configure_project
 from kedro.framework.session import KedroSession
 
-from image_classification.retraining_job import inputs_to_retrain, write_state
+from image_classification.retraining.fingerprint import inputs_to_retrain, write_state
 
 env = os.environ.get("IMAGE_CLASSIFICATION_ENV", "local")
 pipeline_name = "retraining"

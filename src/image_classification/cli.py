@@ -14,23 +14,12 @@ from pathlib import Path
 import click
 from kedro.framework.cli.project import run as kedro_run
 from kedro.framework.project import LOGGING, configure_logging
-from kedro.framework.session import KedroSession
-from kedro.framework.startup import bootstrap_project
 from kedro.utils import find_kedro_project
 from kedro.validation.exceptions import ParameterValidationError
 
 from .core.errors import input_error_in
-from .core.storage import join
-from .datasets.champion import read_champion_pointer
-from .retraining_job import (
-    LOCK_FILE,
-    LockHeld,
-    in_project,
-    read_state,
-    retraining_lock,
-    session_inputs,
-    write_state,
-)
+from .retraining.job import retrain as retrain_unless_done
+from .retraining.lock import LockHeld
 
 EXIT_LOCKED = 75  # EX_TEMPFAIL: try again later
 EXIT_INPUT_ERROR = 1
@@ -202,31 +191,8 @@ def retrain(
 
 def _retrain(force: bool, wait: bool, env: str | None, params: dict) -> None:
     project = find_kedro_project(Path.cwd()) or Path.cwd()
-    bootstrap_project(project)
     try:
-        with KedroSession.create(
-            project_path=project, env=env, runtime_params=params
-        ) as session:
-            context = session.load_context()
-            data_root = in_project(project, context.config_loader["globals"]["data_root"])
-            with retraining_lock(join(data_root, LOCK_FILE), wait=wait):
-                # A bad champion pointer stops the job even when nothing changed.
-                champion = context.config_loader["catalog"]["current_champion"]
-                read_champion_pointer(in_project(project, champion["path"]))
-                fingerprint, state_file = session_inputs(project, context)
-                state = read_state(state_file)
-                if not force and state and state["fingerprint"] == fingerprint:
-                    click.echo(
-                        "up to date: the raw images, parameters and code are those of "
-                        f"the run completed at {state['completed_at']}; nothing to do "
-                        "(--force retrains anyway)"
-                    )
-                    return
-                session.run(pipeline_name="retraining")
-                decision = context.catalog.load("promotion_decision")
-                write_state(state_file, fingerprint)
-            verdict = "promoted" if decision["promote"] else "kept the champion"
-            click.echo(f"retraining {decision['run_id']}: {verdict}: {decision['reason']}")
+        click.echo(retrain_unless_done(project, env, params, force=force, wait=wait))
     except LockHeld as error:
         click.echo(f"{error}: exiting; --wait waits for it instead", err=True)
         sys.exit(EXIT_LOCKED)

@@ -4,9 +4,10 @@ champion's, the promotion and its record. The registry runs them after every sta
 
 from kedro.pipeline import Node, Pipeline
 
+from image_classification.retraining.decision import decide_promotion
+
 from .nodes import (
     crown_champion,
-    decide_promotion,
     profile_training_data,
     record_retraining_run,
     report_data_drift,

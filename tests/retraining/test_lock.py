@@ -1,5 +1,5 @@
-"""The lock and state of `kedro retrain` in a bucket: one run at a time across
-machines, a lock left by a killed run expires, the state is replaced whole."""
+"""The lock of `kedro retrain` in a bucket: one run at a time across machines, and a
+lock left by a killed run expires."""
 
 from __future__ import annotations
 
@@ -9,13 +9,7 @@ from datetime import UTC, datetime, timedelta
 import fsspec
 import pytest
 
-from image_classification.retraining_job import (
-    LockHeld,
-    folder_fingerprint,
-    read_state,
-    retraining_lock,
-    write_state,
-)
+from image_classification.retraining.lock import LockHeld, retraining_lock
 
 
 def test_a_lock_object_admits_one_run_and_is_released_after(bucket):
@@ -45,19 +39,3 @@ def test_a_lock_left_by_a_killed_run_is_taken_over_once_expired(bucket, monkeypa
     fs.pipe_file(key, json.dumps(left | {"expires": alive}).encode())
     with pytest.raises(LockHeld, match="pid 1 on gone"), retraining_lock(lock, wait=False):
         pass
-
-
-def test_state_and_fingerprints_on_object_storage(bucket, object_storage, tmp_path):
-    state = f"{bucket}/06_models/retraining_state.json"
-    assert read_state(state) is None
-    write_state(state, {"data": "abc"})
-    assert read_state(state)["fingerprint"] == {"data": "abc"}
-    images = tmp_path / "images"
-    (images / "cat").mkdir(parents=True)
-    (images / "cat" / "1.png").write_bytes(b"one")
-    object_storage.upload(images, f"{bucket}/images")
-    first = folder_fingerprint(f"{bucket}/images")
-    assert folder_fingerprint(f"{bucket}/images") == first
-    fs, key = fsspec.core.url_to_fs(f"{bucket}/images/cat/1.png")
-    fs.pipe_file(key, b"two")
-    assert folder_fingerprint(f"{bucket}/images") != first
