@@ -33,7 +33,11 @@ from sklearn.decomposition import PCA
 
 from image_classification.core.params.same_photo import SamePhotoParams
 from image_classification.core.progress import progress
-from image_classification.core.same_photo import compared_images, same_photo_scores
+from image_classification.core.same_photo import (
+    compared_images,
+    same_photo_scores,
+    unit,
+)
 
 _COARSE_SIDE = 4
 _MIDDLE_SIDE = 8
@@ -54,12 +58,6 @@ _SCALES = (0.85, 1 / 0.85)
 # Pairs tested at once: the alignment warps eight copies of each, 2.4 MB a pair of
 # 96x96 thumbnails in float32.
 _PAIRS_PER_TEST = 512
-
-
-def _unit_rows(vectors: np.ndarray) -> np.ndarray:
-    centred = vectors - vectors.mean(axis=1, keepdims=True)
-    norms = np.linalg.norm(centred, axis=1, keepdims=True)
-    return centred / np.where(norms > 0, norms, 1.0)
 
 
 def _block_sums(thumbnails: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -92,11 +90,11 @@ def shift_tolerant_distance(first: np.ndarray, second: np.ndarray) -> np.ndarray
     """
     side = first.shape[1]
     inner = first[:, 1 : side - 1, 1 : side - 1].reshape(len(first), -1)
-    reference = _unit_rows(inner.astype(np.float32))
+    reference = unit(inner.astype(np.float32))
     best = np.full(len(first), np.inf, dtype=np.float32)
     for dy, dx in _SHIFTS:
         moved = second[:, 1 + dy : side - 1 + dy, 1 + dx : side - 1 + dx]
-        moved = _unit_rows(moved.reshape(len(second), -1).astype(np.float32))
+        moved = unit(moved.reshape(len(second), -1).astype(np.float32))
         distance = np.linalg.norm(reference - moved, axis=1)
         best = np.minimum(best, distance)
     return best
@@ -159,11 +157,11 @@ def near_duplicate_pairs(
     if count < 2:
         return np.empty((0, 3))
     middle, coarse = _block_sums(thumbnails)
-    candidates = _candidate_pairs(_unit_rows(coarse), neighbors, candidate_radius)
+    candidates = _candidate_pairs(unit(coarse), neighbors, candidate_radius)
 
     def batch_pairs(batch: np.ndarray) -> np.ndarray:
         middle_distance = np.linalg.norm(
-            _unit_rows(middle[batch[:, 0]]) - _unit_rows(middle[batch[:, 1]]), axis=1
+            unit(middle[batch[:, 0]]) - unit(middle[batch[:, 1]]), axis=1
         )
         batch = batch[middle_distance <= candidate_radius]
         if len(batch) == 0:
