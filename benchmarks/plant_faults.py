@@ -2,8 +2,9 @@
 
 Kinds planted, N of each (source files drawn with a seed; the source folder is only read):
 
-- file faults: ``empty_file`` (0 bytes), ``truncated`` (first half of a JPEG),
-  ``not_an_image`` (text named .jpg), ``extension_mismatch`` (PNG named .jpg);
+- file faults, made as the demo makes them (``demo_images.faulty_file``):
+  ``empty_file`` (0 bytes), ``truncated`` (first half of a JPEG), ``not_an_image``
+  (text named .jpg), ``extension_mismatch`` (PNG named .jpg);
 - near duplicates, added as new files next to their source: ``jpeg_reencode``
   (quality 70), ``resize`` (to 3/4 of the size), ``brightness`` (x1.15), ``shift`` (one
   pixel to the right);
@@ -22,6 +23,8 @@ from pathlib import Path
 
 import numpy as np
 from PIL import Image, ImageEnhance
+
+from image_classification.demo_images import faulty_file
 
 FILE_FAULTS = ("empty_file", "truncated", "not_an_image", "extension_mismatch")
 NEAR_DUPLICATES = ("jpeg_reencode", "resize", "brightness", "shift")
@@ -79,15 +82,8 @@ def plant(
             target = destination / original
             label = original.split("/")[0]
             if kind in FILE_FAULTS:
-                content = target.read_bytes()
                 image = Image.open(target).convert("RGB")
-                replacement = {
-                    "empty_file": b"",
-                    "truncated": content[: len(content) // 2],
-                    "not_an_image": b"this is not an image\n",
-                    "extension_mismatch": _encoded(image, "PNG"),
-                }[kind]
-                target.write_bytes(replacement)
+                target.write_bytes(faulty_file(kind, image))
                 manifest.append({"kind": kind, "path": original})
             elif kind in NEAR_DUPLICATES:
                 image = Image.open(target).convert("RGB")

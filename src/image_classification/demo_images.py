@@ -204,27 +204,50 @@ def _plant_faults(root, classes, count, rng, *, size, mislabeled) -> list[Plante
     return faults
 
 
+def faulty_file(kind: str, image: Image.Image) -> bytes:
+    """The bytes of a file validation must quarantine as ``kind`` (``empty_file``,
+    ``truncated``, ``not_an_image`` or ``extension_mismatch``), made from a valid
+    ``image`` where the fault needs one: the demo and the benchmarks plant the same
+    faults."""
+    if kind == "empty_file":
+        return b""
+    if kind == "truncated":
+        jpeg = _jpeg_bytes(image)
+        return jpeg[: len(jpeg) // 2]
+    if kind == "not_an_image":
+        return b"label,notes\nthis is a text file\n"
+    if kind == "extension_mismatch":
+        return _png_bytes(image)  # written under a .jpg name
+    raise ValueError(f"unknown file fault {kind!r}")
+
+
 def _file_faults(write, first: str, second: str, rng, size) -> list[PlantedFault]:
     """Files validation must quarantine or convert, one of each kind."""
-    cut_jpeg = _jpeg_bytes(render_shape(first, rng, size))
+    cut = render_shape(first, rng, size)
     grey = render_shape(second, rng, size).convert("L")
     rgba = render_shape(first, rng, size).convert("RGBA")
+    mismatched = render_shape(second, rng, size)
     return [
-        PlantedFault(write(first, b""), "zero-byte file", "empty_file", ""),
         PlantedFault(
-            write(second, cut_jpeg[: len(cut_jpeg) // 2]),
+            write(first, faulty_file("empty_file", cut)),
+            "zero-byte file",
+            "empty_file",
+            "",
+        ),
+        PlantedFault(
+            write(second, faulty_file("truncated", cut)),
             "truncated JPEG",
             "truncated",
             "first half of a valid JPEG",
         ),
         PlantedFault(
-            write(first, b"label,notes\nthis is a text file\n"),
+            write(first, faulty_file("not_an_image", cut)),
             "text file with an image extension",
             "not_an_image",
             "",
         ),
         PlantedFault(
-            write(second, _png_bytes(render_shape(second, rng, size))),
+            write(second, faulty_file("extension_mismatch", mismatched)),
             "PNG content with a .jpg extension",
             "extension_mismatch",
             "",
