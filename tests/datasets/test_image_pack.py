@@ -75,27 +75,6 @@ def test_a_shard_on_disk_reads_images_by_position_and_refuses_damage(tmp_path):
         shard[[3]]
 
 
-def test_positions_across_shards_come_back_in_the_order_asked():
-    images = _pack().images
-    assert _numbers(images[[10, 0, 4, 3, 5]]) == [10, 0, 4, 3, 5]
-    with pytest.raises(IndexError):
-        images[[11]]
-
-
-def test_a_selection_follows_the_rows_and_checks_their_pixel_hashes():
-    image_pack = _pack()
-    rows = _index().iloc[[9, 2, 5]]
-    selection = image_pack.select(rows)
-    assert len(selection) == 3
-    assert _numbers(selection[[2, 0, 1]]) == [5, 9, 2]
-    with pytest.raises(InputError, match="not in the image pack"):
-        image_pack.select(
-            pd.DataFrame({"relative_path": ["c/99.png"], "pixel_hash": ["x"]})
-        )
-    with pytest.raises(InputError, match="have other pixels in the pack"):
-        image_pack.select(rows.assign(pixel_hash="changed"))
-
-
 def test_a_version_is_found_only_once_it_is_whole(tmp_path):
     first = ImagePackDataset(filepath=str(tmp_path / "pack"), version=Version(None, None))
     first.save(_pack(count=11))

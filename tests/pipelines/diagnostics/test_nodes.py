@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import keras
-import numpy as np
 import pandas as pd
 import pytest
 from matplotlib.figure import Figure
@@ -21,7 +20,6 @@ from image_classification.pipelines.diagnostics.nodes import (
     plot_confident_mistakes,
     plot_confusion_matrix,
     plot_learning_curves,
-    predict_test_split,
     summarize_leakage,
 )
 from tests.conftest import NO_AUGMENTATION, TINY_CLASSES, base_parameters, small_model
@@ -126,28 +124,6 @@ def test_learning_curves_mark_the_best_stop_and_onset_epochs_and_shade_the_gap()
 
 def _small_model(side: int) -> keras.Model:
     return small_model(side, len(TINY_CLASSES))
-
-
-def test_test_predictions_cover_every_packed_test_image(tiny_pack, tiny_manifest):
-    model = _small_model(32)
-    predictions = predict_test_split(model, tiny_pack, tiny_manifest, PARAMS)
-    test = tiny_manifest[tiny_manifest["split"] == "test"]
-    assert list(predictions["relative_path"]) == list(test["relative_path"])
-    assert list(predictions["label_index"]) == list(test["label_index"])
-    pixels = tiny_pack.select(test)[np.arange(len(test))] / 255.0
-    expected = model.predict(pixels, verbose=0)
-    assert list(predictions["predicted_index"]) == list(expected.argmax(axis=1))
-    np.testing.assert_allclose(predictions["confidence"], expected.max(axis=1), atol=1e-4)
-
-
-def test_a_model_of_another_image_size_gets_the_packed_images_resized(
-    tiny_pack, tiny_manifest
-):
-    predictions = predict_test_split(_small_model(24), tiny_pack, tiny_manifest, PARAMS)
-    assert len(predictions) == (tiny_manifest["split"] == "test").sum()
-    assert predictions["predicted_index"].between(0, len(TINY_CLASSES) - 1).all()
-    # The top probability is at least 1 / classes (rounded to 4 places).
-    assert predictions["confidence"].between(1 / len(TINY_CLASSES) - 1e-4, 1).all()
 
 
 def test_confusion_matrix_counts_every_prediction_beside_the_per_class_table():
