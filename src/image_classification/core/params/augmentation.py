@@ -16,21 +16,39 @@ class AugmentationLayers(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    flip: Literal["horizontal", "vertical", "horizontal_and_vertical"] | None
-    rotation_degrees: float = Field(ge=0, le=180, description="0: off")
-    translation_fraction: float = Field(ge=0, lt=1, description="0: off")
+    flip: Literal["horizontal", "vertical", "horizontal_and_vertical"] | None = Field(
+        description="mirror half the images: horizontal, vertical, "
+        "horizontal_and_vertical or null (off)"
+    )
+    rotation_degrees: float = Field(
+        ge=0,
+        le=180,
+        description="turn each image by up to +-this; 0: off (on CIFAR-10, flips and "
+        "shifts alone did better)",
+    )
+    translation_fraction: float = Field(
+        ge=0, lt=1, description="shift each image by up to +-this share of its side; 0: off"
+    )
     crop_area_min: float = Field(
         gt=0,
         le=1,
-        description="random resized crop: the smallest share of an image's area kept; "
-        "1: off",
+        description="random resized crop: a part of at least this share of the area "
+        "(aspect 3/4 to 4/3) stretched to the whole; 1: off",
     )
-    brightness: float = Field(ge=0, le=1, description="+-this added to pixels; 0: off")
-    contrast: float = Field(ge=0, lt=1, description="contrast times 1 +-this; 0: off")
-    saturation: float = Field(ge=0, lt=1, description="saturation times 1 +-this; 0: off")
+    brightness: float = Field(
+        ge=0, le=1, description="add up to +-this to the pixels (in [0, 1]); 0: off"
+    )
+    contrast: float = Field(
+        ge=0, lt=1, description="multiply the contrast by 1 +-this; 0: off"
+    )
+    saturation: float = Field(
+        ge=0, lt=1, description="multiply the saturation by 1 +-this; 0: off"
+    )
     photo_min_side: int = Field(
         ge=0,
-        description="crops and colour changes apply to images trained at this side or more",
+        description="crops and colour changes apply only to images trained at this "
+        "side or more: a crop of a thumbnail stretches what little detail "
+        "it has",
     )
 
     def at_side(self, side: int) -> AugmentationLayers:
@@ -63,13 +81,24 @@ class AugmentationParams(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    batch_size: int = Field(ge=1)
+    batch_size: int = Field(
+        ge=1,
+        description="images per training batch: larger batches use a CPU's cores better",
+    )
     train_sample_size: int = Field(
-        ge=1, description="training images evaluated un-augmented after every epoch"
+        ge=1,
+        description="training images evaluated un-augmented after every epoch: the "
+        "honest training curve of the diagnosis",
     )
     class_mix_batches: int = Field(
-        ge=1, description="training batches whose class mix is measured"
+        ge=1,
+        description="training batches whose class mix is compared with a random "
+        "order's (batch_class_mix)",
     )
     layers: AugmentationLayers
-    preview_images: int = Field(ge=1, le=16)
-    preview_variants: int = Field(ge=1, le=16)
+    preview_images: int = Field(
+        ge=1, le=16, description="images shown in augmentation_preview.png"
+    )
+    preview_variants: int = Field(
+        ge=1, le=16, description="augmented variants shown per image"
+    )

@@ -12,9 +12,15 @@ class SplitFractions(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    train: float = Field(gt=0, lt=1)
-    validation: float = Field(gt=0, lt=1)
-    test: float = Field(gt=0, lt=1)
+    train: float = Field(gt=0, lt=1, description="share of each class trained on")
+    validation: float = Field(
+        gt=0,
+        lt=1,
+        description="share of each class that early stopping and the diagnosis watch",
+    )
+    test: float = Field(
+        gt=0, lt=1, description="share of each class held out for the final score"
+    )
 
     @model_validator(mode="after")
     def _sum_to_one(self) -> SplitFractions:
@@ -34,10 +40,13 @@ class DataSplitParams(BaseModel):
 
     fractions: SplitFractions
     max_imbalance_ratio: float = Field(
-        gt=1, description="largest over smallest class count that the report flags"
+        gt=1,
+        description="the split report flags a split whose largest class has this many "
+        "times the images of its smallest",
     )
     keep_twins_together: bool = Field(
         default=False,
-        description="put the cross-split twins the last leakage audit confirmed on "
-        "one side, with their duplicate groups",
+        description="put the cross-split twins the last leakage audit confirmed on one"
+        " side, with their duplicate groups; off until its pairs were "
+        "looked at",
     )

@@ -17,49 +17,105 @@ class _Strict(BaseModel):
 class FlagAction(_Strict):
     """A flag without a threshold: only what to do with the flagged files."""
 
-    action: Action
+    action: Action = Field(
+        description="annotate (reported only) or quarantine (left out of training)"
+    )
 
 
 class ThresholdFlag(_Strict):
     """A quality flag: the threshold that raises it and what to do with the file."""
 
-    threshold: float = Field(ge=0)
-    action: Action
+    threshold: float = Field(
+        ge=0, description="the value that raises the flag (see the flag's own description)"
+    )
+    action: Action = Field(
+        description="annotate (reported only) or quarantine (left out of training)"
+    )
 
 
 class SizeFlag(_Strict):
     """Raised when a file's value is this many times above or below the dataset median."""
 
-    threshold: float = Field(gt=1)
-    action: Action
+    threshold: float = Field(
+        gt=1,
+        description="raised when a file's value is this many times above or below the "
+        "dataset's median",
+    )
+    action: Action = Field(
+        description="annotate (reported only) or quarantine (left out of training)"
+    )
 
 
 class NearDuplicateFlag(_Strict):
     """Near duplicates: pairs within ``max_thumbnail_distance`` (normalized, 0 to 2)
     go on to the same-photo test (``SamePhotoParams``)."""
 
-    max_thumbnail_distance: float = Field(gt=0, le=2)
-    neighbors: int = Field(ge=1, le=100)
-    candidate_radius: float = Field(gt=0, le=2)
-    action: Action
+    max_thumbnail_distance: float = Field(
+        gt=0,
+        le=2,
+        description="candidates: pairs within this normalized, brightness-blind "
+        "distance of their smoothed 32x32 thumbnails (re-encodes lie under"
+        " 0.1, 5% crops mostly under 0.3, unrelated images about 1.4)",
+    )
+    neighbors: int = Field(
+        ge=1,
+        le=100,
+        description="nearest candidates looked at per image; raise it to search wider",
+    )
+    candidate_radius: float = Field(
+        gt=0,
+        le=2,
+        description="4x4, then 8x8 block-mean distance beyond which a pair is not compared",
+    )
+    action: Action = Field(
+        description="annotate (reported only) or quarantine (left out of training)"
+    )
 
 
 class QualityFlags(_Strict):
     """Every flag of `data_validation.flags`; each action is annotate or quarantine."""
 
-    dark: ThresholdFlag
-    light: ThresholdFlag
-    low_information: ThresholdFlag
-    blurry: ThresholdFlag
-    odd_size: SizeFlag
-    odd_aspect_ratio: SizeFlag
-    multi_frame: FlagAction
-    exif_rotated: FlagAction
-    high_bit_depth: FlagAction
-    transparent: FlagAction
-    near_duplicate: NearDuplicateFlag
-    near_duplicate_label_conflict: FlagAction
-    labels_file_disagreement: FlagAction
+    dark: ThresholdFlag = Field(
+        description="the 99th percentile of luminance (0-1) below the threshold"
+    )
+    light: ThresholdFlag = Field(
+        description="the 1st percentile of luminance above the threshold"
+    )
+    low_information: ThresholdFlag = Field(
+        description="luminance histogram entropy in bits below the threshold (blank: "
+        "0, photos: 6-8)"
+    )
+    blurry: ThresholdFlag = Field(
+        description="variance of the Laplacian of the luminance below the threshold"
+    )
+    odd_size: SizeFlag = Field(
+        description="an area this many times above or below the dataset's median"
+    )
+    odd_aspect_ratio: SizeFlag = Field(
+        description="a width/height this many times off the dataset's median"
+    )
+    multi_frame: FlagAction = Field(
+        description="animated or multi-page: only the first frame is trained on"
+    )
+    exif_rotated: FlagAction = Field(
+        description="turned upright as the EXIF orientation says (phone photos): "
+        "training sees other pixels than stored"
+    )
+    high_bit_depth: FlagAction = Field(
+        description="16 bits per channel, scaled (not clipped) to 8"
+    )
+    transparent: FlagAction = Field(description="transparent pixels composited on white")
+    near_duplicate: NearDuplicateFlag = Field(
+        description="the same photo filed twice (re-encoded, resized, recoloured, "
+        "shifted, cropped a few percent), not two shots of one scene; kept"
+        " on one side of the split"
+    )
+    near_duplicate_label_conflict: FlagAction = Field(
+        description="near duplicates filed under different classes"
+    )
+    labels_file_disagreement: FlagAction = Field(
+        description="a file the labels file omits, or labels otherwise than its folder"
+    )
 
 
 class DataValidationParams(_Strict):
@@ -67,9 +123,15 @@ class DataValidationParams(_Strict):
 
     classes: list[str] | None = Field(
         min_length=2,
-        description="Expected class folders; null takes every class folder found.",
+        description="expected class folders, in label-index order; null takes every "
+        "class folder found",
     )
-    max_quarantined_fraction: float = Field(ge=0, le=1)
+    max_quarantined_fraction: float = Field(
+        ge=0,
+        le=1,
+        description="the run stops (after writing its reports) when more of the files "
+        "are quarantined",
+    )
 
     @field_validator("classes")
     @classmethod
@@ -79,20 +141,38 @@ class DataValidationParams(_Strict):
             return None
         return [unicodedata.normalize("NFC", name) for name in classes]
 
-    min_images_per_class: int = Field(ge=1)
-    max_pixels: int = Field(ge=1, description="larger images are decompression bombs")
+    min_images_per_class: int = Field(
+        ge=1,
+        description="the run stops (after writing its reports) when a class has fewer "
+        "usable images",
+    )
+    max_pixels: int = Field(
+        ge=1,
+        description="the one pixel limit: larger images are quarantined as "
+        "decompression bombs (Pillow's own limit is set from it)",
+    )
     workers: int | None = Field(
-        ge=1, description="decoding processes for large folders; null: one per core"
+        ge=1,
+        description="decoding processes for folders of 10,000 files or more; null: one"
+        " per core",
     )
     engine: Literal["processes", "dask"] = Field(
-        description="where the per-file work runs: this machine's processes, or Dask"
+        description="where the per-file work runs: processes on this machine, or dask "
+        "workers that read their files themselves; the near-duplicate "
+        "search stays here"
     )
     dask_scheduler: str | None = Field(
-        description="a Dask scheduler's address; null: a LocalCluster of `workers`"
+        description="a Dask scheduler's address (tcp://host:8786); null: a "
+        "LocalCluster of `workers` processes"
     )
     dask_pixel_store: str = Field(
-        description="where Dask workers write the training pixels for the pack"
+        description="where each Dask worker writes its files' training pixels for the "
+        "pack (a bucket for a real cluster)"
     )
-    sample_images_per_class: int = Field(ge=1, le=20)
-    flag_examples: int = Field(ge=1, le=20, description="images per flag in the grid")
+    sample_images_per_class: int = Field(
+        ge=1, le=20, description="images per class in class_sample_grid.png"
+    )
+    flag_examples: int = Field(
+        ge=1, le=20, description="images per flag in the flag_examples grid"
+    )
     flags: QualityFlags

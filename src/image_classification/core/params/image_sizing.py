@@ -28,13 +28,19 @@ class ImageSizingParams(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     max_side: int = Field(
-        ge=8, le=1024, description="image_size auto never trains larger images"
+        ge=8,
+        le=1024,
+        description="the largest side image_size auto chooses: what a small machine "
+        "trains in minutes",
     )
     sample_files: int = Field(
-        ge=1, description="files whose headers image_size auto measures"
+        ge=1,
+        description="files (a seeded sample) whose headers image_size auto reads for "
+        "the median short side",
     )
     fit: Literal["squash", "crop", "pad"] = Field(
-        description="how an image of another shape becomes the training size"
+        description="how an image of another shape becomes the training size: squash "
+        "(stretched whole), crop (its centre) or pad (whole, black sides)"
     )
 
 

@@ -10,4 +10,10 @@ class LeakageAuditParams(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    candidates: int = Field(ge=1, le=50, description="training images checked per query")
+    candidates: int = Field(
+        ge=1,
+        le=50,
+        description="training images kept per validation or test image after the "
+        "coarse search, each aligned and tested: a twin is almost always "
+        "the first",
+    )

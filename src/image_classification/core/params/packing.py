@@ -10,4 +10,8 @@ class PackingParams(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    shard_size: int = Field(ge=1, description="images per shard file")
+    shard_size: int = Field(
+        ge=1,
+        description="images per shard file: few files for a bucket to list, small "
+        "enough to fetch one at a time",
+    )

@@ -13,4 +13,9 @@ class PredictParams(BaseModel):
     top_k: int = Field(
         ge=1, le=20, description="classes listed per image, most likely first"
     )
-    batch_size: int = Field(ge=1, le=4096, description="images per model call")
+    batch_size: int = Field(
+        ge=1,
+        le=4096,
+        description="images per model call: enough to keep the cores busy, few enough "
+        "to stay well under a gigabyte of floats",
+    )

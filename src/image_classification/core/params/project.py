@@ -34,8 +34,16 @@ class ProjectParams(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    seed: int = Field(strict=True)
-    image_size: ImageSizeSetting
+    seed: int = Field(
+        strict=True,
+        description="seeds the split, shuffling, augmentation, weight initialization "
+        "and dropout",
+    )
+    image_size: ImageSizeSetting = Field(
+        description="the height and width every image is decoded, packed and trained "
+        "at; auto: the images' median short side up to "
+        "image_sizing.max_side, square"
+    )
     image_sizing: ImageSizingParams
     same_photo: SamePhotoParams
     augmentation: AugmentationParams
@@ -49,9 +57,17 @@ class ProjectParams(BaseModel):
     retraining: RetrainingParams
     training: TrainingParams
     # Settings that the catalog reads from `--params` (conf/base/catalog.yml).
-    raw_image_dir: str | None = None
-    labels_file: str | None = None
-    predict_dir: str | None = None
+    raw_image_dir: str | None = Field(
+        default=None, description="the image folder, from --params (the catalog reads it)"
+    )
+    labels_file: str | None = Field(
+        default=None,
+        description="a CSV of file,label, from --params (the catalog reads it)",
+    )
+    predict_dir: str | None = Field(
+        default=None,
+        description="the folder the predict pipeline classifies, from --params",
+    )
 
 
 def checked_parameters(parameters: dict) -> ProjectParams:

@@ -32,13 +32,20 @@ class RetrainingParams(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     min_improvement: float = Field(
-        ge=0, le=1, description="test accuracy the candidate must gain over the champion"
+        ge=0,
+        le=1,
+        description="test accuracy the candidate must gain over the champion, both on "
+        "today's test split (which only grows)",
     )
     rejected_verdicts: list[Verdict] = Field(
-        description="a candidate diagnosed so is never promoted over a champion"
+        description="a candidate diagnosed so is never promoted over a champion, "
+        "however well it scores"
     )
     max_new_image_gap: float = Field(
-        ge=0, le=1, description="the champion may score this much lower on new test images"
+        ge=0,
+        le=1,
+        description="the decision warns when the champion scores this much lower on "
+        "the test images added since it was trained than on the others",
     )
     min_new_test_images: int = Field(
         ge=1, description="new test images needed before that gap is judged"

@@ -13,13 +13,20 @@ class SamePhotoParams(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     min_aligned_score: float = Field(
-        ge=-1, le=1, description="correlation of the aligned, blurred 32x32 images"
+        ge=-1,
+        le=1,
+        description="correlation of the two 32x32 grayscale images, blurred, after the"
+        " best alignment: copies keep their layout of light and shade",
     )
     min_edge_score: float = Field(
-        ge=-1, le=1, description="correlation of their edges under that alignment"
+        ge=-1,
+        le=1,
+        description="correlation of their edges and texture under that alignment: a "
+        "copy keeps its edges where they were, a look-alike does not",
     )
     min_detail_score: float = Field(
         ge=-1,
         le=1,
-        description="tile correlation of the finer edges, for images over 32 pixels",
+        description="for photos over 32 pixels: the correlation four 8x8 tiles in five"
+        " of the finer edges reach, at up to 96x96",
     )
