@@ -69,7 +69,18 @@ def data_profile(image_index: pd.DataFrame, split_manifest: pd.DataFrame) -> pd.
 
 def stability_index(old: np.ndarray, new: np.ndarray) -> float:
     """PSI of ``new`` against ``old`` over the deciles of ``old``."""
-    return _shift_and_chance(_finite(old), _finite(new))[0]
+    old, new = _finite(old), _finite(new)
+    if not len(old) or not len(new):
+        return 0.0
+    return float(_psi(*_decile_counts(old, new)))
+
+
+def _decile_counts(old: np.ndarray, new: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Counts of ``old`` and ``new`` in the bins between the deciles of ``old``."""
+    edges = np.unique(np.quantile(old, np.linspace(0, 1, _BINS + 1)[1:-1]))
+    old_counts = np.bincount(np.searchsorted(edges, old, "right"), minlength=len(edges) + 1)
+    new_counts = np.bincount(np.searchsorted(edges, new, "right"), minlength=len(edges) + 1)
+    return old_counts, new_counts
 
 
 def _shift_and_chance(old: np.ndarray, new: np.ndarray) -> tuple[float, float]:
@@ -77,9 +88,7 @@ def _shift_and_chance(old: np.ndarray, new: np.ndarray) -> tuple[float, float]:
     one distribution exceed once in 100 (``_CHANCE``), drawn with a fixed seed."""
     if not len(old) or not len(new):
         return 0.0, 0.0
-    edges = np.unique(np.quantile(old, np.linspace(0, 1, _BINS + 1)[1:-1]))
-    old_counts = np.bincount(np.searchsorted(edges, old, "right"), minlength=len(edges) + 1)
-    new_counts = np.bincount(np.searchsorted(edges, new, "right"), minlength=len(edges) + 1)
+    old_counts, new_counts = _decile_counts(old, new)
     shares = old_counts / len(old)
     rng = np.random.default_rng(0)
     same_old = rng.multinomial(len(old), shares, size=_DRAWS)
@@ -176,6 +185,11 @@ def statistic_shift(old_values, new_values, params: DriftParams) -> dict | None:
     return {"psi": round(value, 4), "threshold": round(threshold, 4)}
 
 
+def shifted(shift: dict | None) -> bool:
+    """Whether a statistic's shift (``statistic_shift``) is beyond its threshold."""
+    return shift is not None and shift["psi"] > shift["threshold"]
+
+
 def statistic_shifts(old: pd.DataFrame, arrived: pd.DataFrame, params: DriftParams):
     """Each statistic's shift from the old images to the arrived ones, over all of
     them and per class; a class is compared when it has at least ``min_class_images``
@@ -188,10 +202,8 @@ def statistic_shifts(old: pd.DataFrame, arrived: pd.DataFrame, params: DriftPara
             before = old.loc[old["label"] == name, statistic]
             if (shift := statistic_shift(before, group[statistic], params)) is not None:
                 by_class[name] = shift
-        drifted_classes = sorted(
-            name for name, shift in by_class.items() if shift["psi"] > shift["threshold"]
-        )
-        drifted = overall is not None and overall["psi"] > overall["threshold"]
+        drifted_classes = sorted(name for name, shift in by_class.items() if shifted(shift))
+        drifted = shifted(overall)
         shifts[statistic] = {
             "overall": overall,
             "by_class": by_class,

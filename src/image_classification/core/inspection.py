@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -120,31 +120,47 @@ def _luminance(image: Image.Image) -> tuple[np.ndarray, bytes]:
 def colour_stats(pixels: Sequence[np.ndarray]) -> list[dict[str, float]]:
     """How colourful and how warm each image is, from its RGB pixels (the training
     pixels, or a ``COLOUR_SIDE`` thumbnail): a new camera, white balance or light
-    shows here when the luminance does not. Arrays of one shape are measured together,
-    as in ``level_stats``.
+    shows here when the luminance does not. Measured by shape (``_measured_by_shape``).
 
     Returns:
         ``colourfulness``: Hasler and Suesstrunk's measure on [0, 1] channels (0 for
         a gray image; the spread and the mean of the red-green and yellow-blue
         opponent channels); ``warmth``: the mean of red minus blue, in [-1, 1].
     """
-    stats: list[dict[str, float]] = [{} for _ in pixels]
+    return _measured_by_shape(pixels, _colour_stack_stats)
+
+
+def _colour_stack_stats(stack: np.ndarray) -> list[dict[str, float]]:
+    count = len(stack)
+    red, green, blue = np.moveaxis(stack.astype(np.float32) / 255, -1, 0)
+    red_green = (red - green).reshape(count, -1)
+    yellow_blue = ((red + green) / 2 - blue).reshape(count, -1)
+    spread = np.hypot(red_green.std(axis=1), yellow_blue.std(axis=1))
+    mean = np.hypot(red_green.mean(axis=1), yellow_blue.mean(axis=1))
+    warmth = (red - blue).reshape(count, -1).mean(axis=1)
+    return [
+        {
+            "colourfulness": round(float(spread[i] + 0.3 * mean[i]), 4),
+            "warmth": round(float(warmth[i]), 4),
+        }
+        for i in range(count)
+    ]
+
+
+def _measured_by_shape(
+    arrays: Sequence[np.ndarray], measure: Callable[[np.ndarray], list[dict]]
+) -> list[dict[str, float]]:
+    """``measure`` of each array, in their order: arrays of one shape (all of them in
+    a folder of one image size) are stacked and measured together, since per image
+    numpy's call overhead cost more than the arithmetic."""
+    stats: list[dict[str, float]] = [{} for _ in arrays]
     by_shape: dict[tuple[int, ...], list[int]] = {}
-    for position, array in enumerate(pixels):
+    for position, array in enumerate(arrays):
         by_shape.setdefault(array.shape, []).append(position)
     for positions in by_shape.values():
-        stack = np.stack([pixels[position] for position in positions])
-        red, green, blue = np.moveaxis(stack.astype(np.float32) / 255, -1, 0)
-        red_green = (red - green).reshape(len(positions), -1)
-        yellow_blue = ((red + green) / 2 - blue).reshape(len(positions), -1)
-        spread = np.hypot(red_green.std(axis=1), yellow_blue.std(axis=1))
-        mean = np.hypot(red_green.mean(axis=1), yellow_blue.mean(axis=1))
-        warmth = (red - blue).reshape(len(positions), -1).mean(axis=1)
-        for i, position in enumerate(positions):
-            stats[position] = {
-                "colourfulness": round(float(spread[i] + 0.3 * mean[i]), 4),
-                "warmth": round(float(warmth[i]), 4),
-            }
+        stack = np.stack([arrays[position] for position in positions])
+        for position, values in zip(positions, measure(stack), strict=True):
+            stats[position] = values
     return stats
 
 
@@ -169,20 +185,9 @@ def detail_thumbnail(image: Image.Image) -> bytes:
 
 
 def level_stats(luminances: Sequence[np.ndarray]) -> list[dict[str, float]]:
-    """``content_stats``' numbers for many luminance arrays at once, in their order.
-
-    Arrays of one shape (all of them in a folder of one image size) are stacked and
-    measured together: per image, numpy's call overhead cost more than the arithmetic.
-    """
-    stats: list[dict[str, float]] = [{} for _ in luminances]
-    by_shape: dict[tuple[int, ...], list[int]] = {}
-    for position, levels in enumerate(luminances):
-        by_shape.setdefault(levels.shape, []).append(position)
-    for positions in by_shape.values():
-        stack = np.stack([luminances[position] for position in positions])
-        for position, values in zip(positions, _stack_stats(stack), strict=True):
-            stats[position] = values
-    return stats
+    """``content_stats``' numbers for many luminance arrays at once, in their order,
+    measured by shape (``_measured_by_shape``)."""
+    return _measured_by_shape(luminances, _stack_stats)
 
 
 def _stack_stats(stack: np.ndarray) -> list[dict[str, float]]:

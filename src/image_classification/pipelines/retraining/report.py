@@ -16,6 +16,7 @@ from image_classification.core.data_profile import (
     STATISTICS,
     arrived_images,
     drift_verdict,
+    shifted,
 )
 from image_classification.core.html_page import PAGE_STYLE, figure_image, html_table
 from image_classification.datasets import Champion
@@ -75,8 +76,7 @@ def tabulate_data_drift(data_drift: dict) -> pd.DataFrame:
 
 
 def _shift_row(item: str, shift: dict) -> tuple:
-    drifted = shift["psi"] > shift["threshold"]
-    return item, shift["psi"], shift["threshold"], drift_verdict(drifted)
+    return item, shift["psi"], shift["threshold"], drift_verdict(shifted(shift))
 
 
 def plot_data_drift(
