@@ -4,19 +4,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from image_classification.core.params.retraining import RetrainingParams
 from image_classification.datasets import Champion
 from image_classification.pipelines.retraining.nodes import crown_champion
-from tests.conftest import base_parameters
 
-PARAMS = RetrainingParams(**base_parameters("retraining") | {"min_improvement": 0.01})
-RUN = {"run_id": "r2"}
-CHAMPION = {
-    "champion_id": "r1",
-    "test_accuracy": 0.8,
-    "new_test_images": None,
-    "other_test_images": None,
-}
 _SIZE = {"height": 32, "width": 32, "fit": "crop", "chosen_from": "set in image_size"}
 
 
