@@ -11,8 +11,9 @@ blocks with batch normalization under global average pooling. Adam 0.002 halved 
 5 epochs without a better validation loss, early stopping after 12 with the best
 weights restored, at most 60 epochs and a wall-time budget (``--budget`` seconds,
 checked after each epoch) as a stand-in for the 10 minutes a whole run may take.
-Prints test accuracy, balanced accuracy, per-class recall and the time, and appends
-them to ``--log`` as a JSON line.
+Prints test accuracy, balanced accuracy (also averaged with each test image's mirror
+image: test-time flips), per-class recall and the time, and appends them to ``--log``
+as a JSON line.
 
 This is a quicker loop than ``kedro run`` (no validation, split grouping or reports),
 so its split and its numbers differ from the pipeline's; it compares settings with
@@ -182,8 +183,12 @@ def main() -> None:
         ],
     ).history
     seconds = time.perf_counter() - start
-    predicted = model.predict(_batches(images[test], labels[test], None), verbose=0)
-    predicted = predicted.argmax(axis=1)
+    probabilities = model.predict(_batches(images[test], labels[test], None), verbose=0)
+    mirrored = model.predict(
+        _batches(images[test][:, :, ::-1].copy(), labels[test], None), verbose=0
+    )
+    with_flips = ((probabilities + mirrored) / 2).argmax(axis=1)
+    predicted = probabilities.argmax(axis=1)
     recalls = recall_score(labels[test], predicted, average=None)
     result = {
         "settings": {
@@ -194,6 +199,10 @@ def main() -> None:
         "test_accuracy": round(float((predicted == labels[test]).mean()), 4),
         "test_balanced_accuracy": round(
             float(balanced_accuracy_score(labels[test], predicted)), 4
+        ),
+        "test_accuracy_with_flips": round(float((with_flips == labels[test]).mean()), 4),
+        "test_balanced_accuracy_with_flips": round(
+            float(balanced_accuracy_score(labels[test], with_flips)), 4
         ),
         "seconds": round(seconds),
         "recall": dict(zip(classes, np.round(recalls, 2).tolist(), strict=True)),

@@ -69,6 +69,8 @@ def _pages_without_images(project: Path) -> dict[str, str]:
     that differs only there shows the same text and tables."""
     pages = {}
     for path in sorted((project / "data").rglob("*.html")):
+        if not path.is_file():  # a versioned dataset's folder
+            continue
         relative = path.relative_to(project / "data").parts
         name = "/".join(part for part in relative if not _is_version(part))
         pages[name] = re.sub(r"data:image/png;base64,[^\"]+", "IMAGE", path.read_text())
