@@ -6,13 +6,13 @@ from pathlib import Path
 from kedro.config import OmegaConfigLoader
 from kedro.utils import find_kedro_project
 
-from image_classification.hooks import (
+from image_classification.hooks.run_setup import (
     ParameterCheckHooks,
     SeedHooks,
     StorageCredentialsHooks,
 )
-from image_classification.run_summary import RunSummaryHooks
-from image_classification.tracking import MlflowReportHooks
+from image_classification.hooks.run_summary import RunSummaryHooks
+from image_classification.hooks.tracking import MlflowReportHooks
 
 # MLflow sends usage data unless told not to (it reads DO_NOT_TRACK only as "true").
 os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")

@@ -14,8 +14,8 @@ from mlflow.tracking import MlflowClient
 
 from image_classification.core.serving import build_serving_model
 from image_classification.datasets import Champion
+from image_classification.hooks.tracking import MlflowReportHooks
 from image_classification.retraining.registry import CHAMPION_ALIAS, REGISTERED_MODEL
-from image_classification.tracking import MlflowReportHooks
 
 
 @pytest.fixture

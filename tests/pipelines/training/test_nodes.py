@@ -18,6 +18,7 @@ from image_classification.core.model import (
 )
 from image_classification.core.params.training import TrainingParams
 from image_classification.core.storage import replace_file
+from image_classification.hooks.tracking import MlflowReportHooks
 from image_classification.pipelines.training import checkpoints, nodes
 from image_classification.pipelines.training.checkpoints import (
     checkpoint_directory,
@@ -30,7 +31,6 @@ from image_classification.pipelines.training.nodes import (
     train_model,
 )
 from image_classification.pipelines.training.train_evaluation import sample_metrics
-from image_classification.tracking import MlflowReportHooks
 from tests.conftest import base_parameters
 
 SMALL = {"conv_filters": [4, 8], "dense_units": 8, "max_epochs": 3, "verbose": 0}

@@ -1,4 +1,5 @@
-"""Project hooks."""
+"""The hooks that set a run up: its parameters checked, its seed set, the object
+store's credentials handed to fsspec."""
 
 from __future__ import annotations
 

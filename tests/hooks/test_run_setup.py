@@ -8,7 +8,7 @@ import tensorflow as tf
 from kedro.io import DataCatalog, MemoryDataset
 
 from image_classification.core.params.training import TrainingParams
-from image_classification.hooks import SeedHooks
+from image_classification.hooks.run_setup import SeedHooks
 from tests.conftest import base_parameters
 
 

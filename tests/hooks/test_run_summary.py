@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from image_classification.run_summary import summary_lines
+from image_classification.hooks.run_summary import summary_lines
 
 REPORTS = {
     "training_image_size": {
