@@ -21,6 +21,7 @@ import re
 import subprocess
 import sys
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -46,17 +47,22 @@ def _export(revision: str, target: Path) -> Path:
     return target
 
 
+def _output_files(project: Path, pattern: str) -> Iterator[tuple[str, Path]]:
+    """Every file under ``data/`` matching ``pattern``, by its path with Kedro's
+    version folders left out."""
+    for path in sorted((project / "data").rglob(pattern)):
+        if path.is_file():  # a versioned dataset is a folder of versions
+            relative = path.relative_to(project / "data").parts
+            yield "/".join(part for part in relative if not _is_version(part)), path
+
+
 def _outputs(project: Path) -> dict[str, str]:
-    """SHA-256 of every output file under ``data/`` but the raw images, by its path
-    with the version folder left out."""
-    hashes = {}
-    for path in sorted((project / "data").rglob("*")):
-        relative = path.relative_to(project / "data")
-        if not path.is_file() or relative.parts[0] == "01_raw":
-            continue
-        parts = [part for part in relative.parts if not _is_version(part)]
-        hashes["/".join(parts)] = hashlib.sha256(path.read_bytes()).hexdigest()
-    return hashes
+    """SHA-256 of every output file but the raw images, by its versionless path."""
+    return {
+        name: hashlib.sha256(path.read_bytes()).hexdigest()
+        for name, path in _output_files(project, "*")
+        if not name.startswith("01_raw/")
+    }
 
 
 def _is_version(part: str) -> bool:
@@ -67,28 +73,22 @@ def _is_version(part: str) -> bool:
 def _pages_without_images(project: Path) -> dict[str, str]:
     """Every HTML page a run wrote, its embedded images (data URIs) left out: a page
     that differs only there shows the same text and tables."""
-    pages = {}
-    for path in sorted((project / "data").rglob("*.html")):
-        if not path.is_file():  # a versioned dataset's folder
-            continue
-        relative = path.relative_to(project / "data").parts
-        name = "/".join(part for part in relative if not _is_version(part))
-        pages[name] = re.sub(r"data:image/png;base64,[^\"]+", "IMAGE", path.read_text())
-    return pages
+    return {
+        name: re.sub(r"data:image/png;base64,[^\"]+", "IMAGE", path.read_text())
+        for name, path in _output_files(project, "*.html")
+    }
 
 
 def _model_weights(project: Path) -> dict[str, list]:
-    """The weights of every ``.keras`` model a run saved, by its path."""
+    """The weights of every ``.keras`` model a run saved, by its path (MLflow's copies,
+    named by its ids, left out)."""
     import keras  # noqa: PLC0415 - TensorFlow only once the runs are done
 
-    weights = {}
-    for path in sorted((project / "data").rglob("*.keras")):
-        if not path.is_file() or "09_tracking" in path.parts:  # a folder; MLflow's ids
-            continue
-        relative = path.relative_to(project / "data").parts
-        name = "/".join(part for part in relative if not _is_version(part))
-        weights[name] = keras.models.load_model(path, compile=False).get_weights()
-    return weights
+    return {
+        name: keras.models.load_model(path, compile=False).get_weights()
+        for name, path in _output_files(project, "*.keras")
+        if "09_tracking" not in path.parts
+    }
 
 
 def run(revision: str, folder: Path, params: str, scratch: Path) -> Path:

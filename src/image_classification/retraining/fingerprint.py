@@ -105,15 +105,22 @@ def inputs_to_retrain(project: Path, env: str | None) -> dict | None:
 
     with KedroSession.create(project_path=project, env=env) as session:
         fingerprint, state_file = session_inputs(project, session.load_context())
-    state = read_state(state_file)
-    if state and state["fingerprint"] == fingerprint:
-        logger.warning(
-            "up to date: the raw images, parameters and code are those of the run "
-            "completed at %s; nothing to do",
-            state["completed_at"],
-        )
+    if up_to_date := up_to_date_since(state_file, fingerprint):
+        logger.warning(up_to_date)
         return None
     return {"fingerprint": fingerprint, "state_file": state_file}
+
+
+def up_to_date_since(state_file: str, fingerprint: dict[str, str]) -> str | None:
+    """When the last completed run had these inputs, the words that say so (nothing
+    to do); None when they changed or no run completed."""
+    state = read_state(state_file)
+    if not state or state["fingerprint"] != fingerprint:
+        return None
+    return (
+        "up to date: the raw images, parameters and code are those of the run "
+        f"completed at {state['completed_at']}; nothing to do"
+    )
 
 
 def in_project(project: Path, path: str) -> str:

@@ -11,7 +11,7 @@ from kedro.framework.startup import bootstrap_project
 from image_classification.core.storage import join
 from image_classification.datasets.champion import read_champion_pointer
 
-from .fingerprint import in_project, read_state, session_inputs, write_state
+from .fingerprint import in_project, session_inputs, up_to_date_since, write_state
 from .lock import LOCK_FILE, retraining_lock
 
 
@@ -41,13 +41,9 @@ def retrain(
             champion = context.config_loader["catalog"]["current_champion"]
             read_champion_pointer(in_project(project, champion["path"]))
             fingerprint, state_file = session_inputs(project, context)
-            state = read_state(state_file)
-            if not force and state and state["fingerprint"] == fingerprint:
-                return (
-                    "up to date: the raw images, parameters and code are those of "
-                    f"the run completed at {state['completed_at']}; nothing to do "
-                    "(--force retrains anyway)"
-                )
+            up_to_date = up_to_date_since(state_file, fingerprint)
+            if up_to_date and not force:
+                return f"{up_to_date} (--force retrains anyway)"
             session.run(pipeline_name="retraining")
             decision = context.catalog.load("promotion_decision")
             write_state(state_file, fingerprint)

@@ -148,11 +148,11 @@ def _inspected_columns(
         name: [value for chunk in in_order for value in chunk.columns[name]]
         for name in in_order[0].columns
     }
-    decoded = np.concatenate([chunk.decoded for chunk in in_order])
-    paths = columns["relative_path"]
     if stored:
         shards = [stored[start] for start in sorted(stored) if len(stored[start])]
         return columns, DecodedPixels(stored=shards)
+    decoded = np.concatenate([chunk.decoded for chunk in in_order])
+    paths = columns["relative_path"]
     by_path = {paths[position]: block[position] for position in np.flatnonzero(decoded)}
     return columns, DecodedPixels(by_path=by_path)
 
